@@ -1,0 +1,50 @@
+# ecoreg: `make run` runs the system with sample data, `make test` runs the tests.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+REGISTRY_PORT ?= 8081
+REGISTRY_DATABASE_URL ?= sqlite:///.data/registry.db
+WEB_CONCURRENCY ?= 2
+export REGISTRY_PORT REGISTRY_DATABASE_URL
+
+PACKAGES := -e libs/common -e services/registry
+
+.PHONY: venv run test lint format bench clean
+
+venv: $(STAMP)
+
+$(STAMP): constraints.txt requirements-dev.txt libs/common/pyproject.toml services/registry/pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt $(PACKAGES) -r requirements-dev.txt
+	touch $(STAMP)
+
+## Run the registry with sample data, in the foreground.
+run: venv
+	$(BIN)/ecoreg-registry migrate
+	$(BIN)/ecoreg-registry seed
+	@echo "registry: http://127.0.0.1:$(REGISTRY_PORT)/api/v1/entities  (OpenAPI: /api/v1/openapi.json)"
+	$(BIN)/gunicorn --bind 127.0.0.1:$(REGISTRY_PORT) --workers $(WEB_CONCURRENCY) --access-logfile - 'registry:create_app()'
+
+## The whole suite, on SQLite and (when TEST_POSTGRES_URL is set) on PostgreSQL.
+test: venv
+	$(BIN)/pytest -n auto $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## Benchmarks print figures; they need PostgreSQL (BENCH_POSTGRES_URL).
+bench: venv
+	$(BIN)/python bench/registry_batch_load.py
+
+clean:
+	rm -rf $(VENV) .data .pytest_cache

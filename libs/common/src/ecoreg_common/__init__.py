@@ -1,0 +1,1 @@
+"""Shared plumbing for the ecoreg services. No models, no schemas of any domain."""

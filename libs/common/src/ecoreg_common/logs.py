@@ -1,0 +1,93 @@
+"""JSON log lines that carry the request id, so one id follows a request everywhere."""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+
+from flask import Flask, g, request
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_REQUEST_ID_SAFE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+
+
+def current_request_id() -> str | None:
+    return request_id_var.get()
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        request_id = getattr(record, "request_id", None) or current_request_id()
+        if request_id:
+            entry["request_id"] = request_id
+        for key in ("service", "method", "path", "status", "duration_ms"):
+            value = getattr(record, key, None)
+            if value is not None:
+                entry[key] = value
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(level: str = "INFO") -> None:
+    root = logging.getLogger()
+    if any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
+        root.setLevel(level)
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root.handlers = [handler]
+    root.setLevel(level)
+
+
+def install_request_ids(app: Flask, service: str) -> None:
+    """Take the caller's X-Request-ID (or make one), echo it, and log each request once."""
+    access_log = logging.getLogger(f"{service}.access")
+
+    @app.before_request
+    def assign_request_id() -> None:
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        request_id = incoming if _REQUEST_ID_SAFE.match(incoming) else uuid.uuid4().hex
+        g.request_id = request_id
+        g.request_started = time.perf_counter()
+        g.request_id_token = request_id_var.set(request_id)
+
+    @app.after_request
+    def echo_request_id(response):  # noqa: ANN001 - Flask response
+        request_id = g.get("request_id")
+        if request_id:
+            response.headers[REQUEST_ID_HEADER] = request_id
+            started = g.get("request_started")
+            access_log.info(
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
+                extra={
+                    "service": service,
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
+                },
+            )
+        return response
+
+    @app.teardown_request
+    def forget_request_id(_exc):  # noqa: ANN001 - Flask hook
+        token = g.pop("request_id_token", None)
+        if token is not None:
+            request_id_var.reset(token)

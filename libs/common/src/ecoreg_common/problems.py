@@ -1,0 +1,124 @@
+"""RFC 9457 problem+json for every error a service can answer with.
+
+``install_problem_handlers`` makes sure no response is ever an HTML error page
+or a stack trace: domain errors, werkzeug's HTTP errors (404, 405, 413, ...),
+webargs validation errors raised through flask-smorest, and anything unexpected
+(logged with its trace, answered as a bare 500).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import marshmallow as ma
+from flask import Flask, Response, json
+from werkzeug.exceptions import HTTPException
+
+from ecoreg_common.errors import DomainError
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://ecoreg.example/problems/"
+
+log = logging.getLogger(__name__)
+
+
+class ProblemSchema(ma.Schema):
+    """An RFC 9457 problem document (used for the OpenAPI description)."""
+
+    type = ma.fields.String(metadata={"description": "URI identifying the kind of problem"})
+    title = ma.fields.String(metadata={"description": "Short summary of the kind of problem"})
+    status = ma.fields.Integer(metadata={"description": "HTTP status code"})
+    detail = ma.fields.String(metadata={"description": "What went wrong with this request"})
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.String()),
+        metadata={"description": "Field (dotted path) -> messages, for validation problems"},
+    )
+
+
+def problem_response(
+    status: int,
+    title: str,
+    detail: str | None = None,
+    *,
+    type_slug: str | None = None,
+    errors: dict[str, list[str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body: dict[str, object] = {
+        "type": TYPE_BASE + (type_slug or str(status)),
+        "title": title,
+        "status": status,
+    }
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def flatten_messages(messages: object, prefix: str = "") -> dict[str, list[str]]:
+    """Turn marshmallow's nested messages into ``{"a.b.0": ["..."]}``."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            path = str(key) if not prefix else f"{prefix}.{key}"
+            if key == "_schema":
+                path = prefix or "_schema"
+            for sub_path, sub_messages in flatten_messages(value, path).items():
+                flat.setdefault(sub_path, []).extend(sub_messages)
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        flat[prefix or "_schema"] = list(messages)
+    elif isinstance(messages, list):
+        for index, value in enumerate(messages):
+            flat.update(flatten_messages(value, f"{prefix}.{index}" if prefix else str(index)))
+    else:
+        flat[prefix or "_schema"] = [str(messages)]
+    return flat
+
+
+def _webargs_errors(data: dict) -> dict[str, list[str]]:
+    messages = data.get("messages") or data.get("errors") or {}
+    # webargs keys messages by location ("json", "query", ...); clients think in fields.
+    if isinstance(messages, dict) and set(messages) <= {"json", "query", "headers", "form", "files", "path"}:
+        flat: dict[str, list[str]] = {}
+        for location_messages in messages.values():
+            flat.update(flatten_messages(location_messages))
+        return flat
+    return flatten_messages(messages)
+
+
+def handle_http_exception(error: HTTPException) -> Response:
+    data = getattr(error, "data", None) or {}
+    status = error.code or 500
+    errors = _webargs_errors(data) if ("messages" in data or "errors" in data) else None
+    if errors:
+        detail = "The request has invalid fields; see errors."
+        if any(key in {"_schema", "json"} for key in errors):
+            detail = "The request body is not valid; see errors."
+        return problem_response(status, error.name, detail, type_slug="validation-failed", errors=errors, headers=data.get("headers"))
+    detail = data.get("message") or error.description
+    headers = dict(data.get("headers") or {})
+    if status == 405 and error.valid_methods:
+        headers["Allow"] = ", ".join(error.valid_methods)
+    return problem_response(status, error.name, detail, headers=headers)
+
+
+def handle_domain_error(error: DomainError) -> Response:
+    return problem_response(error.status, error.title, error.detail, type_slug=error.type_slug, errors=error.errors, headers=error.headers)
+
+
+def handle_unexpected(error: Exception) -> Response:
+    if isinstance(error, HTTPException):
+        return handle_http_exception(error)
+    log.exception("unhandled error")
+    return problem_response(500, "Internal Server Error", "The server could not complete the request; it has been logged.")
+
+
+def install_problem_handlers(app: Flask) -> None:
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,38 @@
+"""Test support every service's suite uses: a throwaway PostgreSQL database.
+
+Tests never share a database with another run or another xdist worker: each
+session creates its own from ``TEST_POSTGRES_URL`` (a server URL whose user may
+CREATE DATABASE) and drops it at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+
+TEST_POSTGRES_ENV = "TEST_POSTGRES_URL"
+
+
+def postgres_base_url() -> str | None:
+    return os.environ.get(TEST_POSTGRES_ENV) or None
+
+
+@contextmanager
+def fresh_postgres_database(base_url: str, prefix: str) -> Iterator[str]:
+    """Create an empty database next to ``base_url``'s; yield its URL; drop it."""
+    base = make_url(base_url)
+    name = f"{prefix}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()

@@ -1,0 +1,40 @@
+"""The ecoreg registry service: entities, their history and the change feed."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from ecoreg_common.api import create_api
+from ecoreg_common.db import Database
+from ecoreg_common.health import health_blueprint
+from ecoreg_common.internal_auth import install_internal_token_check
+from ecoreg_common.logs import configure_logging, install_request_ids
+from registry.config import Settings
+from registry.web import DB_EXTENSION
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    configure_logging(settings.log_level)
+
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.config["REGISTRY_SETTINGS"] = settings
+    app.json.sort_keys = False
+
+    db = Database(settings.database_url)
+    app.extensions[DB_EXTENSION] = db
+
+    install_request_ids(app, "registry")
+    install_internal_token_check(app, settings.internal_token)
+
+    from registry.changes.routes import blp as changes_blp
+    from registry.clusters.routes import blp as clusters_blp
+    from registry.entities.routes import blp as entities_blp
+
+    api = create_api(app, "ecoreg registry")
+    api.register_blueprint(clusters_blp)
+    api.register_blueprint(entities_blp)
+    api.register_blueprint(changes_blp)
+    app.register_blueprint(health_blueprint({"database": db.ping}))
+    return app

@@ -1,0 +1,68 @@
+"""The change feed: appended in the writer's transaction, read in commit order.
+
+The classic trap: if a change took its sequence number early and committed
+late, a follower that already read past that number would never see it. Here a
+writer takes its numbers from the single ``feed_counter`` row as the last step
+before commit; the row lock it takes is held until commit, so no other writer
+can take a number until this one's changes are visible. Sequence order is
+therefore commit order, and ``seq > after`` never skips a change that commits
+later. (SQLite gets the same guarantee from its database-wide write lock.)
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from ecoreg_common.db import Database
+from registry.entities.state import timestamp
+from registry.tables import changes, feed_counter
+
+
+def append(session: Session, records: list[dict]) -> list[int]:
+    """Insert ``records`` as changes with the next sequence numbers; call last in the transaction."""
+    last = session.execute(
+        update(feed_counter).where(feed_counter.c.id == 1).values(last_seq=feed_counter.c.last_seq + len(records)).returning(feed_counter.c.last_seq)
+    ).scalar_one()
+    first = last - len(records) + 1
+    seqs = list(range(first, last + 1))
+    session.execute(insert(changes), [{**record, "seq": seq} for seq, record in zip(seqs, records, strict=True)])
+    return seqs
+
+
+def latest_seq(session: Session) -> int:
+    return session.scalar(select(feed_counter.c.last_seq).where(feed_counter.c.id == 1)) or 0
+
+
+def _public(row) -> dict:  # noqa: ANN001 - Row
+    return {
+        "seq": row.seq,
+        "entity_id": row.entity_id,
+        "op": row.op,
+        "version": row.version,
+        "at": timestamp(row.at),
+        "actor": row.actor,
+        "entity": row.entity,
+    }
+
+
+def read(db: Database, after: int, limit: int) -> dict:
+    """Changes with ``seq > after``, oldest first, and where to continue from."""
+    with db.read() as session:
+        rows = session.execute(select(changes).where(changes.c.seq > after).order_by(changes.c.seq).limit(limit)).all()
+        latest = latest_seq(session)
+    items = [_public(row) for row in rows]
+    return {"changes": items, "next_after": items[-1]["seq"] if items else after, "latest_seq": latest}
+
+
+def history(db: Database, entity_id: int) -> list[dict] | None:
+    """Every version of one entity, oldest first; None if it never existed."""
+    with db.read() as session:
+        rows = session.execute(select(changes).where(changes.c.entity_id == entity_id).order_by(changes.c.seq)).all()
+    if not rows:
+        return None
+    return [{**_public(row), "changes": row.changed} for row in rows]
+
+
+def count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(changes)) or 0

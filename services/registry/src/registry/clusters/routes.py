@@ -1,0 +1,34 @@
+"""Reference data: the five clusters with their tracks, and the fixed vocabularies."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from registry.clusters import service
+from registry.clusters.schemas import ClusterListSchema, VocabularySchema
+from registry.vocabulary import DISTRICTS, KINDS, STATUSES, TIERS
+from registry.web import current_db
+
+blp = Blueprint("clusters", __name__, url_prefix="/api/v1", description="Reference data")
+
+
+@blp.route("/clusters")
+class Clusters(MethodView):
+    @blp.response(200, ClusterListSchema)
+    def get(self):
+        """The five future-industry clusters and their tracks, in English and Chinese"""
+        return {"clusters": service.list_clusters(current_db())}
+
+
+@blp.route("/vocabulary")
+class Vocabulary(MethodView):
+    @blp.response(200, VocabularySchema)
+    def get(self):
+        """Kinds with their subtypes, tiers, statuses and Shanghai's 16 districts"""
+        return {
+            "kinds": {kind: list(subtypes) for kind, subtypes in KINDS.items()},
+            "tiers": list(TIERS),
+            "statuses": list(STATUSES),
+            "districts": [{"key": key, "name_en": en, "name_zh": zh} for key, (en, zh) in DISTRICTS.items()],
+        }

@@ -1,0 +1,139 @@
+"""Batch upsert: up to 1,000 entities in one transaction, a few queries in all.
+
+Each item is matched to a live entity by ``uscc``, else by the partner's
+``external_id``; it then creates, updates or leaves that entity as it is.
+A bad item is reported with its field errors and the good ones are written.
+Matching, parent checks and writes are done for the whole batch at once
+(``IN`` lookups and executemany), never a round trip per row.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from ecoreg_common.db import Database
+from registry import idempotency
+from registry.caller import Caller
+from registry.clusters.service import reference
+from registry.entities import rules, store
+from registry.entities.schemas import InvalidItem
+from registry.entities.state import editable_part, merged_state, new_state, normalise
+
+MAX_ITEMS = 1000
+
+
+def _result(index: int, status: str, state: dict | None = None, errors: dict | None = None) -> dict:
+    result = {"index": index, "status": status, "id": state["id"] if state else None, "version": state["version"] if state else None}
+    if errors:
+        result["errors"] = errors
+    return result
+
+
+def _prescreen(items: list) -> tuple[list[dict | None], list[tuple[int, dict]]]:
+    """Schema failures and duplicates within the batch; the rest go on as (index, fields)."""
+    results: list[dict | None] = [None] * len(items)
+    candidates: list[tuple[int, dict]] = []
+    first_with_code: dict[str, int] = {}
+    first_with_external_id: dict[str, int] = {}
+    for index, item in enumerate(items):
+        if isinstance(item, InvalidItem):
+            results[index] = _result(index, "error", errors=item.errors)
+            continue
+        fields = normalise(item)
+        code, external_id = fields.get("uscc"), fields.get("external_id")
+        if not code and not external_id:
+            results[index] = _result(index, "error", errors={"_schema": ["a batch item needs a uscc or an external_id, so a repeated batch can match it"]})
+            continue
+        if code and code in first_with_code:
+            results[index] = _result(index, "error", errors={"uscc": [f"the same code is in item {first_with_code[code]} of this batch"]})
+            continue
+        if external_id and external_id in first_with_external_id:
+            results[index] = _result(
+                index, "error", errors={"external_id": [f"the same external_id is in item {first_with_external_id[external_id]} of this batch"]}
+            )
+            continue
+        if code:
+            first_with_code[code] = index
+        if external_id:
+            first_with_external_id[external_id] = index
+        candidates.append((index, fields))
+    return results, candidates
+
+
+def upsert_batch(
+    db: Database,
+    items: list,
+    caller: Caller,
+    *,
+    idempotency_key: str | None = None,
+    request_fingerprint: str | None = None,
+) -> tuple[idempotency.StoredResponse, bool]:
+    """Create or update each item; the per-item answer, and whether it replays an earlier one."""
+    screened, candidates = _prescreen(items)
+    known = reference(db)
+
+    def produce(session: Session, now: datetime) -> idempotency.StoredResponse:
+        results = list(screened)
+        codes = [fields["uscc"] for _, fields in candidates if fields.get("uscc")]
+        external_ids = [fields["external_id"] for _, fields in candidates if fields.get("external_id")]
+        matches = store.live_matches(session, caller.partner, codes, external_ids)
+        by_code = {state["uscc"]: state for state in matches if state["uscc"]}
+        by_external_id = {state["external_id"]: state for state in matches if state["source"] == caller.partner and state["external_id"]}
+        parents = store.live_ids(session, [fields["parent_id"] for _, fields in candidates if fields.get("parent_id")])
+
+        plan = store.Plan()
+        created_index: list[int] = []
+        updated_index: list[int] = []
+        claimed: dict[int, int] = {}  # entity id -> the item that matched it first
+        for index, fields in candidates:
+            errors, current = _match(fields, by_code, by_external_id, caller)
+            if current is not None and current["id"] in claimed:
+                errors = {"_schema": [f"matches entity {current['id']}, as item {claimed[current['id']]} of this batch does"]}
+            if errors:
+                results[index] = _result(index, "error", errors=errors)
+                continue
+            if current is not None:
+                claimed[current["id"]] = index
+            state = merged_state(editable_part(current), fields) if current else new_state(fields)
+            errors = rules.check(state, known)
+            parent_id = state["parent_id"]
+            if parent_id is not None and (current is None or parent_id != current["parent_id"]):
+                if parent_id not in parents:
+                    errors.setdefault("parent_id", []).append(f"there is no live entity {parent_id}")
+                elif current is not None and current["id"] in store.ancestor_ids(session, parent_id):
+                    errors.setdefault("parent_id", []).append(f"entity {parent_id} descends from entity {current['id']}; that would make a cycle")
+            if errors:
+                results[index] = _result(index, "error", errors=errors)
+            elif current is None:
+                plan.creates.append(state)
+                created_index.append(index)
+            elif state == editable_part(current):
+                results[index] = _result(index, "unchanged", current)
+            else:
+                plan.updates.append((current, state))
+                updated_index.append(index)
+
+        written = store.write(session, plan, actor=caller.partner, now=now)
+        statuses = ["created"] * len(created_index) + ["updated"] * len(updated_index)
+        for index, status, state in zip(created_index + updated_index, statuses, written, strict=True):
+            results[index] = _result(index, status, state)
+        summary = {status: 0 for status in ("created", "updated", "unchanged", "error")}
+        for result in results:
+            summary[result["status"]] += 1
+        return idempotency.StoredResponse(200, {"summary": summary, "items": results}, {})
+
+    return idempotency.run(db, caller.partner, idempotency_key, request_fingerprint, produce)
+
+
+def _match(fields: dict, by_code: dict, by_external_id: dict, caller: Caller) -> tuple[dict | None, dict | None]:
+    """(errors, the live entity this item updates or None for a new one)."""
+    by_uscc = by_code.get(fields.get("uscc")) if fields.get("uscc") else None
+    by_external = by_external_id.get(fields.get("external_id")) if fields.get("external_id") else None
+    if by_uscc and by_external and by_uscc["id"] != by_external["id"]:
+        return {"external_id": [f"belongs to entity {by_external['id']}, but the uscc is entity {by_uscc['id']}'s"]}, None
+    current = by_uscc or by_external
+    if current and not caller.may_change(current):
+        return {"_schema": [f"entity {current['id']} with this identifier was registered by partner {current['source']!r}; only it or an admin may change it"]}, None
+    return None, current

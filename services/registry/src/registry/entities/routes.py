@@ -1,0 +1,112 @@
+"""HTTP routes for entities: thin wrappers that read headers and call the service."""
+
+from __future__ import annotations
+
+from flask import request
+from flask.views import MethodView
+
+from ecoreg_common.api import Blueprint
+from ecoreg_common.problems import ProblemSchema
+from registry import idempotency
+from registry.entities import batch, service
+from registry.entities.schemas import (
+    BatchRequestSchema,
+    BatchResultSchema,
+    EntityCreateSchema,
+    EntityListArgsSchema,
+    EntityPageSchema,
+    EntityPatchSchema,
+    EntitySchema,
+    HistorySchema,
+)
+from registry.web import current_caller, current_db, idempotency_key, if_match_tags
+
+blp = Blueprint("entities", __name__, url_prefix="/api/v1", description="Entities of the five future-industry clusters")
+
+IDEMPOTENCY_HEADER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 200},
+    "description": "A retry with the same key returns the first answer and creates nothing",
+}
+IF_MATCH_HEADER = {"name": "If-Match", "in": "header", "schema": {"type": "string"}, "description": "The ETag you last read"}
+ETAG_HEADER = {"ETag": {"schema": {"type": "string"}, "description": "The entity's version as an entity tag"}}
+
+
+def _answer(stored: idempotency.StoredResponse, replayed: bool):
+    headers = dict(stored.headers)
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return stored.body, stored.status_code, headers
+
+
+def _idempotent(create):
+    """Call ``create(key, fingerprint)`` and mark the answer when it was a replay."""
+    key = idempotency_key()
+    fingerprint = idempotency.fingerprint(request.method, request.path, request.get_json(silent=True)) if key else None
+    stored, replayed = create(key, fingerprint)
+    return _answer(stored, replayed)
+
+
+@blp.route("/entities")
+class Entities(MethodView):
+    @blp.arguments(EntityListArgsSchema, location="query", as_kwargs=True)
+    @blp.response(200, EntityPageSchema)
+    def get(self, limit, cursor=None, **filters):
+        """List live entities, filtered, in a stable order with cursor pagination"""
+        return service.list_entities(current_db(), filters, limit, cursor)
+
+    @blp.arguments(EntityCreateSchema)
+    @blp.response(201, EntitySchema, headers={"Location": {"schema": {"type": "string"}}, **ETAG_HEADER})
+    @blp.alt_response(409, schema=ProblemSchema, description="The uscc or external_id is already registered")
+    @blp.doc(parameters=[IDEMPOTENCY_HEADER])
+    def post(self, fields):
+        """Register an entity"""
+        caller = current_caller()
+        return _idempotent(lambda key, fingerprint: service.create_entity(current_db(), fields, caller, idempotency_key=key, request_fingerprint=fingerprint))
+
+
+@blp.route("/entities/batch")
+class EntityBatch(MethodView):
+    @blp.arguments(BatchRequestSchema)
+    @blp.response(200, BatchResultSchema)
+    @blp.doc(parameters=[IDEMPOTENCY_HEADER])
+    def post(self, body):
+        """Create or update up to 1,000 entities, matched on uscc, else on external_id"""
+        caller = current_caller()
+        return _idempotent(lambda key, fingerprint: batch.upsert_batch(current_db(), body["entities"], caller, idempotency_key=key, request_fingerprint=fingerprint))
+
+
+@blp.route("/entities/<int:entity_id>")
+class EntityById(MethodView):
+    @blp.response(200, EntitySchema, headers=ETAG_HEADER)
+    def get(self, entity_id):
+        """One live entity"""
+        state = service.get_entity(current_db(), entity_id)
+        return state, 200, {"ETag": service.etag(state)}
+
+    @blp.arguments(EntityPatchSchema)
+    @blp.response(200, EntitySchema, headers=ETAG_HEADER)
+    @blp.alt_response(412, schema=ProblemSchema, description="If-Match does not match the current ETag")
+    @blp.alt_response(428, schema=ProblemSchema, description="If-Match is missing")
+    @blp.doc(parameters=[{**IF_MATCH_HEADER, "required": True}])
+    def patch(self, fields, entity_id):
+        """Change some fields of an entity (If-Match required)"""
+        state = service.update_entity(current_db(), entity_id, fields, current_caller(), if_match_tags())
+        return state, 200, {"ETag": service.etag(state)}
+
+    @blp.response(204)
+    @blp.alt_response(409, schema=ProblemSchema, description="The entity still has live children")
+    @blp.doc(parameters=[IF_MATCH_HEADER])
+    def delete(self, entity_id):
+        """Retire an entity: kept in history, gone from lists and counts"""
+        service.retire_entity(current_db(), entity_id, current_caller(), if_match_tags())
+
+
+@blp.route("/entities/<int:entity_id>/history")
+class EntityHistory(MethodView):
+    @blp.response(200, HistorySchema)
+    def get(self, entity_id):
+        """Every version of an entity, with who changed what"""
+        return service.entity_history(current_db(), entity_id)

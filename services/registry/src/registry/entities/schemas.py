@@ -1,0 +1,196 @@
+"""The shapes of entity requests and answers (and so of the OpenAPI document).
+
+Schemas check each field on its own: types, vocabularies, the USCC check
+character. Rules that relate fields to each other or to stored data live in
+``rules.py`` and ``service.py``, because a PATCH is only checkable once merged.
+"""
+
+from __future__ import annotations
+
+import json
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from ecoreg_common.problems import flatten_messages
+from registry import uscc
+from registry.vocabulary import DISTRICTS, KINDS, STATUSES, TIERS
+
+SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9_]{0,47}$", error="must be a lowercase slug (a-z, 0-9, _)")
+MAX_ATTRIBUTES_BYTES = 4096
+
+
+class UsccField(fields.String):
+    """A Unified Social Credit Code; upper-cased, then verified per GB 32100-2015."""
+
+    def _deserialize(self, value, attr, data, **kwargs):  # noqa: ANN001 - marshmallow signature
+        code = super()._deserialize(value, attr, data, **kwargs).strip().upper()
+        problem = uscc.problem(code)
+        if problem:
+            raise ma.ValidationError(f"not a valid Unified Social Credit Code: {problem}")
+        return code
+
+
+def _small_object(value: dict) -> None:
+    if len(json.dumps(value, ensure_ascii=False).encode()) > MAX_ATTRIBUTES_BYTES:
+        raise ma.ValidationError(f"must serialise to at most {MAX_ATTRIBUTES_BYTES} bytes of JSON")
+
+
+def _not_blank(value: str) -> None:
+    if not value.strip():
+        raise ma.ValidationError("must not be blank")
+
+
+class EntityWriteSchema(ma.Schema):
+    """The fields a partner may set. ``source``, ``version`` and timestamps are the server's."""
+
+    class Meta:
+        ordered = True
+
+    kind = fields.String(required=True, validate=validate.OneOf(tuple(KINDS)))
+    subtype = fields.String(allow_none=True, validate=SLUG, metadata={"description": "Refines the kind; allowed values per kind: GET /api/v1/vocabulary"})
+    tier = fields.String(validate=validate.OneOf(TIERS), metadata={"description": "Defaults to none; a tech_centre must have one"})
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=300), _not_blank])
+    name_zh = fields.String(allow_none=True, validate=validate.Length(max=300))
+    clusters = fields.List(fields.String(validate=SLUG), required=True, validate=validate.Length(min=1, max=5), metadata={"description": "Keys from GET /api/v1/clusters"})
+    tracks = fields.List(fields.String(validate=validate.Length(min=1, max=48)), validate=validate.Length(max=20), metadata={"description": "Each must belong to one of the entity's clusters"})
+    district = fields.String(allow_none=True, validate=validate.OneOf(tuple(DISTRICTS)))
+    status = fields.String(validate=validate.OneOf(STATUSES), metadata={"description": "Defaults to active"})
+    established_on = fields.Date(allow_none=True)
+    parent_id = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1, max=2**62))
+    uscc = UsccField(allow_none=True, metadata={"description": "Unified Social Credit Code, 18 characters (GB 32100-2015)"})
+    external_id = fields.String(allow_none=True, validate=[validate.Length(min=1, max=128), _not_blank], metadata={"description": "The partner's own id, unique per partner"})
+    attributes = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)), validate=_small_object)
+
+
+class EntityCreateSchema(EntityWriteSchema):
+    pass
+
+
+class EntityPatchSchema(EntityWriteSchema):
+    """Any subset of the writable fields; ``null`` clears an optional one."""
+
+    kind = fields.String(validate=validate.OneOf(tuple(KINDS)))
+    name = fields.String(validate=[validate.Length(min=1, max=300), _not_blank])
+    clusters = fields.List(fields.String(validate=SLUG), validate=validate.Length(min=1, max=5))
+
+    @ma.validates_schema
+    def not_empty(self, data, **kwargs):  # noqa: ANN001
+        if not data:
+            raise ma.ValidationError("give at least one field to change")
+
+
+class EntitySchema(ma.Schema):
+    class Meta:
+        ordered = True
+
+    id = fields.Integer()
+    kind = fields.String()
+    subtype = fields.String(allow_none=True)
+    tier = fields.String()
+    name = fields.String()
+    name_zh = fields.String(allow_none=True)
+    clusters = fields.List(fields.String())
+    tracks = fields.List(fields.String())
+    district = fields.String(allow_none=True)
+    status = fields.String()
+    established_on = fields.String(allow_none=True, metadata={"format": "date"})
+    parent_id = fields.Integer(allow_none=True)
+    uscc = fields.String(allow_none=True)
+    external_id = fields.String(allow_none=True)
+    attributes = fields.Dict()
+    source = fields.String(metadata={"description": "The partner that registered the entity"})
+    version = fields.Integer()
+    created_at = fields.String(metadata={"format": "date-time"})
+    updated_at = fields.String(metadata={"format": "date-time"})
+
+
+class EntityListArgsSchema(ma.Schema):
+    kind = fields.String(validate=validate.OneOf(tuple(KINDS)))
+    subtype = fields.String(validate=SLUG)
+    tier = fields.String(validate=validate.OneOf(TIERS))
+    cluster = fields.String(validate=SLUG)
+    track = fields.String(validate=validate.Length(min=1, max=48))
+    district = fields.String(validate=validate.OneOf(tuple(DISTRICTS)))
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    q = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Part of the English or Chinese name"})
+    updated_since = fields.AwareDateTime(default_timezone=None, metadata={"description": "ISO 8601 with a time zone"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    cursor = fields.String(validate=validate.Length(max=200), metadata={"description": "next_cursor of the previous page"})
+
+
+class EntityPageSchema(ma.Schema):
+    items = fields.List(fields.Nested(EntitySchema))
+    next_cursor = fields.String(allow_none=True, metadata={"description": "Pass as cursor for the next page; null on the last"})
+
+
+class FieldChangeSchema(ma.Schema):
+    # "from"/"to" are Python keywords, so the attributes are named apart from the keys.
+    before = fields.Raw(attribute="from", data_key="from", allow_none=True)
+    after = fields.Raw(attribute="to", data_key="to", allow_none=True)
+
+
+class HistoryEntrySchema(ma.Schema):
+    class Meta:
+        ordered = True
+
+    version = fields.Integer()
+    op = fields.String(metadata={"description": "create, update or retire"})
+    at = fields.String(metadata={"format": "date-time"})
+    actor = fields.String(metadata={"description": "The partner that made the change"})
+    seq = fields.Integer(metadata={"description": "Position in the change feed"})
+    changes = fields.Dict(keys=fields.String(), values=fields.Nested(FieldChangeSchema))
+    entity = fields.Nested(EntitySchema)
+
+
+class HistorySchema(ma.Schema):
+    entity_id = fields.Integer()
+    retired = fields.Boolean()
+    versions = fields.List(fields.Nested(HistoryEntrySchema))
+
+
+class InvalidItem:
+    """A batch item that failed its schema; it is reported, the others go on."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+
+
+class PerItemNested(fields.Nested):
+    """``Nested`` whose invalid items become ``InvalidItem`` instead of failing the list.
+
+    The OpenAPI document still describes each item as the nested schema.
+    """
+
+    def _deserialize(self, value, attr, data, partial=None, **kwargs):  # noqa: ANN001
+        try:
+            return super()._deserialize(value, attr, data, partial=partial, **kwargs)
+        except ma.ValidationError as error:
+            return InvalidItem(flatten_messages(error.messages))
+
+
+class BatchRequestSchema(ma.Schema):
+    """Items are checked one by one, so one bad item fails alone."""
+
+    entities = fields.List(
+        PerItemNested(EntityCreateSchema),
+        required=True,
+        validate=validate.Length(min=1, max=1000),
+        metadata={"description": "Up to 1,000 entities shaped as for POST /api/v1/entities; each needs a uscc or an external_id"},
+    )
+
+
+class BatchItemResultSchema(ma.Schema):
+    class Meta:
+        ordered = True
+
+    index = fields.Integer()
+    status = fields.String(metadata={"description": "created, updated, unchanged or error"})
+    id = fields.Integer(allow_none=True)
+    version = fields.Integer(allow_none=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class BatchResultSchema(ma.Schema):
+    summary = fields.Dict(keys=fields.String(), values=fields.Integer())
+    items = fields.List(fields.Nested(BatchItemResultSchema))

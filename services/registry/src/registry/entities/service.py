@@ -1,0 +1,149 @@
+"""Registering, finding, changing and retiring entities. No Flask in here.
+
+Each public function is one transaction. Writes go through ``store.write``, which
+appends to the change feed in the same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from ecoreg_common import cursors
+from ecoreg_common.db import Database
+from ecoreg_common.errors import Conflict, NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
+from registry import idempotency
+from registry.caller import Caller
+from registry.changes import feed
+from registry.clusters.service import reference
+from registry.entities import rules, store
+from registry.entities.state import editable_part, merged_state, new_state
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def etag(state: dict) -> str:
+    return f'"{state["version"]}"'
+
+
+def location(entity_id: int) -> str:
+    return f"/api/v1/entities/{entity_id}"
+
+
+def validate(session: Session, db: Database, state: dict, *, current: dict | None, source: str) -> None:
+    """Raise ValidationFailed (422) or Conflict (409) unless ``state`` may be stored."""
+    errors = rules.check(state, reference(db))
+    parent_id = state["parent_id"]
+    if parent_id is not None and (current is None or parent_id != current["parent_id"]):
+        if current is not None and parent_id == current["id"]:
+            errors.setdefault("parent_id", []).append("an entity cannot be its own parent")
+        elif not store.live_ids(session, [parent_id]):
+            errors.setdefault("parent_id", []).append(f"there is no live entity {parent_id}")
+        elif current is not None and current["id"] in store.ancestor_ids(session, parent_id):
+            errors.setdefault("parent_id", []).append(f"entity {parent_id} descends from entity {current['id']}; that would make a cycle")
+    if errors:
+        raise ValidationFailed(errors)
+    conflicts = store.unique_conflicts(session, state, exclude_id=current["id"] if current else None, source=source)
+    if conflicts:
+        raise Conflict("Another live entity already holds this identifier.", errors=conflicts)
+
+
+def get_entity(db: Database, entity_id: int) -> dict:
+    with db.read() as session:
+        state = store.live_by_id(session, entity_id)
+    if state is None:
+        raise NotFound(f"There is no entity {entity_id}.")
+    return state
+
+
+def list_entities(db: Database, filters: dict, limit: int, cursor: str | None) -> dict:
+    query_filters = dict(filters)
+    if cursor:
+        query_filters["after_id"] = cursors.decode(cursor, keys={"id": int})["id"]
+    with db.read() as session:
+        page = store.states_from(session, store.filtered_query(query_filters).limit(limit + 1))
+    more = len(page) > limit
+    page = page[:limit]
+    return {"items": page, "next_cursor": cursors.encode({"id": page[-1]["id"]}) if more else None}
+
+
+def create_entity(
+    db: Database,
+    fields: dict,
+    caller: Caller,
+    *,
+    idempotency_key: str | None = None,
+    request_fingerprint: str | None = None,
+) -> tuple[idempotency.StoredResponse, bool]:
+    """Register one entity: the answer to send, and whether it replays an earlier one."""
+
+    def produce(session: Session, now: datetime) -> idempotency.StoredResponse:
+        state = new_state(fields)
+        validate(session, db, state, current=None, source=caller.partner)
+        [created] = store.write(session, store.Plan(creates=[state]), actor=caller.partner, now=now)
+        return idempotency.StoredResponse(201, created, {"Location": location(created["id"]), "ETag": etag(created)})
+
+    return idempotency.run(db, caller.partner, idempotency_key, request_fingerprint, produce)
+
+
+def check_if_match(state: dict, if_match: list[str] | None, *, required: bool) -> None:
+    if if_match is None:
+        if required:
+            raise PreconditionRequired(f"Send If-Match with the entity's ETag ({etag(state)}) to change it.")
+        return
+    if "*" not in if_match and etag(state) not in if_match:
+        raise PreconditionFailed(f"The entity has changed since you read it; its ETag is now {etag(state)}.")
+
+
+def update_entity(db: Database, entity_id: int, fields: dict, caller: Caller, if_match: list[str] | None) -> dict:
+    """Apply a partial change; an If-Match precondition is required."""
+
+    def work(session: Session) -> dict:
+        current = store.live_by_id(session, entity_id, for_update=True)
+        if current is None:
+            raise NotFound(f"There is no entity {entity_id}.")
+        caller.require_may_change(current)
+        check_if_match(current, if_match, required=True)
+        state = merged_state(editable_part(current), fields)
+        if state == editable_part(current):
+            return current
+        validate(session, db, state, current=current, source=current["source"])
+        [updated] = store.write(session, store.Plan(updates=[(current, state)]), actor=caller.partner, now=utcnow())
+        return updated
+
+    return db.transact(work)
+
+
+def retire_entity(db: Database, entity_id: int, caller: Caller, if_match: list[str] | None) -> None:
+    """Retire an entity: it stays in history and the feed, and leaves lists and counts."""
+
+    def work(session: Session) -> None:
+        current = store.live_by_id(session, entity_id, for_update=True)
+        if current is None:
+            raise NotFound(f"There is no entity {entity_id}.")
+        caller.require_may_change(current)
+        check_if_match(current, if_match, required=False)
+        children = store.live_child_ids(session, entity_id)
+        if children:
+            shown = ", ".join(str(child) for child in children[:10])
+            raise Conflict(f"Entity {entity_id} is the parent of live entities ({shown}); retire or re-parent them first.")
+        store.write(session, store.Plan(retires=[current]), actor=caller.partner, now=utcnow())
+
+    db.transact(work)
+
+
+def entity_history(db: Database, entity_id: int) -> dict:
+    versions = feed.history(db, entity_id)
+    if versions is None:
+        raise NotFound(f"There is no entity {entity_id}.")
+    return {
+        "entity_id": entity_id,
+        "retired": versions[-1]["op"] == "retire",
+        "versions": [
+            {key: version[key] for key in ("version", "op", "at", "actor", "seq", "changes", "entity")} for version in versions
+        ],
+    }
+

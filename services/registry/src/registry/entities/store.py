@@ -1,0 +1,272 @@
+"""Reading and writing entity rows with SQLAlchemy Core, a set of rows at a time.
+
+Every write path (POST, PATCH, DELETE, batch) goes through ``write`` so the rows,
+the cluster and track memberships and the change log always move together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import Select, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from registry.changes import feed
+from registry.entities.state import EDITABLE, diff, timestamp
+from registry.tables import entities, entity_clusters, entity_tracks
+
+_ROW_FIELDS = [name for name in EDITABLE if name not in ("clusters", "tracks")]
+# SQLite allows 32,766 bound parameters per statement; stay well below.
+_CHUNK = 900
+
+
+def _chunks(values: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _to_state(row, clusters: list[str], tracks: list[str]) -> dict:  # noqa: ANN001 - Row
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "subtype": row.subtype,
+        "tier": row.tier,
+        "name": row.name,
+        "name_zh": row.name_zh,
+        "clusters": clusters,
+        "tracks": tracks,
+        "district": row.district,
+        "status": row.status,
+        "established_on": row.established_on.isoformat() if row.established_on else None,
+        "parent_id": row.parent_id,
+        "uscc": row.uscc,
+        "external_id": row.external_id,
+        "attributes": row.attributes,
+        "source": row.source,
+        "version": row.version,
+        "created_at": timestamp(row.created_at),
+        "updated_at": timestamp(row.updated_at),
+    }
+
+
+def _row_values(state: dict) -> dict:
+    values = {name: state[name] for name in _ROW_FIELDS}
+    if values["established_on"] is not None:
+        values["established_on"] = date.fromisoformat(values["established_on"])
+    return values
+
+
+def _memberships(session: Session, ids: Sequence[int]) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    clusters: dict[int, list[str]] = {entity_id: [] for entity_id in ids}
+    tracks: dict[int, list[str]] = {entity_id: [] for entity_id in ids}
+    for chunk in _chunks(list(ids)):
+        for entity_id, key in session.execute(
+            select(entity_clusters.c.entity_id, entity_clusters.c.cluster_key)
+            .where(entity_clusters.c.entity_id.in_(chunk))
+            .order_by(entity_clusters.c.cluster_key)
+        ):
+            clusters[entity_id].append(key)
+        for entity_id, key in session.execute(
+            select(entity_tracks.c.entity_id, entity_tracks.c.track_key)
+            .where(entity_tracks.c.entity_id.in_(chunk))
+            .order_by(entity_tracks.c.track_key)
+        ):
+            tracks[entity_id].append(key)
+    return clusters, tracks
+
+
+def states_from(session: Session, query: Select) -> list[dict]:
+    """Run a select over ``entities`` rows and attach their clusters and tracks."""
+    rows = session.execute(query).all()
+    clusters, tracks = _memberships(session, [row.id for row in rows])
+    return [_to_state(row, clusters[row.id], tracks[row.id]) for row in rows]
+
+
+def live_by_id(session: Session, entity_id: int, *, for_update: bool = False) -> dict | None:
+    query = select(entities).where(entities.c.id == entity_id, entities.c.retired_at.is_(None))
+    if for_update:
+        query = query.with_for_update()
+    found = states_from(session, query)
+    return found[0] if found else None
+
+
+def exists(session: Session, entity_id: int) -> bool:
+    return session.scalar(select(entities.c.id).where(entities.c.id == entity_id)) is not None
+
+
+def live_matches(session: Session, source: str, codes: Sequence[str], external_ids: Sequence[str]) -> list[dict]:
+    """Live entities holding any of ``codes`` or, for ``source``, any of ``external_ids``."""
+    found: dict[int, dict] = {}
+    live = entities.c.retired_at.is_(None)
+    for chunk in _chunks(list(codes)):
+        for state in states_from(session, select(entities).where(live, entities.c.uscc.in_(chunk)).with_for_update()):
+            found[state["id"]] = state
+    for chunk in _chunks(list(external_ids)):
+        query = select(entities).where(live, entities.c.source == source, entities.c.external_id.in_(chunk)).with_for_update()
+        for state in states_from(session, query):
+            found[state["id"]] = state
+    return list(found.values())
+
+
+def live_ids(session: Session, ids: Iterable[int]) -> set[int]:
+    wanted = sorted(set(ids))
+    found: set[int] = set()
+    for chunk in _chunks(wanted):
+        found.update(session.scalars(select(entities.c.id).where(entities.c.id.in_(chunk), entities.c.retired_at.is_(None))))
+    return found
+
+
+def live_child_ids(session: Session, entity_id: int) -> list[int]:
+    query = select(entities.c.id).where(entities.c.parent_id == entity_id, entities.c.retired_at.is_(None))
+    return list(session.scalars(query.order_by(entities.c.id).limit(100)))
+
+
+def unique_conflicts(session: Session, state: dict, *, exclude_id: int | None, source: str) -> dict[str, list[str]]:
+    """Messages for each unique identifier in ``state`` that another live entity holds.
+
+    ``source`` is the partner the entity belongs to; external ids are unique per partner.
+    """
+    conflicts: dict[str, list[str]] = {}
+    live = [entities.c.retired_at.is_(None)]
+    if exclude_id is not None:
+        live.append(entities.c.id != exclude_id)
+    if state["uscc"]:
+        holder = session.scalar(select(entities.c.id).where(*live, entities.c.uscc == state["uscc"]))
+        if holder is not None:
+            conflicts["uscc"] = [f"entity {holder} is already registered with this code"]
+    if state["external_id"]:
+        holder = session.scalar(select(entities.c.id).where(*live, entities.c.source == source, entities.c.external_id == state["external_id"]))
+        if holder is not None:
+            conflicts["external_id"] = [f"entity {holder} of the same partner already has this external_id"]
+    return conflicts
+
+
+def ancestor_ids(session: Session, start_id: int, limit: int = 1000) -> list[int]:
+    """``start_id`` and the chain of its parents, nearest first (bounded, in case of old cycles)."""
+    chain: list[int] = []
+    current: int | None = start_id
+    while current is not None and len(chain) < limit and current not in chain:
+        chain.append(current)
+        current = session.scalar(select(entities.c.parent_id).where(entities.c.id == current))
+    return chain
+
+
+def filtered_query(filters: dict) -> Select:
+    query = select(entities).where(entities.c.retired_at.is_(None))
+    for name in ("kind", "subtype", "tier", "district", "status"):
+        if filters.get(name) is not None:
+            query = query.where(entities.c[name] == filters[name])
+    if filters.get("cluster"):
+        members = select(entity_clusters.c.entity_id).where(entity_clusters.c.cluster_key == filters["cluster"])
+        query = query.where(entities.c.id.in_(members))
+    if filters.get("track"):
+        members = select(entity_tracks.c.entity_id).where(entity_tracks.c.track_key == filters["track"])
+        query = query.where(entities.c.id.in_(members))
+    if filters.get("q"):
+        escaped = filters["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        query = query.where(or_(entities.c.name.ilike(pattern, escape="\\"), entities.c.name_zh.ilike(pattern, escape="\\")))
+    if filters.get("updated_since") is not None:
+        query = query.where(entities.c.updated_at >= filters["updated_since"])
+    if filters.get("after_id") is not None:
+        query = query.where(entities.c.id > filters["after_id"])
+    return query.order_by(entities.c.id)
+
+
+# ---- writing -------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """What one transaction writes: new entities, changed ones, retired ones."""
+
+    creates: list[dict] = field(default_factory=list)  # editable states
+    updates: list[tuple[dict, dict]] = field(default_factory=list)  # (current state, new editable state)
+    retires: list[dict] = field(default_factory=list)  # current states
+
+
+def write(session: Session, plan: Plan, *, actor: str, now: datetime) -> list[dict]:
+    """Apply ``plan`` and append its changes to the feed; the new states, creates first."""
+    created = _insert(session, plan.creates, actor, now)
+    updated = _update(session, plan.updates, now)
+    retired = _retire(session, plan.retires, now)
+    records = [
+        {"entity_id": s["id"], "op": "create", "version": 1, "at": now, "actor": actor, "entity": s, "changed": diff(None, s)}
+        for s in created
+    ]
+    records += [
+        {"entity_id": new["id"], "op": "update", "version": new["version"], "at": now, "actor": actor, "entity": new, "changed": diff(old, new)}
+        for (old, _), new in zip(plan.updates, updated, strict=True)
+    ]
+    records += [
+        {"entity_id": s["id"], "op": "retire", "version": s["version"], "at": now, "actor": actor, "entity": s, "changed": {}}
+        for s in retired
+    ]
+    if records:
+        feed.append(session, records)
+    return created + updated + retired
+
+
+def _insert(session: Session, states: list[dict], actor: str, now: datetime) -> list[dict]:
+    if not states:
+        return []
+    rows = [{**_row_values(s), "source": actor, "version": 1, "created_at": now, "updated_at": now} for s in states]
+    ids = list(session.scalars(insert(entities).returning(entities.c.id, sort_by_parameter_order=True), rows))
+    stamp = timestamp(now)
+    created = [
+        {"id": entity_id, **s, "source": actor, "version": 1, "created_at": stamp, "updated_at": stamp}
+        for entity_id, s in zip(ids, states, strict=True)
+    ]
+    _add_memberships(session, created)
+    return created
+
+
+def _update(session: Session, pairs: list[tuple[dict, dict]], now: datetime) -> list[dict]:
+    if not pairs:
+        return []
+    statement = (
+        update(entities)
+        # The rows were read FOR UPDATE (or under SQLite's write lock) in this transaction.
+        .where(entities.c.id == bindparam("b_id"))
+        .values({name: bindparam(f"b_{name}") for name in _ROW_FIELDS} | {"version": bindparam("b_new_version"), "updated_at": now})
+    )
+    params = []
+    stamp = timestamp(now)
+    updated = []
+    for current, new in pairs:
+        values = _row_values(new)
+        params.append({f"b_{k}": v for k, v in values.items()} | {"b_id": current["id"], "b_new_version": current["version"] + 1})
+        updated.append({**current, **new, "version": current["version"] + 1, "updated_at": stamp})
+    session.execute(statement, params)
+    moved = [state for (current, _), state in zip(pairs, updated, strict=True) if (current["clusters"], current["tracks"]) != (state["clusters"], state["tracks"])]
+    if moved:
+        moved_ids = [state["id"] for state in moved]
+        for chunk in _chunks(moved_ids):
+            session.execute(delete(entity_clusters).where(entity_clusters.c.entity_id.in_(chunk)))
+            session.execute(delete(entity_tracks).where(entity_tracks.c.entity_id.in_(chunk)))
+        _add_memberships(session, moved)
+    return updated
+
+
+def _retire(session: Session, states: list[dict], now: datetime) -> list[dict]:
+    if not states:
+        return []
+    session.execute(
+        update(entities)
+        .where(and_(entities.c.id == bindparam("b_id"), entities.c.retired_at.is_(None)))
+        .values(retired_at=now, updated_at=now, version=bindparam("b_new_version")),
+        [{"b_id": s["id"], "b_new_version": s["version"] + 1} for s in states],
+    )
+    stamp = timestamp(now)
+    return [{**s, "version": s["version"] + 1, "updated_at": stamp, "retired_at": stamp} for s in states]
+
+
+def _add_memberships(session: Session, states: list[dict]) -> None:
+    cluster_rows = [{"entity_id": s["id"], "cluster_key": key} for s in states for key in s["clusters"]]
+    track_rows = [{"entity_id": s["id"], "track_key": key} for s in states for key in s["tracks"]]
+    if cluster_rows:
+        session.execute(insert(entity_clusters), cluster_rows)
+    if track_rows:
+        session.execute(insert(entity_tracks), track_rows)

@@ -1,0 +1,92 @@
+"""Idempotency-Key for POSTs: a retried request gets the first answer and creates nothing.
+
+A key belongs to the partner that sent it and remembers a fingerprint of the
+request. The record is written in the same transaction as the work it answers,
+so either both exist or neither does; two concurrent requests with one key
+collide on the primary key and the loser answers with the winner's response.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from ecoreg_common.db import Database
+from ecoreg_common.errors import UnprocessableRequest
+from registry.tables import idempotency_keys
+
+# After this a key may be reused for a new request.
+RETENTION = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status_code: int
+    body: dict
+    headers: dict[str, str]
+
+
+def fingerprint(method: str, path: str, body: object) -> str:
+    canonical = json.dumps([method, path, body], sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def recall(session: Session, actor: str, key: str, request_fingerprint: str, now: datetime) -> StoredResponse | None:
+    """The stored answer for this key, or None when the request is new."""
+    row = session.execute(select(idempotency_keys).where(idempotency_keys.c.actor == actor, idempotency_keys.c.key == key)).first()
+    if row is None:
+        return None
+    if row.created_at < now - RETENTION:
+        session.execute(delete(idempotency_keys).where(idempotency_keys.c.actor == actor, idempotency_keys.c.key == key))
+        return None
+    if row.fingerprint != request_fingerprint:
+        raise UnprocessableRequest(
+            "This Idempotency-Key was already used for a different request; use a new key for a new request.",
+        )
+    return StoredResponse(row.status_code, row.body, row.headers)
+
+
+def remember(session: Session, actor: str, key: str, request_fingerprint: str, response: StoredResponse, now: datetime) -> None:
+    session.execute(
+        insert(idempotency_keys).values(
+            actor=actor,
+            key=key,
+            fingerprint=request_fingerprint,
+            status_code=response.status_code,
+            body=response.body,
+            headers=response.headers,
+            created_at=now,
+        )
+    )
+
+
+def run(
+    db: Database,
+    actor: str,
+    key: str | None,
+    request_fingerprint: str | None,
+    produce: Callable[[Session, datetime], StoredResponse],
+) -> tuple[StoredResponse, bool]:
+    """``produce`` the answer in a write transaction, or replay the stored one.
+
+    Returns the answer and whether it was a replay.
+    """
+
+    def work(session: Session) -> tuple[StoredResponse, bool]:
+        now = datetime.now(UTC)
+        if key:
+            stored = recall(session, actor, key, request_fingerprint, now)
+            if stored is not None:
+                return stored, True
+        response = produce(session, now)
+        if key:
+            remember(session, actor, key, request_fingerprint, response, now)
+        return response, False
+
+    return db.transact(work)

@@ -1,0 +1,140 @@
+"""The registry's tables, all on one MetaData (Alembic's target).
+
+Queries use SQLAlchemy Core on these tables: the batch path writes thousands of
+rows per request with executemany, and every other path shares that code.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    text,
+)
+
+from ecoreg_common.types import BigIntId, JsonDocument, UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# Reference data, loaded by a migration.
+clusters = Table(
+    "clusters",
+    metadata,
+    Column("key", String(32), primary_key=True),
+    Column("name_en", String(100), nullable=False),
+    Column("name_zh", String(100), nullable=False),
+    Column("position", Integer, nullable=False),
+)
+
+tracks = Table(
+    "tracks",
+    metadata,
+    Column("key", String(48), primary_key=True),
+    Column("cluster_key", String(32), ForeignKey("clusters.key"), nullable=False),
+    Column("name_en", String(150), nullable=False),
+    Column("name_zh", String(100), nullable=False),
+    Column("note", String(300)),
+    Column("position", Integer, nullable=False),
+)
+
+entities = Table(
+    "entities",
+    metadata,
+    Column("id", BigIntId, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("subtype", String(48)),
+    Column("tier", String(16), nullable=False),
+    Column("name", String(300), nullable=False),
+    Column("name_zh", String(300)),
+    Column("district", String(32)),
+    Column("status", String(16), nullable=False),
+    Column("established_on", Date),
+    Column("parent_id", BigIntId, ForeignKey("entities.id")),
+    Column("uscc", String(18)),
+    Column("external_id", String(128)),
+    Column("source", String(64), nullable=False),
+    Column("attributes", JsonDocument, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    # Retired entities stay for history; every live-row rule ignores them.
+    Column("retired_at", UTCDateTime),
+    Index("uq_entities_live_uscc", "uscc", unique=True, sqlite_where=text("retired_at IS NULL"), postgresql_where=text("retired_at IS NULL")),
+    Index(
+        "uq_entities_live_source_external_id",
+        "source",
+        "external_id",
+        unique=True,
+        sqlite_where=text("retired_at IS NULL"),
+        postgresql_where=text("retired_at IS NULL"),
+    ),
+    Index("ix_entities_kind", "kind"),
+    Index("ix_entities_updated_at", "updated_at"),
+    Index("ix_entities_parent_id", "parent_id"),
+)
+
+entity_clusters = Table(
+    "entity_clusters",
+    metadata,
+    Column("entity_id", BigIntId, ForeignKey("entities.id"), primary_key=True),
+    Column("cluster_key", String(32), ForeignKey("clusters.key"), primary_key=True),
+    Index("ix_entity_clusters_cluster_key", "cluster_key", "entity_id"),
+)
+
+entity_tracks = Table(
+    "entity_tracks",
+    metadata,
+    Column("entity_id", BigIntId, ForeignKey("entities.id"), primary_key=True),
+    Column("track_key", String(48), ForeignKey("tracks.key"), primary_key=True),
+    Index("ix_entity_tracks_track_key", "track_key", "entity_id"),
+)
+
+# The change log (transactional outbox): written in the same transaction as the
+# entity. ``seq`` is assigned under the feed_counter row lock, so seq order is
+# commit order and a follower reading ``seq > N`` never skips a late commit.
+changes = Table(
+    "changes",
+    metadata,
+    Column("seq", BigIntId, primary_key=True, autoincrement=False),
+    Column("entity_id", BigIntId, ForeignKey("entities.id"), nullable=False),
+    Column("op", String(8), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("entity", JsonDocument, nullable=False),
+    Column("changed", JsonDocument, nullable=False),
+    Index("ix_changes_entity_id_version", "entity_id", "version", unique=True),
+)
+
+feed_counter = Table(
+    "feed_counter",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("last_seq", BigIntId, nullable=False),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("actor", String(64), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("body", JsonDocument, nullable=False),
+    Column("headers", JsonDocument, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)

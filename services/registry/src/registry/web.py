@@ -1,0 +1,63 @@
+"""Request helpers shared by the registry's routes: the database, the caller, headers."""
+
+from __future__ import annotations
+
+import re
+
+from flask import current_app, request
+
+from ecoreg_common.db import Database
+from ecoreg_common.errors import DomainError, Unauthorized
+from ecoreg_common.identity import PARTNER_HEADER, PARTNER_PATTERN, SCOPES_HEADER, parse_scopes
+from registry.caller import Caller
+
+DB_EXTENSION = "registry.db"
+_ETAG = re.compile(r'\s*(W/)?("[^"]*")\s*(?:,|$)')
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+
+
+class BadHeader(DomainError):
+    status = 400
+    title = "Bad Request"
+    type_slug = "bad-header"
+
+
+def current_db() -> Database:
+    return current_app.extensions[DB_EXTENSION]
+
+
+def current_caller() -> Caller:
+    """The partner making a write; the gateway sets it from the API key."""
+    partner = request.headers.get(PARTNER_HEADER, "").strip()
+    if not partner:
+        raise Unauthorized(f"Writes need a partner identity. The gateway sets {PARTNER_HEADER} from your API key.")
+    if not PARTNER_PATTERN.match(partner):
+        raise BadHeader(f"{PARTNER_HEADER} must be a lowercase partner name (a-z, 0-9, '.', '_', '-'; up to 64).")
+    return Caller(partner=partner, admin="admin" in parse_scopes(request.headers.get(SCOPES_HEADER)))
+
+
+def if_match_tags() -> list[str] | None:
+    """The entity tags in If-Match (strong ones only; ``*`` kept as is), or None if absent."""
+    raw = request.headers.get("If-Match")
+    if raw is None:
+        return None
+    if raw.strip() == "*":
+        return ["*"]
+    tags, position = [], 0
+    while position < len(raw):
+        match = _ETAG.match(raw, position)
+        if not match:
+            raise BadHeader('If-Match must be "*" or a list of entity tags such as "3".')
+        if not match.group(1):  # weak tags never match If-Match (RFC 9110, 13.1.1)
+            tags.append(match.group(2))
+        position = match.end()
+    return tags
+
+
+def idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not _IDEMPOTENCY_KEY.match(key):
+        raise BadHeader("Idempotency-Key must be 1 to 200 visible ASCII characters.")
+    return key
