@@ -10,9 +10,8 @@ import pytest
 from sqlalchemy import delete, update
 
 from ecoreg_common.db import Database
-from ecoreg_common.identity import PARTNER_HEADER, SCOPES_HEADER
 from ecoreg_common.testing import TEST_POSTGRES_ENV, fresh_postgres_database, postgres_base_url
-from registry import create_app, migrate, uscc
+from registry import create_app, migrate
 from registry.config import Settings
 from registry.tables import changes, entities, entity_clusters, entity_tracks, feed_counter, idempotency_keys
 
@@ -71,30 +70,3 @@ def app(settings, db):
 @pytest.fixture
 def client(app):
     return app.test_client()
-
-
-def as_partner(partner: str = "partner-a", *, admin: bool = False, **extra: str) -> dict[str, str]:
-    headers = {PARTNER_HEADER: partner, **extra}
-    if admin:
-        headers[SCOPES_HEADER] = "admin entities:write"
-    return headers
-
-
-def code(serial: int) -> str:
-    """A valid Unified Social Credit Code, different for each serial."""
-    return uscc.complete(f"91310000MA1G{serial:05d}")
-
-
-def enterprise(serial: int = 1, **overrides) -> dict:
-    body = {
-        "kind": "enterprise",
-        "subtype": "high_tech",
-        "name": f"Test Enterprise {serial}",
-        "name_zh": f"测试企业{serial}",
-        "clusters": ["energy"],
-        "tracks": ["hydrogen"],
-        "district": "jiading",
-        "uscc": code(serial),
-    }
-    body.update(overrides)
-    return body

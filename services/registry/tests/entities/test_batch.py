@@ -1,0 +1,101 @@
+"""POST /api/v1/entities/batch: upserts with per-item answers."""
+
+from registry_testing import as_partner, enterprise
+
+
+def post_batch(client, items, partner="partner-a", **headers):
+    return client.post("/api/v1/entities/batch", json={"entities": items}, headers=as_partner(partner, **headers))
+
+
+def test_batch_creates_then_a_repeat_changes_nothing(client):
+    items = [enterprise(i) for i in range(1, 51)]
+    first = post_batch(client, items)
+    assert first.status_code == 200
+    assert first.json["summary"] == {"created": 50, "updated": 0, "unchanged": 0, "error": 0}
+    again = post_batch(client, items)
+    assert again.json["summary"] == {"created": 0, "updated": 0, "unchanged": 50, "error": 0}
+    assert [i["id"] for i in again.json["items"]] == [i["id"] for i in first.json["items"]]
+    assert len(client.get("/api/v1/changes?limit=1000").json["changes"]) == 50
+
+
+def test_batch_updates_matched_on_uscc_then_external_id(client):
+    post_batch(client, [enterprise(1), enterprise(2, uscc=None, external_id="crm-2")])
+    response = post_batch(client, [enterprise(1, name="Renamed by code"), enterprise(2, uscc=None, external_id="crm-2", name="Renamed by id")])
+    assert [item["status"] for item in response.json["items"]] == ["updated", "updated"]
+    assert all(item["version"] == 2 for item in response.json["items"])
+    listed = {item["name"] for item in client.get("/api/v1/entities").json["items"]}
+    assert listed == {"Renamed by code", "Renamed by id"}
+
+
+def test_good_items_are_written_when_others_fail(client):
+    items = [
+        enterprise(1),
+        enterprise(2, uscc="91350100M000100Y44"),  # wrong check character
+        enterprise(3, tracks=["graphene"]),  # track outside the clusters
+        {"kind": "enterprise", "name": "No identifiers", "clusters": ["energy"]},
+        enterprise(4, parent_id=999999),
+        enterprise(5, colour="red"),
+        "not an object",
+        enterprise(6),
+    ]
+    response = post_batch(client, items)
+    assert response.status_code == 200
+    statuses = [item["status"] for item in response.json["items"]]
+    assert statuses == ["created", "error", "error", "error", "error", "error", "error", "created"]
+    errors = [item.get("errors", {}) for item in response.json["items"]]
+    assert "uscc" in errors[1]
+    assert "tracks" in errors[2]
+    assert "_schema" in errors[3]
+    assert "parent_id" in errors[4]
+    assert errors[5] == {"colour": ["Unknown field."]}
+    assert "_schema" in errors[6]
+    assert response.json["summary"] == {"created": 2, "updated": 0, "unchanged": 0, "error": 6}
+    assert len(client.get("/api/v1/entities").json["items"]) == 2
+
+
+def test_duplicates_within_a_batch_are_errors(client):
+    response = post_batch(client, [enterprise(1), enterprise(1, name="again"), enterprise(2, uscc=None, external_id="x"), enterprise(3, uscc=None, external_id="x")])
+    assert [item["status"] for item in response.json["items"]] == ["created", "error", "created", "error"]
+
+
+def test_two_items_matching_one_entity_is_an_error(client):
+    post_batch(client, [enterprise(1, external_id="crm-1")])
+    response = post_batch(client, [enterprise(1, name="by code"), enterprise(9, uscc=None, external_id="crm-1", name="by id")])
+    assert [item["status"] for item in response.json["items"]] == ["updated", "error"]
+
+
+def test_conflicting_identifiers_are_an_item_error(client):
+    post_batch(client, [enterprise(1), enterprise(2, uscc=None, external_id="crm-2")])
+    response = post_batch(client, [enterprise(1, external_id="crm-2")])
+    assert response.json["items"][0]["status"] == "error"
+    assert "external_id" in response.json["items"][0]["errors"]
+
+
+def test_another_partners_entity_is_not_changed(client):
+    post_batch(client, [enterprise(1)], partner="partner-a")
+    response = post_batch(client, [enterprise(1, name="Mine now")], partner="partner-b")
+    assert response.json["items"][0]["status"] == "error"
+    assert "partner-a" in response.json["items"][0]["errors"]["_schema"][0]
+    admin = client.post("/api/v1/entities/batch", json={"entities": [enterprise(1, name="Admin fix")]}, headers=as_partner("ops", admin=True))
+    assert admin.json["items"][0]["status"] == "updated"
+
+
+def test_batch_size_is_capped(client):
+    assert post_batch(client, []).status_code == 422
+    response = post_batch(client, [enterprise(1)] * 1001)
+    assert response.status_code == 422
+    assert client.get("/api/v1/entities").json["items"] == []
+
+
+def test_batch_honours_idempotency_keys(client):
+    first = post_batch(client, [enterprise(1)], **{"Idempotency-Key": "batch-1"})
+    again = post_batch(client, [enterprise(1)], **{"Idempotency-Key": "batch-1"})
+    assert again.json == first.json
+    assert again.json["items"][0]["status"] == "created"
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert post_batch(client, [enterprise(2)], **{"Idempotency-Key": "batch-1"}).status_code == 422
+
+
+def test_batch_needs_a_partner(client):
+    response = client.post("/api/v1/entities/batch", json={"entities": [enterprise(1)]})
+    assert response.status_code == 401

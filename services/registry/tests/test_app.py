@@ -1,0 +1,81 @@
+"""Health, the internal token, the OpenAPI document and reference data."""
+
+import pytest
+
+from registry import create_app
+from registry.config import Settings
+
+
+def test_health_endpoints(client):
+    assert client.get("/healthz").json == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json["checks"] == {"database": "ok"}
+
+
+def test_readyz_reports_an_unreachable_database(tmp_path):
+    app = create_app(Settings(database_url="postgresql+psycopg://nobody@127.0.0.1:1/none"))
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json["checks"] == {"database": "unavailable"}
+
+
+@pytest.fixture
+def guarded_client(settings, db):
+    app = create_app(Settings(database_url=settings.database_url, internal_token="s3cret-token"))
+    yield app.test_client()
+    app.extensions["registry.db"].dispose()
+
+
+def test_internal_token_is_required_when_configured(guarded_client):
+    direct = guarded_client.get("/api/v1/entities")
+    assert direct.status_code == 401
+    assert direct.mimetype == "application/problem+json"
+    assert guarded_client.get("/api/v1/entities", headers={"X-Internal-Token": "wrong"}).status_code == 401
+    assert guarded_client.get("/api/v1/entities", headers={"X-Internal-Token": "s3cret-token"}).status_code == 200
+    assert guarded_client.get("/healthz").status_code == 200
+
+
+def test_request_ids_are_kept_or_made(client):
+    assert client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers["X-Request-ID"] == "abc-123"
+    made = client.get("/healthz", headers={"X-Request-ID": "bad id with spaces"}).headers["X-Request-ID"]
+    assert len(made) == 32
+
+
+def test_openapi_document_covers_every_path(client):
+    spec = client.get("/api/v1/openapi.json").json
+    assert spec["openapi"].startswith("3.")
+    assert set(spec["paths"]) >= {
+        "/api/v1/entities",
+        "/api/v1/entities/batch",
+        "/api/v1/entities/{entity_id}",
+        "/api/v1/entities/{entity_id}/history",
+        "/api/v1/changes",
+        "/api/v1/clusters",
+        "/api/v1/vocabulary",
+    }
+    post = spec["paths"]["/api/v1/entities"]["post"]
+    assert post["summary"] == "Register an entity"
+    assert "201" in post["responses"]
+
+
+def test_clusters_are_served_in_english_and_chinese(client):
+    clusters = client.get("/api/v1/clusters").json["clusters"]
+    assert [c["key"] for c in clusters] == ["health", "intelligence", "energy", "space", "materials"]
+    energy = clusters[2]
+    assert energy["name_zh"] == "未来能源"
+    assert {t["key"] for t in energy["tracks"]} == {"advanced_nuclear", "energy_storage", "hydrogen"}
+    assert sum(len(c["tracks"]) for c in clusters) == 18
+
+
+def test_vocabulary_lists_the_16_districts(client):
+    vocabulary = client.get("/api/v1/vocabulary").json
+    assert len(vocabulary["districts"]) == 16
+    assert "hydrogen_station" in vocabulary["kinds"]["facility"]
+
+
+def test_unknown_paths_and_methods_are_problems(client):
+    assert client.get("/api/v1/nothing").mimetype == "application/problem+json"
+    response = client.put("/api/v1/entities")
+    assert response.status_code == 405
+    assert response.mimetype == "application/problem+json"

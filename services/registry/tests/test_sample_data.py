@@ -1,0 +1,18 @@
+from registry import sample_data
+from registry.entities import service
+
+
+def test_sample_data_loads_and_reloads_without_changes(db):
+    counts = sample_data.load(db)
+    assert counts["pilot_zone"] == 3
+    assert counts["park"] == 4
+    listed = service.list_entities(db, {}, 500, None)["items"]
+    assert len(listed) == sum(counts.values())
+    names_zh = {e["name_zh"] for e in listed}
+    assert {"张江科学城", "临港新片区", "紫竹高新区", "张江人工智能岛", "西岸智慧谷", "临港国际氢能谷", "嘉定氢能港"} <= names_zh
+    ai_island = next(e for e in listed if e["name_zh"] == "张江人工智能岛")
+    zhangjiang = next(e for e in listed if e["name_zh"] == "张江科学城")
+    assert ai_island["parent_id"] == zhangjiang["id"]
+    before = service.list_entities(db, {}, 500, None)["items"]
+    sample_data.load(db)
+    assert service.list_entities(db, {}, 500, None)["items"] == before
