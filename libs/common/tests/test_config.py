@@ -15,7 +15,14 @@ def test_values_are_parsed():
     assert env_bool("B", False, {"B": "yes"}) is True
 
 
-@pytest.mark.parametrize(("environ", "call"), [({"N": "x"}, lambda e: env_int("N", 1, e)), ({"N": "0"}, lambda e: env_int("N", 1, e, minimum=1)), ({"B": "maybe"}, lambda e: env_bool("B", True, e))])
+@pytest.mark.parametrize(
+    ("environ", "call"),
+    [
+        ({"N": "x"}, lambda e: env_int("N", 1, e)),
+        ({"N": "0"}, lambda e: env_int("N", 1, e, minimum=1)),
+        ({"B": "maybe"}, lambda e: env_bool("B", True, e)),
+    ],
+)
 def test_malformed_values_stop_the_start(environ, call):
     with pytest.raises(ConfigError):
         call(environ)

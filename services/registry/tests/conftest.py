@@ -13,7 +13,7 @@ from ecoreg_common.db import Database
 from ecoreg_common.testing import TEST_POSTGRES_ENV, fresh_postgres_database, postgres_base_url
 from registry import create_app, migrate
 from registry.config import Settings
-from registry.tables import changes, entities, entity_clusters, entity_tracks, feed_counter, idempotency_keys
+from registry.tables import changes, entities, feed_counter, idempotency_keys
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -42,7 +42,7 @@ def database(database_url):
 
 def wipe(db: Database) -> None:
     with db.write() as session:
-        for table in (idempotency_keys, changes, entity_tracks, entity_clusters):
+        for table in (idempotency_keys, changes):
             session.execute(delete(table))
         session.execute(update(entities).values(parent_id=None))
         session.execute(delete(entities))

@@ -24,7 +24,7 @@ class Blueprint(SmorestBlueprint):
 class ProblemApi(Api):
     ERROR_SCHEMA = ProblemSchema
 
-    def handle_http_exception(self, error):  # noqa: ANN001 - werkzeug HTTPException
+    def handle_http_exception(self, error):
         return handle_http_exception(error)
 
 

@@ -25,7 +25,7 @@ def health_blueprint(readiness_checks: Mapping[str, Callable[[], None]]) -> Blue
             try:
                 check()
                 results[name] = "ok"
-            except Exception:  # noqa: BLE001 - any failure means "not ready"
+            except Exception:
                 log.warning("readiness check %s failed", name, exc_info=True)
                 results[name] = "unavailable"
         ready = all(value == "ok" for value in results.values())

@@ -14,7 +14,7 @@ from flask import Flask, request
 
 from ecoreg_common.problems import problem_response
 
-INTERNAL_TOKEN_HEADER = "X-Internal-Token"
+INTERNAL_TOKEN_HEADER = "X-Internal-Token"  # noqa: S105 - a header name, not a secret
 OPEN_PATHS = frozenset({"/healthz", "/readyz"})
 
 

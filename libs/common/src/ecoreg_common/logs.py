@@ -66,7 +66,7 @@ def install_request_ids(app: Flask, service: str) -> None:
         g.request_id_token = request_id_var.set(request_id)
 
     @app.after_request
-    def echo_request_id(response):  # noqa: ANN001 - Flask response
+    def echo_request_id(response):
         request_id = g.get("request_id")
         if request_id:
             response.headers[REQUEST_ID_HEADER] = request_id
@@ -87,7 +87,7 @@ def install_request_ids(app: Flask, service: str) -> None:
         return response
 
     @app.teardown_request
-    def forget_request_id(_exc):  # noqa: ANN001 - Flask hook
+    def forget_request_id(_exc):
         token = g.pop("request_id_token", None)
         if token is not None:
             request_id_var.reset(token)

@@ -23,9 +23,27 @@ def _code(serial: int) -> str:
 
 
 PILOT_ZONES = [
-    {"external_id": "pz-zhangjiang", "name": "Zhangjiang Science City", "name_zh": "张江科学城", "district": "pudong", "clusters": ["health", "intelligence", "materials"]},
-    {"external_id": "pz-lingang", "name": "Lingang New Area", "name_zh": "临港新片区", "district": "pudong", "clusters": ["energy", "space", "intelligence"]},
-    {"external_id": "pz-zizhu", "name": "Zizhu Hi-tech Zone", "name_zh": "紫竹高新区", "district": "minhang", "clusters": ["intelligence", "health"]},
+    {
+        "external_id": "pz-zhangjiang",
+        "name": "Zhangjiang Science City",
+        "name_zh": "张江科学城",
+        "district": "pudong",
+        "clusters": ["health", "intelligence", "materials"],
+    },
+    {
+        "external_id": "pz-lingang",
+        "name": "Lingang New Area",
+        "name_zh": "临港新片区",
+        "district": "pudong",
+        "clusters": ["energy", "space", "intelligence"],
+    },
+    {
+        "external_id": "pz-zizhu",
+        "name": "Zizhu Hi-tech Zone",
+        "name_zh": "紫竹高新区",
+        "district": "minhang",
+        "clusters": ["intelligence", "health"],
+    },
 ]
 
 # (external_id, English, Chinese, district, cluster, track, parent pilot zone)
@@ -38,7 +56,14 @@ PARKS = [
 
 # (English, Chinese, subtype, district, cluster, track)
 ENTERPRISES = [
-    ("Shanghai Neurolink Medical Technology Co., Ltd.", "上海神链医疗科技有限公司", "high_tech", "pudong", "health", "brain_computer_interface"),
+    (
+        "Shanghai Neurolink Medical Technology Co., Ltd.",
+        "上海神链医疗科技有限公司",
+        "high_tech",
+        "pudong",
+        "health",
+        "brain_computer_interface",
+    ),
     ("Shanghai Cellgene Therapeutics Co., Ltd.", "上海赛基治疗有限公司", "leading", "pudong", "health", "gene_cell_therapy"),
     ("Shanghai Synbio Works Co., Ltd.", "上海合成生物工坊有限公司", "high_tech", "minhang", "health", "synthetic_biology"),
     ("Shanghai Biosafe Instruments Co., Ltd.", "上海生安仪器有限公司", "high_tech", "jiading", "health", "biosafety"),
@@ -61,28 +86,118 @@ ENTERPRISES = [
 ]
 
 # (index into ENTERPRISES, tier)
-TECH_CENTRES = [(1, "national"), (4, "national"), (9, "national"), (11, "municipal"), (14, "municipal"), (17, "municipal"), (0, "municipal")]
+TECH_CENTRES = [
+    (1, "national"),
+    (4, "national"),
+    (9, "national"),
+    (11, "municipal"),
+    (14, "municipal"),
+    (17, "municipal"),
+    (0, "municipal"),
+]
 
 # (external_id, kind, subtype, English, Chinese, district, cluster, track)
 OTHERS = [
     ("lab-zhangjiang", "lab", "national_lab", "Zhangjiang Laboratory", "张江实验室", "pudong", "intelligence", None),
     ("lab-lingang", "lab", "national_lab", "Lingang Laboratory", "临港实验室", "pudong", "health", None),
     ("lab-pujiang", "lab", "national_lab", "Pujiang Laboratory", "浦江实验室", "xuhui", "intelligence", "general_ai"),
-    ("ic-bci", "innovation_centre", "future_industry_innovation_centre", "Brain-Computer Interface Innovation Centre", "脑机接口未来产业创新中心", "pudong", "health", "brain_computer_interface"),
-    ("ic-quantum", "innovation_centre", "future_industry_innovation_centre", "Quantum Technology Innovation Centre", "量子科技未来产业创新中心", "minhang", "intelligence", "quantum"),
-    ("college-sjtu", "college", "future_technology_college", "Future Technology College (Minhang campus)", "未来技术学院（闵行校区）", "minhang", "intelligence", None),
-    ("platform-h2-rd", "platform", "rnd_platform", "International Hydrogen R&D Platform", "国际一流氢能研发平台", "jiading", "energy", "hydrogen"),
-    ("consortium-composites", "platform", "innovation_consortium", "Carbon Fibre Innovation Consortium", "碳纤维创新联合体", "jinshan", "materials", "composites"),
-    ("h2-station-anting", "facility", "hydrogen_station", "Anting Hydrogen Refuelling Station", "安亭加氢站", "jiading", "energy", "hydrogen"),
-    ("h2-station-lingang-1", "facility", "hydrogen_station", "Lingang No. 1 Hydrogen Refuelling Station", "临港一号加氢站", "pudong", "energy", "hydrogen"),
-    ("h2-station-jiading-2", "facility", "hydrogen_station", "Jiading Waigang Hydrogen Refuelling Station", "嘉定外冈加氢站", "jiading", "energy", "hydrogen"),
+    (
+        "ic-bci",
+        "innovation_centre",
+        "future_industry_innovation_centre",
+        "Brain-Computer Interface Innovation Centre",
+        "脑机接口未来产业创新中心",
+        "pudong",
+        "health",
+        "brain_computer_interface",
+    ),
+    (
+        "ic-quantum",
+        "innovation_centre",
+        "future_industry_innovation_centre",
+        "Quantum Technology Innovation Centre",
+        "量子科技未来产业创新中心",
+        "minhang",
+        "intelligence",
+        "quantum",
+    ),
+    (
+        "college-sjtu",
+        "college",
+        "future_technology_college",
+        "Future Technology College (Minhang campus)",
+        "未来技术学院（闵行校区）",
+        "minhang",
+        "intelligence",
+        None,
+    ),
+    (
+        "platform-h2-rd",
+        "platform",
+        "rnd_platform",
+        "International Hydrogen R&D Platform",
+        "国际一流氢能研发平台",
+        "jiading",
+        "energy",
+        "hydrogen",
+    ),
+    (
+        "consortium-composites",
+        "platform",
+        "innovation_consortium",
+        "Carbon Fibre Innovation Consortium",
+        "碳纤维创新联合体",
+        "jinshan",
+        "materials",
+        "composites",
+    ),
+    (
+        "h2-station-anting",
+        "facility",
+        "hydrogen_station",
+        "Anting Hydrogen Refuelling Station",
+        "安亭加氢站",
+        "jiading",
+        "energy",
+        "hydrogen",
+    ),
+    (
+        "h2-station-lingang-1",
+        "facility",
+        "hydrogen_station",
+        "Lingang No. 1 Hydrogen Refuelling Station",
+        "临港一号加氢站",
+        "pudong",
+        "energy",
+        "hydrogen",
+    ),
+    (
+        "h2-station-jiading-2",
+        "facility",
+        "hydrogen_station",
+        "Jiading Waigang Hydrogen Refuelling Station",
+        "嘉定外冈加氢站",
+        "jiading",
+        "energy",
+        "hydrogen",
+    ),
     ("scenario-future-hospital", "scenario", "future_hospital", "Future Hospital pilot", "未来医院试点", "xuhui", "health", None),
     ("scenario-future-community", "scenario", "future_community", "Future Community pilot", "未来社区试点", "yangpu", "intelligence", None),
 ]
 
 
-def _entity(external_id: str, kind: str, name: str, name_zh: str, district: str, clusters: list[str], *, subtype=None, tracks=(), **extra) -> dict:  # noqa: ANN001
-    entity = {"kind": kind, "name": name, "name_zh": name_zh, "district": district, "clusters": clusters, "tracks": list(tracks), "external_id": external_id}
+def _entity(
+    external_id: str, kind: str, name: str, name_zh: str, district: str, clusters: list[str], *, subtype=None, tracks=(), **extra
+) -> dict:
+    entity = {
+        "kind": kind,
+        "name": name,
+        "name_zh": name_zh,
+        "district": district,
+        "clusters": clusters,
+        "tracks": list(tracks),
+        "external_id": external_id,
+    }
     if subtype:
         entity["subtype"] = subtype
     entity.update(extra)
@@ -102,13 +217,39 @@ def _load(db: Database, items: list[dict]) -> dict[str, int]:
 
 def load(db: Database) -> dict[str, int]:
     """Load (or refresh) the sample entities; how many of each kind."""
-    zones = _load(db, [_entity(z["external_id"], "pilot_zone", z["name"], z["name_zh"], z["district"], z["clusters"], subtype="future_industry_pilot_zone", status="building") for z in PILOT_ZONES])
+    zones = _load(
+        db,
+        [
+            _entity(
+                z["external_id"],
+                "pilot_zone",
+                z["name"],
+                z["name_zh"],
+                z["district"],
+                z["clusters"],
+                subtype="future_industry_pilot_zone",
+                status="building",
+            )
+            for z in PILOT_ZONES
+        ],
+    )
     parks = [
         _entity(key, "park", en, zh, district, [cluster], tracks=[track], parent_id=zones[parent] if parent else None)
         for key, en, zh, district, cluster, track, parent in PARKS
     ]
     enterprises = [
-        _entity(f"ent-{i:03d}", "enterprise", en, zh, district, [cluster], subtype=subtype, tracks=[track], uscc=_code(i + 1), established_on=f"{2012 + i % 10}-0{1 + i % 9}-15")
+        _entity(
+            f"ent-{i:03d}",
+            "enterprise",
+            en,
+            zh,
+            district,
+            [cluster],
+            subtype=subtype,
+            tracks=[track],
+            uscc=_code(i + 1),
+            established_on=f"{2012 + i % 10}-0{1 + i % 9}-15",
+        )
         for i, (en, zh, subtype, district, cluster, track) in enumerate(ENTERPRISES)
     ]
     ids = _load(db, parks + enterprises)
@@ -116,10 +257,31 @@ def load(db: Database) -> dict[str, int]:
     for index, tier in TECH_CENTRES:
         en, zh, _, district, cluster, track = ENTERPRISES[index]
         centres.append(
-            _entity(f"tc-{index:03d}", "tech_centre", f"{en.removesuffix(' Co., Ltd.')} Technology Centre", f"{zh}技术中心", district, [cluster], subtype="enterprise_tech_centre", tracks=[track], tier=tier, parent_id=ids[f"ent-{index:03d}"])
+            _entity(
+                f"tc-{index:03d}",
+                "tech_centre",
+                f"{en.removesuffix(' Co., Ltd.')} Technology Centre",
+                f"{zh}技术中心",
+                district,
+                [cluster],
+                subtype="enterprise_tech_centre",
+                tracks=[track],
+                tier=tier,
+                parent_id=ids[f"ent-{index:03d}"],
+            )
         )
     others = [
-        _entity(key, kind, en, zh, district, [cluster], subtype=subtype, tracks=[track] if track else [], tier="national" if kind == "lab" else "none")
+        _entity(
+            key,
+            kind,
+            en,
+            zh,
+            district,
+            [cluster],
+            subtype=subtype,
+            tracks=[track] if track else [],
+            tier="national" if kind == "lab" else "none",
+        )
         for key, kind, subtype, en, zh, district, cluster, track in OTHERS
     ]
     _load(db, centres + others)

@@ -20,7 +20,9 @@ def test_batch_creates_then_a_repeat_changes_nothing(client):
 
 def test_batch_updates_matched_on_uscc_then_external_id(client):
     post_batch(client, [enterprise(1), enterprise(2, uscc=None, external_id="crm-2")])
-    response = post_batch(client, [enterprise(1, name="Renamed by code"), enterprise(2, uscc=None, external_id="crm-2", name="Renamed by id")])
+    response = post_batch(
+        client, [enterprise(1, name="Renamed by code"), enterprise(2, uscc=None, external_id="crm-2", name="Renamed by id")]
+    )
     assert [item["status"] for item in response.json["items"]] == ["updated", "updated"]
     assert all(item["version"] == 2 for item in response.json["items"])
     listed = {item["name"] for item in client.get("/api/v1/entities").json["items"]}
@@ -54,7 +56,10 @@ def test_good_items_are_written_when_others_fail(client):
 
 
 def test_duplicates_within_a_batch_are_errors(client):
-    response = post_batch(client, [enterprise(1), enterprise(1, name="again"), enterprise(2, uscc=None, external_id="x"), enterprise(3, uscc=None, external_id="x")])
+    response = post_batch(
+        client,
+        [enterprise(1), enterprise(1, name="again"), enterprise(2, uscc=None, external_id="x"), enterprise(3, uscc=None, external_id="x")],
+    )
     assert [item["status"] for item in response.json["items"]] == ["created", "error", "created", "error"]
 
 
@@ -76,7 +81,9 @@ def test_another_partners_entity_is_not_changed(client):
     response = post_batch(client, [enterprise(1, name="Mine now")], partner="partner-b")
     assert response.json["items"][0]["status"] == "error"
     assert "partner-a" in response.json["items"][0]["errors"]["_schema"][0]
-    admin = client.post("/api/v1/entities/batch", json={"entities": [enterprise(1, name="Admin fix")]}, headers=as_partner("ops", admin=True))
+    admin = client.post(
+        "/api/v1/entities/batch", json={"entities": [enterprise(1, name="Admin fix")]}, headers=as_partner("ops", admin=True)
+    )
     assert admin.json["items"][0]["status"] == "updated"
 
 

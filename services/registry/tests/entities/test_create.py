@@ -77,7 +77,9 @@ def test_tracks_must_belong_to_the_entitys_clusters(client):
     response = client.post("/api/v1/entities", json=enterprise(1, clusters=["health"], tracks=["hydrogen"]), headers=as_partner())
     assert response.status_code == 422
     assert "belongs to cluster 'energy'" in response.json["errors"]["tracks"][0]
-    ok = client.post("/api/v1/entities", json=enterprise(1, clusters=["health", "energy"], tracks=["hydrogen", "biosafety"]), headers=as_partner())
+    ok = client.post(
+        "/api/v1/entities", json=enterprise(1, clusters=["health", "energy"], tracks=["hydrogen", "biosafety"]), headers=as_partner()
+    )
     assert ok.status_code == 201
     assert ok.json["clusters"] == ["energy", "health"]
 
@@ -130,7 +132,9 @@ def test_idempotency_key_with_another_body_is_422(client):
 
 
 def test_idempotency_keys_belong_to_their_partner(client):
-    assert client.post("/api/v1/entities", json=enterprise(1), headers=as_partner("partner-a", **{"Idempotency-Key": "k"})).status_code == 201
+    assert (
+        client.post("/api/v1/entities", json=enterprise(1), headers=as_partner("partner-a", **{"Idempotency-Key": "k"})).status_code == 201
+    )
     response = client.post("/api/v1/entities", json=enterprise(2), headers=as_partner("partner-b", **{"Idempotency-Key": "k"}))
     assert response.status_code == 201
     assert entity_count(client) == 2

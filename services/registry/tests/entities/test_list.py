@@ -23,8 +23,22 @@ def test_filters(client):
         client,
         enterprise(1, name="Hydrogen One", name_zh="氢能一号"),
         enterprise(2, name="Gene Works", clusters=["health"], tracks=["gene_cell_therapy"], district="pudong", subtype="leading"),
-        {"kind": "tech_centre", "tier": "national", "name": "Centre N", "clusters": ["energy"], "external_id": "tc-1", "status": "building"},
-        {"kind": "lab", "subtype": "national_lab", "name": "Lab Q", "clusters": ["intelligence"], "tracks": ["quantum"], "external_id": "lab-1"},
+        {
+            "kind": "tech_centre",
+            "tier": "national",
+            "name": "Centre N",
+            "clusters": ["energy"],
+            "external_id": "tc-1",
+            "status": "building",
+        },
+        {
+            "kind": "lab",
+            "subtype": "national_lab",
+            "name": "Lab Q",
+            "clusters": ["intelligence"],
+            "tracks": ["quantum"],
+            "external_id": "lab-1",
+        },
     )
     assert names(client, "kind=enterprise") == {"Hydrogen One", "Gene Works"}
     assert names(client, "subtype=leading") == {"Gene Works"}

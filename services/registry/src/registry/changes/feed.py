@@ -11,22 +11,25 @@ later. (SQLite gets the same guarantee from its database-wide write lock.)
 
 from __future__ import annotations
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ecoreg_common.db import Database
-from registry.entities.state import timestamp
+from ecoreg_common.db import Database, bulk_insert
+from registry.entities.state import diff, timestamp
 from registry.tables import changes, feed_counter
 
 
 def append(session: Session, records: list[dict]) -> list[int]:
     """Insert ``records`` as changes with the next sequence numbers; call last in the transaction."""
     last = session.execute(
-        update(feed_counter).where(feed_counter.c.id == 1).values(last_seq=feed_counter.c.last_seq + len(records)).returning(feed_counter.c.last_seq)
+        update(feed_counter)
+        .where(feed_counter.c.id == 1)
+        .values(last_seq=feed_counter.c.last_seq + len(records))
+        .returning(feed_counter.c.last_seq)
     ).scalar_one()
     first = last - len(records) + 1
     seqs = list(range(first, last + 1))
-    session.execute(insert(changes), [{**record, "seq": seq} for seq, record in zip(seqs, records, strict=True)])
+    bulk_insert(session, changes, [{"seq": seq, **record} for seq, record in zip(seqs, records, strict=True)])
     return seqs
 
 
@@ -34,7 +37,7 @@ def latest_seq(session: Session) -> int:
     return session.scalar(select(feed_counter.c.last_seq).where(feed_counter.c.id == 1)) or 0
 
 
-def _public(row) -> dict:  # noqa: ANN001 - Row
+def _public(row) -> dict:
     return {
         "seq": row.seq,
         "entity_id": row.entity_id,
@@ -56,13 +59,15 @@ def read(db: Database, after: int, limit: int) -> dict:
 
 
 def history(db: Database, entity_id: int) -> list[dict] | None:
-    """Every version of one entity, oldest first; None if it never existed."""
+    """Every version of one entity, oldest first, each with what it changed; None if it never existed."""
     with db.read() as session:
         rows = session.execute(select(changes).where(changes.c.entity_id == entity_id).order_by(changes.c.seq)).all()
     if not rows:
         return None
-    return [{**_public(row), "changes": row.changed} for row in rows]
-
-
-def count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(changes)) or 0
+    versions, previous = [], None
+    for row in rows:
+        version = _public(row)
+        version["changes"] = {} if row.op == "retire" else diff(previous, row.entity)
+        versions.append(version)
+        previous = row.entity
+    return versions

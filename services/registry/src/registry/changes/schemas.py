@@ -7,7 +7,9 @@ from registry.entities.schemas import EntitySchema
 
 
 class FeedArgsSchema(ma.Schema):
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**62), metadata={"description": "The last seq you have applied"})
+    after = fields.Integer(
+        load_default=0, validate=validate.Range(min=0, max=2**62), metadata={"description": "The last seq you have applied"}
+    )
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 

@@ -19,7 +19,7 @@ from registry.caller import Caller
 from registry.clusters.service import reference
 from registry.entities import rules, store
 from registry.entities.schemas import InvalidItem
-from registry.entities.state import editable_part, merged_state, new_state, normalise
+from registry.entities.state import editable_part, merged_state, new_state
 
 MAX_ITEMS = 1000
 
@@ -41,24 +41,27 @@ def _prescreen(items: list) -> tuple[list[dict | None], list[tuple[int, dict]]]:
         if isinstance(item, InvalidItem):
             results[index] = _result(index, "error", errors=item.errors)
             continue
-        fields = normalise(item)
-        code, external_id = fields.get("uscc"), fields.get("external_id")
+        code, external_id = item.get("uscc"), item.get("external_id")
         if not code and not external_id:
-            results[index] = _result(index, "error", errors={"_schema": ["a batch item needs a uscc or an external_id, so a repeated batch can match it"]})
+            results[index] = _result(
+                index, "error", errors={"_schema": ["a batch item needs a uscc or an external_id, so a repeated batch can match it"]}
+            )
             continue
         if code and code in first_with_code:
             results[index] = _result(index, "error", errors={"uscc": [f"the same code is in item {first_with_code[code]} of this batch"]})
             continue
         if external_id and external_id in first_with_external_id:
             results[index] = _result(
-                index, "error", errors={"external_id": [f"the same external_id is in item {first_with_external_id[external_id]} of this batch"]}
+                index,
+                "error",
+                errors={"external_id": [f"the same external_id is in item {first_with_external_id[external_id]} of this batch"]},
             )
             continue
         if code:
             first_with_code[code] = index
         if external_id:
             first_with_external_id[external_id] = index
-        candidates.append((index, fields))
+        candidates.append((index, item))
     return results, candidates
 
 
@@ -103,7 +106,9 @@ def upsert_batch(
                 if parent_id not in parents:
                     errors.setdefault("parent_id", []).append(f"there is no live entity {parent_id}")
                 elif current is not None and current["id"] in store.ancestor_ids(session, parent_id):
-                    errors.setdefault("parent_id", []).append(f"entity {parent_id} descends from entity {current['id']}; that would make a cycle")
+                    errors.setdefault("parent_id", []).append(
+                        f"entity {parent_id} descends from entity {current['id']}; that would make a cycle"
+                    )
             if errors:
                 results[index] = _result(index, "error", errors=errors)
             elif current is None:
@@ -135,5 +140,6 @@ def _match(fields: dict, by_code: dict, by_external_id: dict, caller: Caller) ->
         return {"external_id": [f"belongs to entity {by_external['id']}, but the uscc is entity {by_uscc['id']}'s"]}, None
     current = by_uscc or by_external
     if current and not caller.may_change(current):
-        return {"_schema": [f"entity {current['id']} with this identifier was registered by partner {current['source']!r}; only it or an admin may change it"]}, None
+        owner = current["source"]
+        return {"_schema": [f"entity {current['id']} was registered by partner {owner!r}; only it or an admin may change it"]}, None
     return None, current

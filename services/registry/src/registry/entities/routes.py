@@ -64,7 +64,11 @@ class Entities(MethodView):
     def post(self, fields):
         """Register an entity"""
         caller = current_caller()
-        return _idempotent(lambda key, fingerprint: service.create_entity(current_db(), fields, caller, idempotency_key=key, request_fingerprint=fingerprint))
+        return _idempotent(
+            lambda key, fingerprint: service.create_entity(
+                current_db(), fields, caller, idempotency_key=key, request_fingerprint=fingerprint
+            )
+        )
 
 
 @blp.route("/entities/batch")
@@ -75,7 +79,11 @@ class EntityBatch(MethodView):
     def post(self, body):
         """Create or update up to 1,000 entities, matched on uscc, else on external_id"""
         caller = current_caller()
-        return _idempotent(lambda key, fingerprint: batch.upsert_batch(current_db(), body["entities"], caller, idempotency_key=key, request_fingerprint=fingerprint))
+        return _idempotent(
+            lambda key, fingerprint: batch.upsert_batch(
+                current_db(), body["entities"], caller, idempotency_key=key, request_fingerprint=fingerprint
+            )
+        )
 
 
 @blp.route("/entities/<int:entity_id>")

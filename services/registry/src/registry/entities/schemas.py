@@ -23,7 +23,7 @@ MAX_ATTRIBUTES_BYTES = 4096
 class UsccField(fields.String):
     """A Unified Social Credit Code; upper-cased, then verified per GB 32100-2015."""
 
-    def _deserialize(self, value, attr, data, **kwargs):  # noqa: ANN001 - marshmallow signature
+    def _deserialize(self, value, attr, data, **kwargs):
         code = super()._deserialize(value, attr, data, **kwargs).strip().upper()
         problem = uscc.problem(code)
         if problem:
@@ -48,18 +48,33 @@ class EntityWriteSchema(ma.Schema):
         ordered = True
 
     kind = fields.String(required=True, validate=validate.OneOf(tuple(KINDS)))
-    subtype = fields.String(allow_none=True, validate=SLUG, metadata={"description": "Refines the kind; allowed values per kind: GET /api/v1/vocabulary"})
+    subtype = fields.String(
+        allow_none=True, validate=SLUG, metadata={"description": "Refines the kind; allowed values per kind: GET /api/v1/vocabulary"}
+    )
     tier = fields.String(validate=validate.OneOf(TIERS), metadata={"description": "Defaults to none; a tech_centre must have one"})
     name = fields.String(required=True, validate=[validate.Length(min=1, max=300), _not_blank])
     name_zh = fields.String(allow_none=True, validate=validate.Length(max=300))
-    clusters = fields.List(fields.String(validate=SLUG), required=True, validate=validate.Length(min=1, max=5), metadata={"description": "Keys from GET /api/v1/clusters"})
-    tracks = fields.List(fields.String(validate=validate.Length(min=1, max=48)), validate=validate.Length(max=20), metadata={"description": "Each must belong to one of the entity's clusters"})
+    clusters = fields.List(
+        fields.String(validate=SLUG),
+        required=True,
+        validate=validate.Length(min=1, max=5),
+        metadata={"description": "Keys from GET /api/v1/clusters"},
+    )
+    tracks = fields.List(
+        fields.String(validate=validate.Length(min=1, max=48)),
+        validate=validate.Length(max=20),
+        metadata={"description": "Each must belong to one of the entity's clusters"},
+    )
     district = fields.String(allow_none=True, validate=validate.OneOf(tuple(DISTRICTS)))
     status = fields.String(validate=validate.OneOf(STATUSES), metadata={"description": "Defaults to active"})
     established_on = fields.Date(allow_none=True)
     parent_id = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1, max=2**62))
     uscc = UsccField(allow_none=True, metadata={"description": "Unified Social Credit Code, 18 characters (GB 32100-2015)"})
-    external_id = fields.String(allow_none=True, validate=[validate.Length(min=1, max=128), _not_blank], metadata={"description": "The partner's own id, unique per partner"})
+    external_id = fields.String(
+        allow_none=True,
+        validate=[validate.Length(min=1, max=128), _not_blank],
+        metadata={"description": "The partner's own id, unique per partner"},
+    )
     attributes = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)), validate=_small_object)
 
 
@@ -75,7 +90,7 @@ class EntityPatchSchema(EntityWriteSchema):
     clusters = fields.List(fields.String(validate=SLUG), validate=validate.Length(min=1, max=5))
 
     @ma.validates_schema
-    def not_empty(self, data, **kwargs):  # noqa: ANN001
+    def not_empty(self, data, **kwargs):
         if not data:
             raise ma.ValidationError("give at least one field to change")
 
@@ -162,7 +177,7 @@ class PerItemNested(fields.Nested):
     The OpenAPI document still describes each item as the nested schema.
     """
 
-    def _deserialize(self, value, attr, data, partial=None, **kwargs):  # noqa: ANN001
+    def _deserialize(self, value, attr, data, partial=None, **kwargs):
         try:
             return super()._deserialize(value, attr, data, partial=partial, **kwargs)
         except ma.ValidationError as error:

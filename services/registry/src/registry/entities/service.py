@@ -64,7 +64,7 @@ def list_entities(db: Database, filters: dict, limit: int, cursor: str | None) -
     if cursor:
         query_filters["after_id"] = cursors.decode(cursor, keys={"id": int})["id"]
     with db.read() as session:
-        page = store.states_from(session, store.filtered_query(query_filters).limit(limit + 1))
+        page = store.states_from(session, store.filtered_query(session, query_filters).limit(limit + 1))
     more = len(page) > limit
     page = page[:limit]
     return {"items": page, "next_cursor": cursors.encode({"id": page[-1]["id"]}) if more else None}
@@ -142,8 +142,5 @@ def entity_history(db: Database, entity_id: int) -> dict:
     return {
         "entity_id": entity_id,
         "retired": versions[-1]["op"] == "retire",
-        "versions": [
-            {key: version[key] for key in ("version", "op", "at", "actor", "seq", "changes", "entity")} for version in versions
-        ],
+        "versions": [{key: version[key] for key in ("version", "op", "at", "actor", "seq", "changes", "entity")} for version in versions],
     }
-

@@ -1,7 +1,7 @@
 """Reading and writing entity rows with SQLAlchemy Core, a set of rows at a time.
 
-Every write path (POST, PATCH, DELETE, batch) goes through ``write`` so the rows,
-the cluster and track memberships and the change log always move together.
+Every write path (POST, PATCH, DELETE, batch) goes through ``write`` so the rows
+and the change log always move together.
 """
 
 from __future__ import annotations
@@ -10,14 +10,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Select, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Select, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
+from ecoreg_common.db import allocate_ids, bulk_insert, list_contains, one_of
 from registry.changes import feed
-from registry.entities.state import EDITABLE, diff, timestamp
-from registry.tables import entities, entity_clusters, entity_tracks
+from registry.entities.state import EDITABLE, timestamp
+from registry.tables import entities
 
-_ROW_FIELDS = [name for name in EDITABLE if name not in ("clusters", "tracks")]
+_ROW_FIELDS = list(EDITABLE)
 # SQLite allows 32,766 bound parameters per statement; stay well below.
 _CHUNK = 900
 
@@ -27,7 +28,7 @@ def _chunks(values: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
         yield values[start : start + size]
 
 
-def _to_state(row, clusters: list[str], tracks: list[str]) -> dict:  # noqa: ANN001 - Row
+def _to_state(row) -> dict:
     return {
         "id": row.id,
         "kind": row.kind,
@@ -35,8 +36,8 @@ def _to_state(row, clusters: list[str], tracks: list[str]) -> dict:  # noqa: ANN
         "tier": row.tier,
         "name": row.name,
         "name_zh": row.name_zh,
-        "clusters": clusters,
-        "tracks": tracks,
+        "clusters": list(row.clusters),
+        "tracks": list(row.tracks),
         "district": row.district,
         "status": row.status,
         "established_on": row.established_on.isoformat() if row.established_on else None,
@@ -58,30 +59,9 @@ def _row_values(state: dict) -> dict:
     return values
 
 
-def _memberships(session: Session, ids: Sequence[int]) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
-    clusters: dict[int, list[str]] = {entity_id: [] for entity_id in ids}
-    tracks: dict[int, list[str]] = {entity_id: [] for entity_id in ids}
-    for chunk in _chunks(list(ids)):
-        for entity_id, key in session.execute(
-            select(entity_clusters.c.entity_id, entity_clusters.c.cluster_key)
-            .where(entity_clusters.c.entity_id.in_(chunk))
-            .order_by(entity_clusters.c.cluster_key)
-        ):
-            clusters[entity_id].append(key)
-        for entity_id, key in session.execute(
-            select(entity_tracks.c.entity_id, entity_tracks.c.track_key)
-            .where(entity_tracks.c.entity_id.in_(chunk))
-            .order_by(entity_tracks.c.track_key)
-        ):
-            tracks[entity_id].append(key)
-    return clusters, tracks
-
-
 def states_from(session: Session, query: Select) -> list[dict]:
-    """Run a select over ``entities`` rows and attach their clusters and tracks."""
-    rows = session.execute(query).all()
-    clusters, tracks = _memberships(session, [row.id for row in rows])
-    return [_to_state(row, clusters[row.id], tracks[row.id]) for row in rows]
+    """The states of the ``entities`` rows a select returns."""
+    return [_to_state(row) for row in session.execute(query)]
 
 
 def live_by_id(session: Session, entity_id: int, *, for_update: bool = False) -> dict | None:
@@ -92,19 +72,22 @@ def live_by_id(session: Session, entity_id: int, *, for_update: bool = False) ->
     return found[0] if found else None
 
 
-def exists(session: Session, entity_id: int) -> bool:
-    return session.scalar(select(entities.c.id).where(entities.c.id == entity_id)) is not None
-
-
 def live_matches(session: Session, source: str, codes: Sequence[str], external_ids: Sequence[str]) -> list[dict]:
     """Live entities holding any of ``codes`` or, for ``source``, any of ``external_ids``."""
     found: dict[int, dict] = {}
     live = entities.c.retired_at.is_(None)
     for chunk in _chunks(list(codes)):
-        for state in states_from(session, select(entities).where(live, entities.c.uscc.in_(chunk)).with_for_update()):
+        for state in states_from(
+            session, select(entities).where(live, one_of(session, entities.c.uscc, chunk)).order_by(entities.c.id).with_for_update()
+        ):
             found[state["id"]] = state
     for chunk in _chunks(list(external_ids)):
-        query = select(entities).where(live, entities.c.source == source, entities.c.external_id.in_(chunk)).with_for_update()
+        query = (
+            select(entities)
+            .where(live, entities.c.source == source, one_of(session, entities.c.external_id, chunk))
+            .order_by(entities.c.id)
+            .with_for_update()
+        )
         for state in states_from(session, query):
             found[state["id"]] = state
     return list(found.values())
@@ -114,7 +97,7 @@ def live_ids(session: Session, ids: Iterable[int]) -> set[int]:
     wanted = sorted(set(ids))
     found: set[int] = set()
     for chunk in _chunks(wanted):
-        found.update(session.scalars(select(entities.c.id).where(entities.c.id.in_(chunk), entities.c.retired_at.is_(None))))
+        found.update(session.scalars(select(entities.c.id).where(one_of(session, entities.c.id, chunk), entities.c.retired_at.is_(None))))
     return found
 
 
@@ -137,7 +120,9 @@ def unique_conflicts(session: Session, state: dict, *, exclude_id: int | None, s
         if holder is not None:
             conflicts["uscc"] = [f"entity {holder} is already registered with this code"]
     if state["external_id"]:
-        holder = session.scalar(select(entities.c.id).where(*live, entities.c.source == source, entities.c.external_id == state["external_id"]))
+        holder = session.scalar(
+            select(entities.c.id).where(*live, entities.c.source == source, entities.c.external_id == state["external_id"])
+        )
         if holder is not None:
             conflicts["external_id"] = [f"entity {holder} of the same partner already has this external_id"]
     return conflicts
@@ -153,17 +138,15 @@ def ancestor_ids(session: Session, start_id: int, limit: int = 1000) -> list[int
     return chain
 
 
-def filtered_query(filters: dict) -> Select:
+def filtered_query(session: Session, filters: dict) -> Select:
     query = select(entities).where(entities.c.retired_at.is_(None))
     for name in ("kind", "subtype", "tier", "district", "status"):
         if filters.get(name) is not None:
             query = query.where(entities.c[name] == filters[name])
     if filters.get("cluster"):
-        members = select(entity_clusters.c.entity_id).where(entity_clusters.c.cluster_key == filters["cluster"])
-        query = query.where(entities.c.id.in_(members))
+        query = query.where(list_contains(session, entities.c.clusters, filters["cluster"]))
     if filters.get("track"):
-        members = select(entity_tracks.c.entity_id).where(entity_tracks.c.track_key == filters["track"])
-        query = query.where(entities.c.id.in_(members))
+        query = query.where(list_contains(session, entities.c.tracks, filters["track"]))
     if filters.get("q"):
         escaped = filters["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = f"%{escaped}%"
@@ -192,35 +175,32 @@ def write(session: Session, plan: Plan, *, actor: str, now: datetime) -> list[di
     created = _insert(session, plan.creates, actor, now)
     updated = _update(session, plan.updates, now)
     retired = _retire(session, plan.retires, now)
-    records = [
-        {"entity_id": s["id"], "op": "create", "version": 1, "at": now, "actor": actor, "entity": s, "changed": diff(None, s)}
-        for s in created
-    ]
-    records += [
-        {"entity_id": new["id"], "op": "update", "version": new["version"], "at": now, "actor": actor, "entity": new, "changed": diff(old, new)}
-        for (old, _), new in zip(plan.updates, updated, strict=True)
-    ]
-    records += [
-        {"entity_id": s["id"], "op": "retire", "version": s["version"], "at": now, "actor": actor, "entity": s, "changed": {}}
-        for s in retired
-    ]
+    records = [_record("create", state, actor, now) for state in created]
+    records += [_record("update", state, actor, now) for state in updated]
+    records += [_record("retire", state, actor, now) for state in retired]
     if records:
         feed.append(session, records)
     return created + updated + retired
 
 
+def _record(op: str, state: dict, actor: str, now: datetime) -> dict:
+    return {"entity_id": state["id"], "op": op, "version": state["version"], "at": now, "actor": actor, "entity": state}
+
+
 def _insert(session: Session, states: list[dict], actor: str, now: datetime) -> list[dict]:
     if not states:
         return []
-    rows = [{**_row_values(s), "source": actor, "version": 1, "created_at": now, "updated_at": now} for s in states]
-    ids = list(session.scalars(insert(entities).returning(entities.c.id, sort_by_parameter_order=True), rows))
+    ids = allocate_ids(session, entities, len(states))
+    rows = [
+        {"id": entity_id, **_row_values(s), "source": actor, "version": 1, "created_at": now, "updated_at": now, "retired_at": None}
+        for entity_id, s in zip(ids, states, strict=True)
+    ]
+    bulk_insert(session, entities, rows)
     stamp = timestamp(now)
-    created = [
+    return [
         {"id": entity_id, **s, "source": actor, "version": 1, "created_at": stamp, "updated_at": stamp}
         for entity_id, s in zip(ids, states, strict=True)
     ]
-    _add_memberships(session, created)
-    return created
 
 
 def _update(session: Session, pairs: list[tuple[dict, dict]], now: datetime) -> list[dict]:
@@ -240,13 +220,6 @@ def _update(session: Session, pairs: list[tuple[dict, dict]], now: datetime) -> 
         params.append({f"b_{k}": v for k, v in values.items()} | {"b_id": current["id"], "b_new_version": current["version"] + 1})
         updated.append({**current, **new, "version": current["version"] + 1, "updated_at": stamp})
     session.execute(statement, params)
-    moved = [state for (current, _), state in zip(pairs, updated, strict=True) if (current["clusters"], current["tracks"]) != (state["clusters"], state["tracks"])]
-    if moved:
-        moved_ids = [state["id"] for state in moved]
-        for chunk in _chunks(moved_ids):
-            session.execute(delete(entity_clusters).where(entity_clusters.c.entity_id.in_(chunk)))
-            session.execute(delete(entity_tracks).where(entity_tracks.c.entity_id.in_(chunk)))
-        _add_memberships(session, moved)
     return updated
 
 
@@ -261,12 +234,3 @@ def _retire(session: Session, states: list[dict], now: datetime) -> list[dict]:
     )
     stamp = timestamp(now)
     return [{**s, "version": s["version"] + 1, "updated_at": stamp, "retired_at": stamp} for s in states]
-
-
-def _add_memberships(session: Session, states: list[dict]) -> None:
-    cluster_rows = [{"entity_id": s["id"], "cluster_key": key} for s in states for key in s["clusters"]]
-    track_rows = [{"entity_id": s["id"], "track_key": key} for s in states for key in s["tracks"]]
-    if cluster_rows:
-        session.execute(insert(entity_clusters), cluster_rows)
-    if track_rows:
-        session.execute(insert(entity_tracks), track_rows)

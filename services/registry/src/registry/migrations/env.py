@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from ecoreg_common.db import make_engine
+from ecoreg_common.db import include_in_schema, make_engine
 from registry.config import Settings
 from registry.tables import metadata
 
@@ -24,6 +24,7 @@ def run_migrations_online() -> None:
             target_metadata=metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_object=include_in_schema(connection.dialect.name),
         )
         with context.begin_transaction():
             context.run_migrations()

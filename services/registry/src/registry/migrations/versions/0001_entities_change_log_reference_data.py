@@ -25,6 +25,12 @@ Json = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 Timestamp = sa.DateTime(timezone=True)
 LIVE = sa.text("retired_at IS NULL")
 
+
+def StringList(length: int):
+    """text[] on PostgreSQL, a JSON array on SQLite (as ecoreg_common.types.StringList stores it)."""
+    return sa.JSON().with_variant(postgresql.ARRAY(sa.String(length)), "postgresql")
+
+
 CLUSTERS = [
     ("health", "Future health", "未来健康"),
     ("intelligence", "Future intelligence", "未来智能"),
@@ -90,6 +96,8 @@ def upgrade() -> None:
         sa.Column("tier", sa.String(16), nullable=False),
         sa.Column("name", sa.String(300), nullable=False),
         sa.Column("name_zh", sa.String(300), nullable=True),
+        sa.Column("clusters", StringList(32), nullable=False),
+        sa.Column("tracks", StringList(48), nullable=False),
         sa.Column("district", sa.String(32), nullable=True),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("established_on", sa.Date(), nullable=True),
@@ -108,33 +116,18 @@ def upgrade() -> None:
     op.create_index("ix_entities_kind", "entities", ["kind"])
     op.create_index("ix_entities_parent_id", "entities", ["parent_id"])
     op.create_index("ix_entities_updated_at", "entities", ["updated_at"])
+    if op.get_bind().dialect.name == "postgresql":
+        op.create_index("ix_entities_clusters", "entities", ["clusters"], postgresql_using="gin")
+        op.create_index("ix_entities_tracks", "entities", ["tracks"], postgresql_using="gin")
     op.create_index("uq_entities_live_uscc", "entities", ["uscc"], unique=True, sqlite_where=LIVE, postgresql_where=LIVE)
     op.create_index(
-        "uq_entities_live_source_external_id",
+        "uq_entities_live_external_id_source",
         "entities",
-        ["source", "external_id"],
+        ["external_id", "source"],
         unique=True,
         sqlite_where=LIVE,
         postgresql_where=LIVE,
     )
-    op.create_table(
-        "entity_clusters",
-        sa.Column("entity_id", Id, nullable=False),
-        sa.Column("cluster_key", sa.String(32), nullable=False),
-        sa.ForeignKeyConstraint(["cluster_key"], ["clusters.key"], name="fk_entity_clusters_cluster_key_clusters"),
-        sa.ForeignKeyConstraint(["entity_id"], ["entities.id"], name="fk_entity_clusters_entity_id_entities"),
-        sa.PrimaryKeyConstraint("entity_id", "cluster_key", name="pk_entity_clusters"),
-    )
-    op.create_index("ix_entity_clusters_cluster_key", "entity_clusters", ["cluster_key", "entity_id"])
-    op.create_table(
-        "entity_tracks",
-        sa.Column("entity_id", Id, nullable=False),
-        sa.Column("track_key", sa.String(48), nullable=False),
-        sa.ForeignKeyConstraint(["entity_id"], ["entities.id"], name="fk_entity_tracks_entity_id_entities"),
-        sa.ForeignKeyConstraint(["track_key"], ["tracks.key"], name="fk_entity_tracks_track_key_tracks"),
-        sa.PrimaryKeyConstraint("entity_id", "track_key", name="pk_entity_tracks"),
-    )
-    op.create_index("ix_entity_tracks_track_key", "entity_tracks", ["track_key", "entity_id"])
     op.create_table(
         "changes",
         sa.Column("seq", Id, autoincrement=False, nullable=False),
@@ -144,8 +137,6 @@ def upgrade() -> None:
         sa.Column("at", Timestamp, nullable=False),
         sa.Column("actor", sa.String(64), nullable=False),
         sa.Column("entity", Json, nullable=False),
-        sa.Column("changed", Json, nullable=False),
-        sa.ForeignKeyConstraint(["entity_id"], ["entities.id"], name="fk_changes_entity_id_entities"),
         sa.PrimaryKeyConstraint("seq", name="pk_changes"),
     )
     op.create_index("ix_changes_entity_id_version", "changes", ["entity_id", "version"], unique=True)
@@ -186,8 +177,6 @@ def downgrade() -> None:
         "idempotency_keys",
         "feed_counter",
         "changes",
-        "entity_tracks",
-        "entity_clusters",
         "entities",
         "tracks",
         "clusters",

@@ -1,0 +1,166 @@
+"""Load 20,000 enterprises through the batch endpoint; compare with a raw Core bulk insert.
+
+Both run in this process's run, against fresh PostgreSQL databases on the same
+server: the baseline inserts the same entity rows with SQLAlchemy Core
+executemany (no validation, no memberships, no change log, no HTTP); the
+service path is the real one: HTTP to gunicorn, marshmallow, rules, matching,
+entity rows, memberships and the change feed. Prints entities/s for both and
+the ratio (goal: >= 0.25).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import requests
+from sqlalchemy import create_engine, insert
+
+from ecoreg_common.testing import fresh_postgres_database
+from registry import migrate, uscc
+from registry.tables import entities
+
+ROOT = Path(__file__).resolve().parent.parent
+CLUSTER_TRACKS = [
+    ("energy", "hydrogen"),
+    ("health", "synthetic_biology"),
+    ("intelligence", "general_ai"),
+    ("materials", "graphene"),
+    ("space", "deep_sea"),
+]
+DISTRICTS = ["pudong", "jiading", "minhang", "xuhui", "baoshan", "songjiang"]
+
+
+def make_entities(count: int) -> list[dict]:
+    items = []
+    for n in range(count):
+        cluster, track = CLUSTER_TRACKS[n % len(CLUSTER_TRACKS)]
+        items.append(
+            {
+                "kind": "enterprise",
+                "subtype": "high_tech",
+                "name": f"Shanghai Bench Technology No. {n} Co., Ltd.",
+                "name_zh": f"上海基准科技{n}号有限公司",
+                "clusters": [cluster],
+                "tracks": [track],
+                "district": DISTRICTS[n % len(DISTRICTS)],
+                "uscc": uscc.complete(f"91310000MA{n:07d}"),
+                "external_id": f"bench-{n}",
+                "established_on": "2018-05-01",
+                "attributes": {"employees": 50 + n % 500},
+            }
+        )
+    return items
+
+
+def raw_rows(items: list[dict]) -> list[dict]:
+    now = datetime.now(UTC)
+    rows = []
+    for item in items:
+        row = dict(item)
+        row.update(
+            tier="none",
+            status="active",
+            source="bench",
+            version=1,
+            created_at=now,
+            updated_at=now,
+            established_on=date.fromisoformat(item["established_on"]),
+        )
+        rows.append(row)
+    return rows
+
+
+def baseline(url: str, items: list[dict], chunk: int) -> float:
+    rows = raw_rows(items)
+    engine = create_engine(url)  # a plain engine, none of the service's settings
+    started = time.perf_counter()
+    for start in range(0, len(rows), chunk):
+        with engine.begin() as connection:
+            connection.execute(insert(entities), rows[start : start + chunk])
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    return elapsed
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_registry(url: str, port: int) -> subprocess.Popen:
+    env = {**os.environ, "REGISTRY_DATABASE_URL": url, "REGISTRY_PORT": str(port), "LOG_LEVEL": "WARNING"}
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    process = subprocess.Popen(
+        [str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", "1", "--log-level", "warning", "registry:create_app()"],
+        env=env,
+        cwd=ROOT,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return process
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("registry did not become ready")
+
+
+def through_service(url: str, items: list[dict], chunk: int) -> tuple[float, float]:
+    port = free_port()
+    process = start_registry(url, port)
+    endpoint = f"http://127.0.0.1:{port}/api/v1/entities/batch"
+    headers = {"X-Ecoreg-Partner": "bench"}
+    try:
+        with requests.Session() as http:
+            timings = []
+            for expected in ("created", "unchanged"):
+                started = time.perf_counter()
+                for start in range(0, len(items), chunk):
+                    response = http.post(endpoint, json={"entities": items[start : start + chunk]}, headers=headers, timeout=120)
+                    response.raise_for_status()
+                    summary = response.json()["summary"]
+                    if summary[expected] != len(items[start : start + chunk]):
+                        raise RuntimeError(f"unexpected batch answer: {summary}")
+                timings.append(time.perf_counter() - started)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    return timings[0], timings[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entities", type=int, default=20_000)
+    parser.add_argument("--chunk", type=int, default=1_000)
+    args = parser.parse_args()
+    base = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("TEST_POSTGRES_URL") or "postgresql+psycopg://root@127.0.0.1:5432/test"
+    items = make_entities(args.entities)
+
+    with fresh_postgres_database(base, "ecoreg_bench_raw") as raw_url:
+        migrate.upgrade(raw_url)
+        raw_seconds = baseline(raw_url, items, args.chunk)
+    with fresh_postgres_database(base, "ecoreg_bench_api") as api_url:
+        migrate.upgrade(api_url)
+        load_seconds, repeat_seconds = through_service(api_url, items, args.chunk)
+
+    raw_rate = args.entities / raw_seconds
+    load_rate = args.entities / load_seconds
+    repeat_rate = args.entities / repeat_seconds
+    print(f"entities: {args.entities}, {args.chunk} per request / per insert transaction, PostgreSQL")
+    print(f"raw Core bulk insert (entity rows only)     : {raw_rate:10,.0f} entities/s ({raw_seconds:.2f} s)")
+    print(f"batch endpoint, first load (all created)    : {load_rate:10,.0f} entities/s ({load_seconds:.2f} s)")
+    print(f"batch endpoint, repeated load (unchanged)   : {repeat_rate:10,.0f} entities/s ({repeat_seconds:.2f} s)")
+    print(f"ratio first load / raw: {load_rate / raw_rate:.2f}  (goal >= 0.25)")
+
+
+if __name__ == "__main__":
+    main()
