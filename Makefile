@@ -1,6 +1,6 @@
 # ecoreg: `make run` runs the system with sample data, `make test` runs the tests.
 SHELL := /bin/bash
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -17,7 +17,7 @@ PACKAGES := -e libs/common -e services/registry
 venv: $(STAMP)
 
 $(STAMP): constraints.txt requirements-dev.txt libs/common/pyproject.toml services/registry/pyproject.toml
-	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
+	@test -n "$(PYTHON)" || { echo "need python3.11 on PATH"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt $(PACKAGES) -r requirements-dev.txt
