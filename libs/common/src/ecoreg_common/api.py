@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Flask
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
 from webargs.flaskparser import FlaskParser
 
 from ecoreg_common.problems import ProblemSchema, handle_http_exception, install_problem_handlers
+
+
+class StrictParser(FlaskParser):
+    """webargs' parser, answering JSON nested too deeply for Python as invalid JSON (400), not a 500."""
+
+    def _raw_load_json(self, req):
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            return self._handle_invalid_json_error(json.JSONDecodeError("nested too deeply", "", 0), req)
 
 
 class Blueprint(SmorestBlueprint):
@@ -18,7 +30,7 @@ class Blueprint(SmorestBlueprint):
     schema's own setting (marshmallow's RAISE) applies everywhere.
     """
 
-    ARGUMENTS_PARSER = FlaskParser(unknown=None)
+    ARGUMENTS_PARSER = StrictParser(unknown=None)
 
 
 class ProblemApi(Api):

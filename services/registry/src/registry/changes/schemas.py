@@ -3,10 +3,11 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from ecoreg_common.validation import InputSchema
 from registry.entities.schemas import EntitySchema
 
 
-class FeedArgsSchema(ma.Schema):
+class FeedArgsSchema(InputSchema):
     after = fields.Integer(
         load_default=0, validate=validate.Range(min=0, max=2**62), metadata={"description": "The last seq you have applied"}
     )

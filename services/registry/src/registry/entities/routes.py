@@ -23,6 +23,9 @@ from registry.web import current_caller, current_db, idempotency_key, if_match_t
 
 blp = Blueprint("entities", __name__, url_prefix="/api/v1", description="Entities of the five future-industry clusters")
 
+# Ids are 64-bit; a larger number in a path can name no entity (404, not a database error).
+MAX_ID = 2**62
+
 IDEMPOTENCY_HEADER = {
     "name": "Idempotency-Key",
     "in": "header",
@@ -86,7 +89,7 @@ class EntityBatch(MethodView):
         )
 
 
-@blp.route("/entities/<int:entity_id>")
+@blp.route(f"/entities/<int(max={MAX_ID}):entity_id>")
 class EntityById(MethodView):
     @blp.response(200, EntitySchema, headers=ETAG_HEADER)
     def get(self, entity_id):
@@ -112,7 +115,7 @@ class EntityById(MethodView):
         service.retire_entity(current_db(), entity_id, current_caller(), if_match_tags())
 
 
-@blp.route("/entities/<int:entity_id>/history")
+@blp.route(f"/entities/<int(max={MAX_ID}):entity_id>/history")
 class EntityHistory(MethodView):
     @blp.response(200, HistorySchema)
     def get(self, entity_id):

@@ -13,6 +13,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from ecoreg_common.problems import flatten_messages
+from ecoreg_common.validation import InputSchema
 from registry import uscc
 from registry.vocabulary import DISTRICTS, KINDS, STATUSES, TIERS
 
@@ -41,7 +42,7 @@ def _not_blank(value: str) -> None:
         raise ma.ValidationError("must not be blank")
 
 
-class EntityWriteSchema(ma.Schema):
+class EntityWriteSchema(InputSchema):
     """The fields a partner may set. ``source``, ``version`` and timestamps are the server's."""
 
     class Meta:
@@ -120,7 +121,7 @@ class EntitySchema(ma.Schema):
     updated_at = fields.String(metadata={"format": "date-time"})
 
 
-class EntityListArgsSchema(ma.Schema):
+class EntityListArgsSchema(InputSchema):
     kind = fields.String(validate=validate.OneOf(tuple(KINDS)))
     subtype = fields.String(validate=SLUG)
     tier = fields.String(validate=validate.OneOf(TIERS))
@@ -177,11 +178,12 @@ class PerItemNested(fields.Nested):
     The OpenAPI document still describes each item as the nested schema.
     """
 
-    def _deserialize(self, value, attr, data, partial=None, **kwargs):
+    def deserialize(self, value, attr=None, data=None, **kwargs):
         try:
-            return super()._deserialize(value, attr, data, partial=partial, **kwargs)
+            return super().deserialize(value, attr, data, **kwargs)
         except ma.ValidationError as error:
-            return InvalidItem(flatten_messages(error.messages))
+            messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+            return InvalidItem(flatten_messages(messages))
 
 
 class BatchRequestSchema(ma.Schema):

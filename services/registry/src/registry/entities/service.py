@@ -62,7 +62,10 @@ def get_entity(db: Database, entity_id: int) -> dict:
 def list_entities(db: Database, filters: dict, limit: int, cursor: str | None) -> dict:
     query_filters = dict(filters)
     if cursor:
-        query_filters["after_id"] = cursors.decode(cursor, keys={"id": int})["id"]
+        after_id = cursors.decode(cursor, keys={"id": int})["id"]
+        if not 0 <= after_id < 2**62:
+            raise ValidationFailed({"cursor": ["is not a cursor this API gave out; use next_cursor as given"]})
+        query_filters["after_id"] = after_id
     with db.read() as session:
         page = store.states_from(session, store.filtered_query(session, query_filters).limit(limit + 1))
     more = len(page) > limit
