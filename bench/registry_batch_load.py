@@ -15,7 +15,9 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -95,11 +97,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_registry(url: str, port: int) -> subprocess.Popen:
+def start_registry(url: str, port: int, workers: int) -> subprocess.Popen:
     env = {**os.environ, "REGISTRY_DATABASE_URL": url, "REGISTRY_PORT": str(port), "LOG_LEVEL": "WARNING"}
     gunicorn = Path(sys.executable).parent / "gunicorn"
     process = subprocess.Popen(
-        [str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", "1", "--log-level", "warning", "registry:create_app()"],
+        [str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--log-level", "warning", "registry:create_app()"],
         env=env,
         cwd=ROOT,
     )
@@ -114,27 +116,38 @@ def start_registry(url: str, port: int) -> subprocess.Popen:
     raise RuntimeError("registry did not become ready")
 
 
-def through_service(url: str, items: list[dict], chunk: int) -> tuple[float, float]:
+def load(endpoint: str, items: list[dict], chunk: int, expected: str, clients: int) -> float:
+    """Seconds to send ``items`` in batches of ``chunk`` over ``clients`` parallel connections."""
+    batches = [items[start : start + chunk] for start in range(0, len(items), chunk)]
+    local = threading.local()
+
+    def send(batch: list[dict]) -> None:
+        if not hasattr(local, "http"):
+            local.http = requests.Session()
+        response = local.http.post(endpoint, json={"entities": batch}, headers={"X-Ecoreg-Partner": "bench"}, timeout=120)
+        response.raise_for_status()
+        summary = response.json()["summary"]
+        if summary[expected] != len(batch):
+            raise RuntimeError(f"unexpected batch answer: {summary}")
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(send, batches))
+    return time.perf_counter() - started
+
+
+def through_service(url: str, items: list[dict], chunk: int, clients: int) -> tuple[float, float]:
+    """(first load, repeated load) seconds through a registry with one worker per client."""
     port = free_port()
-    process = start_registry(url, port)
+    process = start_registry(url, port, workers=clients)
     endpoint = f"http://127.0.0.1:{port}/api/v1/entities/batch"
-    headers = {"X-Ecoreg-Partner": "bench"}
     try:
-        with requests.Session() as http:
-            timings = []
-            for expected in ("created", "unchanged"):
-                started = time.perf_counter()
-                for start in range(0, len(items), chunk):
-                    response = http.post(endpoint, json={"entities": items[start : start + chunk]}, headers=headers, timeout=120)
-                    response.raise_for_status()
-                    summary = response.json()["summary"]
-                    if summary[expected] != len(items[start : start + chunk]):
-                        raise RuntimeError(f"unexpected batch answer: {summary}")
-                timings.append(time.perf_counter() - started)
+        first = load(endpoint, items, chunk, "created", clients)
+        repeat = load(endpoint, items, chunk, "unchanged", clients)
     finally:
         process.terminate()
         process.wait(timeout=30)
-    return timings[0], timings[1]
+    return first, repeat
 
 
 def main() -> None:
@@ -148,18 +161,22 @@ def main() -> None:
     with fresh_postgres_database(base, "ecoreg_bench_raw") as raw_url:
         migrate.upgrade(raw_url)
         raw_seconds = baseline(raw_url, items, args.chunk)
-    with fresh_postgres_database(base, "ecoreg_bench_api") as api_url:
-        migrate.upgrade(api_url)
-        load_seconds, repeat_seconds = through_service(api_url, items, args.chunk)
+    results = {}
+    for clients in (1, 2):
+        with fresh_postgres_database(base, "ecoreg_bench_api") as api_url:
+            migrate.upgrade(api_url)
+            results[clients] = through_service(api_url, items, args.chunk, clients)
 
     raw_rate = args.entities / raw_seconds
-    load_rate = args.entities / load_seconds
-    repeat_rate = args.entities / repeat_seconds
     print(f"entities: {args.entities}, {args.chunk} per request / per insert transaction, PostgreSQL")
-    print(f"raw Core bulk insert (entity rows only)     : {raw_rate:10,.0f} entities/s ({raw_seconds:.2f} s)")
-    print(f"batch endpoint, first load (all created)    : {load_rate:10,.0f} entities/s ({load_seconds:.2f} s)")
-    print(f"batch endpoint, repeated load (unchanged)   : {repeat_rate:10,.0f} entities/s ({repeat_seconds:.2f} s)")
-    print(f"ratio first load / raw: {load_rate / raw_rate:.2f}  (goal >= 0.25)")
+    print(f"raw Core bulk insert, 1 connection (entity rows only)   : {raw_rate:9,.0f} entities/s ({raw_seconds:.2f} s)")
+    for clients, (first, repeat) in results.items():
+        label = f"{clients} client{'s' if clients > 1 else ''}, {clients} worker{'s' if clients > 1 else ''}"
+        print(f"batch endpoint, {label}, first load (created)  : {args.entities / first:9,.0f} entities/s ({first:.2f} s)")
+        print(f"batch endpoint, {label}, repeat (unchanged)    : {args.entities / repeat:9,.0f} entities/s ({repeat:.2f} s)")
+    sequential = args.entities / results[1][0]
+    print(f"ratio first load / raw, like for like (1 client): {sequential / raw_rate:.2f}  (goal >= 0.25)")
+    print(f"ratio first load / raw, 2 clients              : {args.entities / results[2][0] / raw_rate:.2f}")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ def check_character(first17: str) -> str:
     if len(first17) != 17:
         raise ValueError("need exactly 17 characters")
     try:
-        total = sum(_VALUE[char] * weight for char, weight in zip(first17, WEIGHTS, strict=True))
+        total = sum(map(int.__mul__, map(_VALUE.__getitem__, first17), WEIGHTS))
     except KeyError as error:
         raise ValueError(f"{error.args[0]!r} is not a USCC character") from None
     return ALPHABET[(31 - total % 31) % 31]
@@ -28,7 +28,7 @@ def problem(code: str) -> str | None:
     """Why ``code`` is not a valid USCC, or None when it is."""
     if len(code) != LENGTH:
         return f"must be {LENGTH} characters, got {len(code)}"
-    bad = sorted({char for char in code if char not in _VALUE})
+    bad = sorted(set(code) - _VALUE.keys())
     if bad:
         return f"contains characters outside the GB 32100 alphabet: {''.join(bad)}"
     expected = check_character(code[:17])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import jsonify, request
 from flask.views import MethodView
 
 from ecoreg_common.api import Blueprint
@@ -38,10 +38,13 @@ ETAG_HEADER = {"ETag": {"schema": {"type": "string"}, "description": "The entity
 
 
 def _answer(stored: idempotency.StoredResponse, replayed: bool):
-    headers = dict(stored.headers)
+    """The stored answer exactly as first given (already in its schema's shape, so not dumped again)."""
+    response = jsonify(stored.body)
+    response.status_code = stored.status_code
+    response.headers.update(stored.headers)
     if replayed:
-        headers["Idempotent-Replayed"] = "true"
-    return stored.body, stored.status_code, headers
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
 
 
 def _idempotent(create):

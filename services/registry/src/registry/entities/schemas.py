@@ -33,6 +33,9 @@ class UsccField(fields.String):
 
 
 def _small_object(value: dict) -> None:
+    # One check for keys and size: a validator per key costs more than the whole dump.
+    if any(not 1 <= len(key) <= 64 for key in value):
+        raise ma.ValidationError("keys must be 1 to 64 characters")
     if len(json.dumps(value, ensure_ascii=False).encode()) > MAX_ATTRIBUTES_BYTES:
         raise ma.ValidationError(f"must serialise to at most {MAX_ATTRIBUTES_BYTES} bytes of JSON")
 
@@ -76,7 +79,11 @@ class EntityWriteSchema(InputSchema):
         validate=[validate.Length(min=1, max=128), _not_blank],
         metadata={"description": "The partner's own id, unique per partner"},
     )
-    attributes = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)), validate=_small_object)
+    attributes = fields.Dict(
+        keys=fields.String(),
+        validate=_small_object,
+        metadata={"description": "A small JSON object: keys of 1 to 64 characters, at most 4 KiB"},
+    )
 
 
 class EntityCreateSchema(EntityWriteSchema):
