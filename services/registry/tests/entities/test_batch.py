@@ -106,3 +106,15 @@ def test_batch_honours_idempotency_keys(client):
 def test_batch_needs_a_partner(client):
     response = client.post("/api/v1/entities/batch", json={"entities": [enterprise(1)]})
     assert response.status_code == 401
+
+
+def test_batch_checks_parents_and_cycles(client):
+    first = post_batch(client, [enterprise(1), enterprise(2)]).json["items"]
+    a, b = first[0]["id"], first[1]["id"]
+    assert post_batch(client, [enterprise(2, parent_id=a)]).json["items"][0]["status"] == "updated"
+    response = post_batch(client, [enterprise(1, parent_id=b), enterprise(2, parent_id=b), enterprise(3, parent_id=a)])
+    statuses = [item["status"] for item in response.json["items"]]
+    errors = [item.get("errors", {}).get("parent_id", [""])[0] for item in response.json["items"]]
+    assert statuses == ["error", "error", "created"]
+    assert "cycle" in errors[0]
+    assert "own parent" in errors[1]

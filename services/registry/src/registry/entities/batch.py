@@ -19,6 +19,7 @@ from registry.caller import Caller
 from registry.clusters.service import reference
 from registry.entities import rules, store
 from registry.entities.schemas import InvalidItem
+from registry.entities.service import parent_problems
 from registry.entities.state import editable_part, merged_state, new_state
 
 MAX_ITEMS = 1000
@@ -101,14 +102,9 @@ def upsert_batch(
                 claimed[current["id"]] = index
             state = merged_state(editable_part(current), fields) if current else new_state(fields)
             errors = rules.check(state, known)
-            parent_id = state["parent_id"]
-            if parent_id is not None and (current is None or parent_id != current["parent_id"]):
-                if parent_id not in parents:
-                    errors.setdefault("parent_id", []).append(f"there is no live entity {parent_id}")
-                elif current is not None and current["id"] in store.ancestor_ids(session, parent_id):
-                    errors.setdefault("parent_id", []).append(
-                        f"entity {parent_id} descends from entity {current['id']}; that would make a cycle"
-                    )
+            problems = parent_problems(session, state, current, parents.__contains__)
+            if problems:
+                errors.setdefault("parent_id", []).extend(problems)
             if errors:
                 results[index] = _result(index, "error", errors=errors)
             elif current is None:

@@ -6,6 +6,7 @@ appends to the change feed in the same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
@@ -33,17 +34,26 @@ def location(entity_id: int) -> str:
     return f"/api/v1/entities/{entity_id}"
 
 
+def parent_problems(session: Session, state: dict, current: dict | None, is_live: Callable[[int], bool]) -> list[str]:
+    """Why ``state``'s parent cannot be its parent (it must be live and must not make a cycle)."""
+    parent_id = state["parent_id"]
+    if parent_id is None or (current is not None and parent_id == current["parent_id"]):
+        return []
+    if current is not None and parent_id == current["id"]:
+        return ["an entity cannot be its own parent"]
+    if not is_live(parent_id):
+        return [f"there is no live entity {parent_id}"]
+    if current is not None and current["id"] in store.ancestor_ids(session, parent_id):
+        return [f"entity {parent_id} descends from entity {current['id']}; that would make a cycle"]
+    return []
+
+
 def validate(session: Session, db: Database, state: dict, *, current: dict | None, source: str) -> None:
     """Raise ValidationFailed (422) or Conflict (409) unless ``state`` may be stored."""
     errors = rules.check(state, reference(db))
-    parent_id = state["parent_id"]
-    if parent_id is not None and (current is None or parent_id != current["parent_id"]):
-        if current is not None and parent_id == current["id"]:
-            errors.setdefault("parent_id", []).append("an entity cannot be its own parent")
-        elif not store.live_ids(session, [parent_id]):
-            errors.setdefault("parent_id", []).append(f"there is no live entity {parent_id}")
-        elif current is not None and current["id"] in store.ancestor_ids(session, parent_id):
-            errors.setdefault("parent_id", []).append(f"entity {parent_id} descends from entity {current['id']}; that would make a cycle")
+    problems = parent_problems(session, state, current, lambda parent_id: bool(store.live_ids(session, [parent_id])))
+    if problems:
+        errors.setdefault("parent_id", []).extend(problems)
     if errors:
         raise ValidationFailed(errors)
     conflicts = store.unique_conflicts(session, state, exclude_id=current["id"] if current else None, source=source)
@@ -101,15 +111,21 @@ def check_if_match(state: dict, if_match: list[str] | None, *, required: bool) -
         raise PreconditionFailed(f"The entity has changed since you read it; its ETag is now {etag(state)}.")
 
 
+def _lock_for_change(session: Session, entity_id: int, caller: Caller, if_match: list[str] | None, *, if_match_required: bool) -> dict:
+    """The live entity, locked for this transaction, once the caller may change it: 404, 403, 428, 412."""
+    current = store.live_by_id(session, entity_id, for_update=True)
+    if current is None:
+        raise NotFound(f"There is no entity {entity_id}.")
+    caller.require_may_change(current)
+    check_if_match(current, if_match, required=if_match_required)
+    return current
+
+
 def update_entity(db: Database, entity_id: int, fields: dict, caller: Caller, if_match: list[str] | None) -> dict:
     """Apply a partial change; an If-Match precondition is required."""
 
     def work(session: Session) -> dict:
-        current = store.live_by_id(session, entity_id, for_update=True)
-        if current is None:
-            raise NotFound(f"There is no entity {entity_id}.")
-        caller.require_may_change(current)
-        check_if_match(current, if_match, required=True)
+        current = _lock_for_change(session, entity_id, caller, if_match, if_match_required=True)
         state = merged_state(editable_part(current), fields)
         if state == editable_part(current):
             return current
@@ -124,11 +140,7 @@ def retire_entity(db: Database, entity_id: int, caller: Caller, if_match: list[s
     """Retire an entity: it stays in history and the feed, and leaves lists and counts."""
 
     def work(session: Session) -> None:
-        current = store.live_by_id(session, entity_id, for_update=True)
-        if current is None:
-            raise NotFound(f"There is no entity {entity_id}.")
-        caller.require_may_change(current)
-        check_if_match(current, if_match, required=False)
+        current = _lock_for_change(session, entity_id, caller, if_match, if_match_required=False)
         children = store.live_child_ids(session, entity_id)
         if children:
             shown = ", ".join(str(child) for child in children[:10])
