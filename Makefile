@@ -28,7 +28,7 @@ run: venv
 	$(BIN)/ecoreg-registry migrate
 	$(BIN)/ecoreg-registry seed
 	@echo "registry: http://127.0.0.1:$(REGISTRY_PORT)/api/v1/entities  (OpenAPI: /api/v1/openapi.json)"
-	$(BIN)/gunicorn --bind 127.0.0.1:$(REGISTRY_PORT) --workers $(WEB_CONCURRENCY) --access-logfile - 'registry:create_app()'
+	$(BIN)/gunicorn --bind 127.0.0.1:$(REGISTRY_PORT) --workers $(WEB_CONCURRENCY) 'registry:create_app()'
 
 ## The whole suite, on SQLite and (when TEST_POSTGRES_URL is set) on PostgreSQL.
 test: venv

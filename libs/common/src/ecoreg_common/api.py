@@ -46,6 +46,7 @@ def create_api(app: Flask, title: str, version: str = "1.0.0") -> ProblemApi:
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.json.ensure_ascii = False  # Chinese names as text, not \u escapes
     api = ProblemApi(app)
     install_problem_handlers(app)
     return api
