@@ -1,0 +1,63 @@
+"""The one way ecoreg services call each other over HTTP.
+
+Every call has a timeout (a hung peer never hangs us), carries the current
+request id and the internal token, and is retried with exponential backoff only
+when retrying is safe: idempotent methods, on connection errors and on 502, 503
+and 504 (urllib3's ``Retry`` does the counting and the waiting).
+"""
+
+from __future__ import annotations
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from ecoreg_common.internal_auth import INTERNAL_TOKEN_HEADER
+from ecoreg_common.logs import REQUEST_ID_HEADER, current_request_id
+
+DEFAULT_TIMEOUT = (2.0, 10.0)  # (connect, read) seconds
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
+class ServiceClient(requests.Session):
+    """A requests Session bound to one peer's base URL."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        internal_token: str | None = None,
+        timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+        retries: int = 3,
+        backoff: float = 0.2,
+    ):
+        super().__init__()
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        retry = Retry(
+            total=retries,
+            connect=retries,
+            read=retries,
+            status=retries,
+            backoff_factor=backoff,
+            status_forcelist=(502, 503, 504),
+            allowed_methods=IDEMPOTENT_METHODS,
+            respect_retry_after_header=True,
+            raise_on_status=False,
+        )
+        adapter = HTTPAdapter(max_retries=retry)
+        self.mount("http://", adapter)
+        self.mount("https://", adapter)
+        if internal_token:
+            self.headers[INTERNAL_TOKEN_HEADER] = internal_token
+
+    def request(self, method, url, *args, **kwargs):
+        if url.startswith("/"):
+            url = self.base_url + url
+        kwargs.setdefault("timeout", self.timeout)
+        request_id = current_request_id()
+        if request_id:
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault(REQUEST_ID_HEADER, request_id)
+            kwargs["headers"] = headers
+        return super().request(method, url, *args, **kwargs)

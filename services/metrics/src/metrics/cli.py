@@ -1,0 +1,84 @@
+"""``ecoreg-metrics``: migrate, follow the registry, resync, snapshot."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from datetime import date
+
+import click
+
+from ecoreg_common.db import Database
+from ecoreg_common.http import ServiceClient
+from ecoreg_common.logs import configure_logging
+from metrics import migrate as migrations
+from metrics.config import Settings
+from metrics.feed.follower import Follower, reset
+from metrics.history import snapshots
+
+log = logging.getLogger("metrics.follower")
+SNAPSHOT_EVERY_S = 300
+
+
+def _follower(settings: Settings, db: Database) -> Follower:
+    client = ServiceClient(settings.registry_url, internal_token=settings.internal_token, retries=2)
+    last = {"at": 0.0, "day": None}
+
+    def refresh_snapshot() -> None:
+        # Today's history row follows the counters, at most every few minutes.
+        today = date.today()
+        if today != last["day"] or time.monotonic() - last["at"] >= SNAPSHOT_EVERY_S:
+            snapshots.take(db, today)
+            last.update(at=time.monotonic(), day=today)
+
+    return Follower(db, client, batch=settings.follow_batch, interval_s=settings.follow_interval_ms / 1000, after_page=refresh_snapshot)
+
+
+@click.group()
+def cli() -> None:
+    """The ecoreg metrics service's operator commands (settings come from the environment)."""
+
+
+@cli.command()
+def migrate() -> None:
+    """Bring the database to the newest schema (alembic upgrade head)."""
+    url = Settings.from_env().database_url
+    migrations.upgrade(url)
+    click.echo("metrics database is at the newest schema")
+
+
+@cli.command()
+def follow() -> None:
+    """Follow the registry's change feed until stopped (SIGTERM or Ctrl-C)."""
+    settings = Settings.from_env()
+    configure_logging(settings.log_level)
+    db = Database(settings.database_url)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    log.info("following %s", settings.registry_url)
+    _follower(settings, db).run(stop)
+    db.dispose()
+
+
+@cli.command()
+def resync() -> None:
+    """Rebuild the read model and the counters from the registry's feed, from the first change."""
+    settings = Settings.from_env()
+    configure_logging(settings.log_level)
+    db = Database(settings.database_url)
+    reset(db)
+    applied = _follower(settings, db).catch_up()
+    click.echo(f"read model rebuilt from {applied} changes")
+    db.dispose()
+
+
+@cli.command()
+def snapshot() -> None:
+    """Record today's history row for every counter and target now."""
+    db = Database(Settings.from_env().database_url)
+    rows = snapshots.take(db, date.today())
+    click.echo(f"snapshot of {date.today().isoformat()}: {rows} rows")
+    db.dispose()

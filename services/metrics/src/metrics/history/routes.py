@@ -1,0 +1,72 @@
+"""Daily series of a count or a target."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import marshmallow as ma
+from flask.views import MethodView
+from marshmallow import fields, validate
+
+from ecoreg_common.api import Blueprint
+from metrics.counts.schemas import CountFiltersSchema
+from metrics.history import snapshots
+from metrics.targets.service import get_target
+from metrics.web import conditional, current_db
+
+blp = Blueprint("history", __name__, url_prefix="/api/v1/metrics", description="Daily history")
+
+MAX_DAYS = 3660
+
+
+class HistoryArgsSchema(CountFiltersSchema):
+    metric = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^(count|target:[a-z0-9][a-z0-9_]{0,63})$", error="must be count or target:<key>"),
+        metadata={"description": "count (with the filters of /metrics/counts) or target:<key>"},
+    )
+    start = fields.Date(data_key="from", metadata={"description": "First day (default: 90 days before to)"})
+    end = fields.Date(data_key="to", metadata={"description": "Last day (default: today)"})
+
+    @ma.validates_schema
+    def sensible_range(self, data, **kwargs):
+        end = data.get("end") or date.today()
+        start = data.get("start") or end - timedelta(days=90)
+        if start > end:
+            raise ma.ValidationError("from must not be after to", "from")
+        if (end - start).days > MAX_DAYS:
+            raise ma.ValidationError(f"at most {MAX_DAYS} days at once", "from")
+        if data["metric"].startswith("target:") and set(data) - {"metric", "start", "end"}:
+            raise ma.ValidationError("filters apply to metric=count only", "metric")
+
+
+class PointSchema(ma.Schema):
+    day = fields.String(metadata={"format": "date"})
+    value = fields.Float(allow_none=True)
+    attainment = fields.Float(allow_none=True)
+    status = fields.String()
+
+
+class SeriesSchema(ma.Schema):
+    metric = fields.String()
+    points = fields.List(fields.Nested(PointSchema))
+
+
+@blp.route("/history")
+class History(MethodView):
+    @blp.arguments(HistoryArgsSchema, location="query")
+    @blp.response(200, SeriesSchema)
+    def get(self, args):
+        """A daily series: a count (end-of-day values) or a target's value, attainment and status"""
+        metric = args.pop("metric")
+        end = args.pop("end", None) or date.today()
+        start = args.pop("start", None) or end - timedelta(days=90)
+
+        def answer() -> dict:
+            if metric == "count":
+                return {"metric": metric, "points": snapshots.count_series(current_db(), args, start, end)}
+            key = metric.split(":", 1)[1]
+            get_target(current_db(), key, date.today())  # 404 for an unknown target
+            return {"metric": metric, "points": snapshots.target_series(current_db(), key, start, end)}
+
+        return conditional(answer)

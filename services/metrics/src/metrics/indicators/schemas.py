@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from ecoreg_common.validation import InputSchema
+
+KEY = validate.Regexp(r"^[a-z0-9][a-z0-9_]{0,47}$", error="must be a lowercase key (a-z, 0-9, _)")
+
+
+class ObservationWriteSchema(InputSchema):
+    value = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=-1e15, max=1e15))
+
+
+class ObservationScopeSchema(InputSchema):
+    cluster = fields.String(validate=KEY, metadata={"description": "The cluster the value is for; absent for Shanghai as a whole"})
+
+
+class ObservationSchema(ma.Schema):
+    class Meta:
+        ordered = True
+
+    indicator = fields.String()
+    period = fields.String()
+    period_end = fields.String(metadata={"format": "date"})
+    cluster = fields.String(allow_none=True)
+    value = fields.Float()
+    source = fields.String(metadata={"description": "Who reported it"})
+    recorded_at = fields.String(metadata={"format": "date-time"})
+
+
+class ObservationListSchema(ma.Schema):
+    indicator = fields.String()
+    unit = fields.String()
+    observations = fields.List(fields.Nested(ObservationSchema))
+
+
+class IndicatorSchema(ma.Schema):
+    class Meta:
+        ordered = True
+
+    key = fields.String()
+    title_en = fields.String()
+    title_zh = fields.String()
+    unit = fields.String()
+    latest = fields.Nested(ObservationSchema, allow_none=True, metadata={"description": "The newest value reported, for any scope"})
+
+
+class IndicatorListSchema(ma.Schema):
+    indicators = fields.List(fields.Nested(IndicatorSchema))

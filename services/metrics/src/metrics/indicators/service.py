@@ -1,0 +1,129 @@
+"""Indicators and their reported observations (output value, vehicles in use, ...)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from ecoreg_common.db import Database
+from ecoreg_common.errors import NotFound, ValidationFailed
+from metrics.tables import clusters, indicators, observations, revision
+
+_YEAR = re.compile(r"^\d{4}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def period_end(period: str) -> date:
+    """The last day a period covers: a year ("2025") or a date ("2025-06-30")."""
+    try:
+        if _YEAR.match(period):
+            end = date(int(period), 12, 31)
+        elif _DATE.match(period):
+            end = date.fromisoformat(period)
+        else:
+            raise ValueError(period)
+    except ValueError:
+        raise ValidationFailed({"period": ["must be a year (2025) or a date (2025-06-30)"]}) from None
+    if not 1900 <= end.year <= 2100:
+        raise ValidationFailed({"period": ["must lie between 1900 and 2100"]})
+    return end
+
+
+def bump_revision(session: Session) -> None:
+    session.execute(update(revision).where(revision.c.id == 1).values(value=revision.c.value + 1))
+
+
+def _public(row) -> dict:
+    return {
+        "indicator": row.indicator_key,
+        "period": row.period,
+        "period_end": row.period_end.isoformat(),
+        "cluster": row.scope or None,
+        "value": row.value,
+        "source": row.source,
+        "recorded_at": row.recorded_at.isoformat().replace("+00:00", "Z"),
+    }
+
+
+def observations_for(session: Session, key: str, scopes: list[str] | None = None) -> list[dict]:
+    query = select(observations).where(observations.c.indicator_key == key)
+    if scopes is not None:
+        query = query.where(observations.c.scope.in_(scopes))
+    return [_public(row) for row in session.execute(query.order_by(observations.c.period_end, observations.c.scope))]
+
+
+def latest_observation(session: Session, key: str, scopes: list[str] | None) -> dict | None:
+    """The newest observation in any of ``scopes`` (any scope for None); on the same period the first scope named wins."""
+    found = observations_for(session, key, scopes)
+    if not found:
+        return None
+    newest = max(row["period_end"] for row in found)
+    candidates = [row for row in found if row["period_end"] == newest]
+    if scopes is None:
+        return candidates[0]
+    return min(candidates, key=lambda row: scopes.index(row["cluster"] or ""))
+
+
+def _indicator(session: Session, key: str):
+    row = session.execute(select(indicators).where(indicators.c.key == key)).first()
+    if row is None:
+        raise NotFound(f"There is no indicator {key!r}; see GET /api/v1/indicators.")
+    return row
+
+
+def list_indicators(db: Database) -> list[dict]:
+    with db.read() as session:
+        rows = session.execute(select(indicators).order_by(indicators.c.key)).all()
+        return [
+            {
+                "key": r.key,
+                "title_en": r.title_en,
+                "title_zh": r.title_zh,
+                "unit": r.unit,
+                "latest": latest_observation(session, r.key, [""]),
+            }
+            for r in rows
+        ]
+
+
+def list_observations(db: Database, key: str, cluster: str | None) -> dict:
+    with db.read() as session:
+        indicator = _indicator(session, key)
+        found = observations_for(session, key, None if cluster is None else [cluster])
+    return {"indicator": indicator.key, "unit": indicator.unit, "observations": found}
+
+
+def put_observation(db: Database, key: str, period: str, data: dict, source: str) -> tuple[dict, bool]:
+    """Record (or replace) the value for a period and scope; the observation and whether it is new."""
+    end = period_end(period)
+    scope = data.get("cluster") or ""
+
+    def work(session: Session) -> tuple[dict, bool]:
+        _indicator(session, key)
+        if scope and session.scalar(select(clusters.c.key).where(clusters.c.key == scope)) is None:
+            raise ValidationFailed({"cluster": [f"there is no cluster {scope!r}"]})
+        identity = (observations.c.indicator_key == key, observations.c.period == period, observations.c.scope == scope)
+        existing = session.execute(select(observations).where(*identity)).first()
+        if existing is not None and existing.value == data["value"] and existing.source == source:
+            return _public(existing), False  # the same report again changes nothing
+        row = {
+            "indicator_key": key,
+            "period": period,
+            "scope": scope,
+            "period_end": end,
+            "value": data["value"],
+            "source": source,
+            "recorded_at": datetime.now(UTC),
+        }
+        statement = (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(observations).values(**row)
+        changed = {name: statement.excluded[name] for name in ("period_end", "value", "source", "recorded_at")}
+        session.execute(statement.on_conflict_do_update(index_elements=["indicator_key", "period", "scope"], set_=changed))
+        bump_revision(session)
+        return _public(session.execute(select(observations).where(*identity)).one()), existing is None
+
+    return db.transact(work)

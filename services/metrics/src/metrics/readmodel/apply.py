@@ -1,0 +1,63 @@
+"""Applying a page of the registry's change feed: facts, counters and cursor in one transaction.
+
+A crash at any moment leaves either the whole page applied (with the cursor
+after it) or none of it; a change seen again (a replay, a duplicate, an older
+version) is skipped because its version is not newer than the stored fact's.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from ecoreg_common.db import Database
+from metrics.readmodel import store
+from metrics.readmodel.facts import CellKey, Fact, contribution, fact_from_change, newer
+
+
+@dataclass(frozen=True)
+class Applied:
+    cursor: int
+    applied: int
+    skipped: int
+
+
+def fold(changes: list[dict], facts: dict[int, Fact], track_cluster: dict[str, str]) -> tuple[dict[int, Fact], Counter[CellKey], int]:
+    """The facts that change and the counter delta, for changes in feed order (pure)."""
+    current = dict(facts)
+    changed: dict[int, Fact] = {}
+    delta: Counter[CellKey] = Counter()
+    skipped = 0
+    for change in changes:
+        candidate = fact_from_change(change)
+        old = current.get(candidate.entity_id)
+        if not newer(candidate, old):
+            skipped += 1
+            continue
+        delta.subtract(contribution(old, track_cluster))
+        delta.update(contribution(candidate, track_cluster))
+        current[candidate.entity_id] = changed[candidate.entity_id] = candidate
+    return changed, delta, skipped
+
+
+def apply_page(db: Database, changes: list[dict], *, registry_latest_seq: int, now: datetime) -> Applied:
+    """Apply one page of the feed (in seq order) and move the cursor past it."""
+
+    def work(session) -> Applied:
+        state = store.lock_state(session)
+        # Another applier may have moved on while this page was fetched: skip what it covered.
+        fresh = [change for change in changes if change["seq"] > state.cursor]
+        facts = store.load_facts(session, (change["entity_id"] for change in fresh))
+        changed, delta, skipped = fold(fresh, facts, store.track_clusters(session))
+        store.save_facts(session, changed.values())
+        store.add_to_cells(session, delta)
+        cursor = max([state.cursor, *(change["seq"] for change in fresh)])
+        latest = max(registry_latest_seq, cursor)
+        values = {"cursor": cursor, "registry_latest_seq": latest, "last_success_at": now, "last_error": None}
+        if cursor >= latest:
+            values["caught_up_at"] = now
+        store.save_state(session, **values)
+        return Applied(cursor=cursor, applied=len(fresh) - skipped, skipped=skipped + len(changes) - len(fresh))
+
+    return db.transact(work)

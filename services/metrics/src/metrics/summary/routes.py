@@ -1,0 +1,66 @@
+"""Dashboard answers: the summary and the Prometheus exposition."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import marshmallow as ma
+from flask import Response
+from flask.views import MethodView
+from marshmallow import fields
+
+from ecoreg_common.api import Blueprint
+from metrics.summary import prometheus, service
+from metrics.targets.schemas import TargetSchema
+from metrics.web import conditional, current_db
+
+blp = Blueprint("summary", __name__, url_prefix="/api/v1/metrics", description="Dashboard answers")
+
+
+class ClusterSummarySchema(ma.Schema):
+    key = fields.String()
+    name_en = fields.String()
+    name_zh = fields.String()
+    active_entities = fields.Integer()
+    by_kind = fields.Dict(keys=fields.String(), values=fields.Integer())
+    by_tier = fields.Dict(keys=fields.String(), values=fields.Integer())
+    targets = fields.List(fields.String(), metadata={"description": "Keys of the cluster's targets"})
+
+
+class CoverageSchema(ma.Schema):
+    key = fields.String()
+    title_en = fields.String()
+    title_zh = fields.String()
+    registered = fields.Integer()
+    official = fields.Float()
+    as_of = fields.String()
+    ratio = fields.Float(allow_none=True)
+
+
+class SummarySchema(ma.Schema):
+    as_of_seq = fields.Integer()
+    registry_latest_seq = fields.Integer()
+    behind_changes = fields.Integer()
+    seconds_behind = fields.Float(allow_none=True)
+    last_success_at = fields.String(allow_none=True)
+    last_error = fields.String(allow_none=True)
+    active_entities = fields.Integer()
+    clusters = fields.List(fields.Nested(ClusterSummarySchema))
+    coverage = fields.List(fields.Nested(CoverageSchema))
+    targets = fields.List(fields.Nested(TargetSchema))
+
+
+@blp.route("/summary")
+class Summary(MethodView):
+    @blp.response(200, SummarySchema)
+    def get(self):
+        """Per cluster counts by kind and tier, coverage, every target's attainment, and freshness"""
+        return conditional(lambda: service.summary(current_db(), date.today()))
+
+
+@blp.route("/prometheus")
+class Prometheus(MethodView):
+    @blp.response(200, description="Prometheus text exposition format 0.0.4")
+    def get(self):
+        """Counts, coverage and attainment as Prometheus gauges"""
+        return Response(prometheus.render(current_db(), date.today()), content_type=prometheus.CONTENT_TYPE)

@@ -1,0 +1,57 @@
+"""Targets of the action plan, with their attainment (writes are for admins, via the gateway)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import url_for
+from flask.views import MethodView
+
+from ecoreg_common.api import Blueprint
+from ecoreg_common.problems import ProblemSchema
+from metrics.targets import service
+from metrics.targets.schemas import TargetCreateSchema, TargetListArgsSchema, TargetListSchema, TargetSchema, TargetWriteSchema
+from metrics.web import conditional, current_db, current_reporter
+
+blp = Blueprint("targets", __name__, url_prefix="/api/v1", description="Targets and their attainment")
+
+
+@blp.route("/targets")
+class Targets(MethodView):
+    @blp.arguments(TargetListArgsSchema, location="query")
+    @blp.response(200, TargetListSchema)
+    def get(self, args):
+        """Every target with its current value, attainment and status"""
+        return conditional(lambda: {"targets": service.list_targets(current_db(), date.today(), args.get("cluster"))})
+
+    @blp.arguments(TargetCreateSchema)
+    @blp.response(201, TargetSchema)
+    @blp.alt_response(409, schema=ProblemSchema, description="A target with this key exists")
+    def post(self, data):
+        """Add a target"""
+        current_reporter()
+        target = service.create_target(current_db(), data, date.today())
+        return target, 201, {"Location": url_for("targets.TargetByKey", key=target["key"])}
+
+
+@blp.route("/targets/<string(maxlength=64):key>")
+class TargetByKey(MethodView):
+    @blp.response(200, TargetSchema)
+    def get(self, key):
+        """One target with its current value, attainment and status"""
+        return conditional(lambda: service.get_target(current_db(), key, date.today()))
+
+    @blp.arguments(TargetWriteSchema)
+    @blp.response(200, TargetSchema)
+    @blp.alt_response(201, schema=TargetSchema, description="Created")
+    def put(self, data, key):
+        """Create or replace a target"""
+        current_reporter()
+        target, created = service.put_target(current_db(), key, data, date.today())
+        return target, 201 if created else 200
+
+    @blp.response(204)
+    def delete(self, key):
+        """Remove a target"""
+        current_reporter()
+        service.delete_target(current_db(), key)

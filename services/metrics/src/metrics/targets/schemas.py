@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from ecoreg_common.validation import InputSchema
+from metrics.counts.service import FILTERABLE
+from metrics.targets.attainment import STATUSES
+
+KEY = validate.Regexp(r"^[a-z0-9][a-z0-9_]{0,63}$", error="must be a lowercase key (a-z, 0-9, _)")
+STATUS_VALUES = ("planned", "building", "active", "inactive", "closed")
+
+
+def _count_filter(value: dict) -> None:
+    unknown = sorted(set(value) - set(FILTERABLE))
+    if unknown:
+        raise ma.ValidationError(f"unknown filter key(s): {', '.join(unknown)}; allowed: {', '.join(FILTERABLE)}")
+    for name, item in value.items():
+        items = item if isinstance(item, list) else [item]
+        if not items or not all(isinstance(i, str) and 0 < len(i) <= 48 for i in items):
+            raise ma.ValidationError(f"{name} must be a key or a non-empty list of keys")
+        if name == "status" and not set(items) <= set(STATUS_VALUES):
+            raise ma.ValidationError(f"status must be among {', '.join(STATUS_VALUES)}")
+
+
+class TargetWriteSchema(InputSchema):
+    title_en = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    title_zh = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    cluster = fields.String(allow_none=True, validate=KEY)
+    measure = fields.String(required=True, validate=validate.OneOf(("count", "indicator")))
+    filter = fields.Dict(
+        keys=fields.String(),
+        validate=_count_filter,
+        metadata={"description": "For a count: kind, subtype, tier, cluster, track, district, status (a key or a list)"},
+    )
+    indicator_key = fields.String(allow_none=True, validate=KEY, metadata={"description": "For an indicator target"})
+    target_value = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=-1e15, max=1e15))
+    target_max = fields.Float(
+        allow_none=True,
+        allow_nan=False,
+        validate=validate.Range(min=-1e15, max=1e15),
+        metadata={"description": "High end of a range; met at target_value"},
+    )
+    baseline_value = fields.Float(allow_none=True, allow_nan=False, validate=validate.Range(min=-1e15, max=1e15))
+    baseline_date = fields.Date(allow_none=True)
+    deadline = fields.Date(required=True)
+    unit = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    direction = fields.String(load_default="increase", validate=validate.OneOf(("increase", "decrease")))
+    note = fields.String(allow_none=True, validate=validate.Length(max=300))
+
+
+class TargetCreateSchema(TargetWriteSchema):
+    key = fields.String(required=True, validate=KEY)
+
+
+class TargetListArgsSchema(InputSchema):
+    cluster = fields.String(validate=KEY)
+
+
+class TargetSchema(ma.Schema):
+    class Meta:
+        ordered = True
+
+    key = fields.String()
+    title_en = fields.String()
+    title_zh = fields.String()
+    cluster = fields.String(allow_none=True)
+    measure = fields.String()
+    filter = fields.Dict()
+    indicator_key = fields.String(allow_none=True)
+    target_value = fields.Float()
+    target_max = fields.Float(allow_none=True)
+    baseline_value = fields.Float(allow_none=True)
+    baseline_date = fields.String(allow_none=True, metadata={"format": "date"})
+    deadline = fields.String(metadata={"format": "date"})
+    unit = fields.String()
+    direction = fields.String()
+    note = fields.String(allow_none=True)
+    updated_at = fields.String(metadata={"format": "date-time"})
+    current_value = fields.Float(allow_none=True)
+    attainment = fields.Float(allow_none=True, metadata={"description": "current / target (target / current when decreasing)"})
+    progress = fields.Float(allow_none=True, metadata={"description": "Share of the way from baseline to target covered"})
+    expected_progress = fields.Float(allow_none=True, metadata={"description": "Share a straight path would have covered by today"})
+    ratio = fields.Float(allow_none=True, metadata={"description": "progress / expected_progress"})
+    status = fields.String(metadata={"description": f"One of {', '.join(STATUSES)}"})
+
+
+class TargetListSchema(ma.Schema):
+    targets = fields.List(fields.Nested(TargetSchema))

@@ -1,0 +1,152 @@
+"""Targets: what they measure, their current value, and how they are doing."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from ecoreg_common.db import Database
+from ecoreg_common.errors import Conflict, NotFound, ValidationFailed
+from metrics.counts.service import count_in
+from metrics.indicators.service import bump_revision, latest_observation, observations_for
+from metrics.tables import indicators, targets
+from metrics.targets.attainment import assess
+
+FIELDS = (
+    "title_en",
+    "title_zh",
+    "cluster",
+    "measure",
+    "filter",
+    "indicator_key",
+    "target_value",
+    "target_max",
+    "baseline_value",
+    "baseline_date",
+    "deadline",
+    "unit",
+    "direction",
+    "note",
+)
+
+
+def _public(row) -> dict:
+    target = {"key": row.key, **{name: getattr(row, name) for name in FIELDS}}
+    for name in ("baseline_date", "deadline"):
+        target[name] = target[name].isoformat() if target[name] else None
+    target["updated_at"] = row.updated_at.isoformat().replace("+00:00", "Z")
+    return target
+
+
+def current_value(session: Session, target) -> tuple[float | None, float | None, date | None]:
+    """(current value, baseline value, baseline date) for a target row; the baseline falls back as documented."""
+    if target.measure == "count":
+        return float(count_in(session, target.filter)), target.baseline_value, target.baseline_date
+    scopes = [target.cluster, ""] if target.cluster else [""]
+    latest = latest_observation(session, target.indicator_key, scopes)
+    baseline, baseline_date = target.baseline_value, target.baseline_date
+    if baseline is None:
+        series = observations_for(session, target.indicator_key, scopes)
+        if len(series) >= 2:
+            baseline, baseline_date = series[0]["value"], date.fromisoformat(series[0]["period_end"])
+    return (latest["value"] if latest else None), baseline, baseline_date
+
+
+def assessed(session: Session, row, today: date) -> dict:
+    current, baseline, baseline_date = current_value(session, row)
+    assessment = assess(
+        current=current,
+        target=row.target_value,
+        deadline=row.deadline,
+        today=today,
+        baseline=baseline,
+        baseline_date=baseline_date,
+        direction=row.direction,
+    )
+    return {**_public(row), **assessment.as_dict()}
+
+
+def all_assessed(session: Session, today: date) -> list[dict]:
+    return [assessed(session, row, today) for row in session.execute(select(targets).order_by(targets.c.key))]
+
+
+def list_targets(db: Database, today: date, cluster: str | None = None) -> list[dict]:
+    with db.read() as session:
+        found = all_assessed(session, today)
+    return [t for t in found if cluster is None or t["cluster"] == cluster]
+
+
+def get_target(db: Database, key: str, today: date) -> dict:
+    with db.read() as session:
+        row = session.execute(select(targets).where(targets.c.key == key)).first()
+        if row is None:
+            raise NotFound(f"There is no target {key!r}.")
+        return assessed(session, row, today)
+
+
+def _check(session: Session, values: dict) -> None:
+    errors: dict[str, list[str]] = {}
+    if values["measure"] == "indicator":
+        if not values.get("indicator_key"):
+            errors["indicator_key"] = ["an indicator target names its indicator"]
+        elif session.scalar(select(indicators.c.key).where(indicators.c.key == values["indicator_key"])) is None:
+            errors["indicator_key"] = [f"there is no indicator {values['indicator_key']!r}; see GET /api/v1/indicators"]
+        if values.get("filter"):
+            errors["filter"] = ["only a count target has a filter"]
+    elif values.get("indicator_key"):
+        errors["indicator_key"] = ["only an indicator target names an indicator"]
+    if values.get("target_max") is not None and values["target_max"] < values["target_value"]:
+        errors["target_max"] = ["the high end of a range cannot be below target_value"]
+    if values.get("baseline_date") and values["baseline_date"] > values["deadline"]:
+        errors["baseline_date"] = ["the baseline comes before the deadline"]
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _values(data: dict) -> dict:
+    values = {name: data.get(name) for name in FIELDS}
+    values["filter"] = data.get("filter") or {}
+    values["direction"] = data.get("direction") or "increase"
+    values["updated_at"] = datetime.now(UTC)
+    return values
+
+
+def create_target(db: Database, data: dict, today: date) -> dict:
+    def work(session: Session) -> dict:
+        if session.scalar(select(targets.c.key).where(targets.c.key == data["key"])) is not None:
+            raise Conflict(f"Target {data['key']!r} exists; PUT /api/v1/targets/{data['key']} replaces it.")
+        values = _values(data)
+        _check(session, values)
+        session.execute(insert(targets).values(key=data["key"], **values))
+        bump_revision(session)
+        return assessed(session, session.execute(select(targets).where(targets.c.key == data["key"])).one(), today)
+
+    return db.transact(work)
+
+
+def put_target(db: Database, key: str, data: dict, today: date) -> tuple[dict, bool]:
+    """Create or replace a target; the answer and whether it was created."""
+
+    def work(session: Session) -> tuple[dict, bool]:
+        values = _values(data)
+        _check(session, values)
+        exists = session.scalar(select(targets.c.key).where(targets.c.key == key).with_for_update()) is not None
+        if exists:
+            session.execute(update(targets).where(targets.c.key == key).values(**values))
+        else:
+            session.execute(insert(targets).values(key=key, **values))
+        bump_revision(session)
+        return assessed(session, session.execute(select(targets).where(targets.c.key == key)).one(), today), not exists
+
+    return db.transact(work)
+
+
+def delete_target(db: Database, key: str) -> None:
+    def work(session: Session) -> None:
+        if session.execute(delete(targets).where(targets.c.key == key)).rowcount == 0:
+            raise NotFound(f"There is no target {key!r}.")
+        bump_revision(session)
+
+    db.transact(work)

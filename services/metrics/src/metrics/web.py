@@ -1,0 +1,64 @@
+"""Request helpers shared by the metrics routes: the database, conditional GETs, the caller."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import date
+
+from flask import Response, current_app, jsonify, request
+from sqlalchemy import select
+
+from ecoreg_common.db import Database
+from ecoreg_common.errors import Unauthorized
+from ecoreg_common.identity import PARTNER_HEADER, PARTNER_PATTERN
+from metrics.tables import follower_state, revision
+
+DB_EXTENSION = "metrics.db"
+# Dashboards poll every few seconds: let them (and the gateway) reuse an answer
+# briefly, then revalidate with If-None-Match.
+CACHE_CONTROL = "max-age=5, must-revalidate"
+
+
+def current_db() -> Database:
+    return current_app.extensions[DB_EXTENSION]
+
+
+def data_version(db: Database) -> str:
+    """What every aggregate answer depends on: the feed position (and whether the
+    registry answers), and the revision of targets and observations."""
+    with db.read() as session:
+        state = session.execute(
+            select(follower_state.c.cursor, follower_state.c.registry_latest_seq, follower_state.c.last_error).where(
+                follower_state.c.id == 1
+            )
+        ).one()
+        rev = session.scalar(select(revision.c.value).where(revision.c.id == 1))
+    return f"{state.cursor}:{state.registry_latest_seq}:{state.last_error is not None}:{rev}"
+
+
+def conditional(answer: Callable[[], object], *, today: date | None = None) -> Response:
+    """Answer a GET of an aggregate with an ETag derived from what it depends on; 304 when unchanged.
+
+    The tag covers the feed position, the revision of targets and observations,
+    the date (attainment depends on today) and the request's path and query.
+    """
+    today = today or date.today()
+    token = f"{data_version(current_db())}:{today.isoformat()}:{request.full_path}"
+    etag = '"' + hashlib.sha256(token.encode()).hexdigest()[:24] + '"'
+    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+        response = Response(status=304)
+    else:
+        body = answer()
+        response = body if isinstance(body, Response) else jsonify(body)
+    response.headers["ETag"] = etag
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    return response
+
+
+def current_reporter() -> str:
+    """Who reports an observation or changes a target (the gateway sets it from the API key)."""
+    partner = request.headers.get(PARTNER_HEADER, "").strip()
+    if not partner or not PARTNER_PATTERN.match(partner):
+        raise Unauthorized(f"Writes need a partner identity in {PARTNER_HEADER} (the gateway sets it from your API key).")
+    return partner
