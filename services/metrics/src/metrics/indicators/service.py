@@ -85,7 +85,7 @@ def list_indicators(db: Database) -> list[dict]:
                 "title_en": r.title_en,
                 "title_zh": r.title_zh,
                 "unit": r.unit,
-                "latest": latest_observation(session, r.key, [""]),
+                "latest": latest_observation(session, r.key, None),
             }
             for r in rows
         ]

@@ -1,0 +1,52 @@
+"""Helpers the metrics tests share: changes shaped as the registry's feed sends them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from metrics.readmodel.apply import apply_page
+
+REPORTER = {"X-Ecoreg-Partner": "stats-bureau"}
+
+
+def change(seq: int, entity_id: int, version: int, *, op: str | None = None, **entity) -> dict:
+    body = {
+        "id": entity_id,
+        "kind": "enterprise",
+        "subtype": "high_tech",
+        "tier": "none",
+        "status": "active",
+        "district": "pudong",
+        "clusters": ["energy"],
+        "tracks": ["hydrogen"],
+        **entity,
+    }
+    return {
+        "seq": seq,
+        "entity_id": entity_id,
+        "op": op or ("create" if version == 1 else "update"),
+        "version": version,
+        "at": "2026-01-01T00:00:00Z",
+        "actor": "partner-a",
+        "entity": body,
+    }
+
+
+class Feed:
+    """A registry feed in miniature: numbered changes, applied to a metrics database."""
+
+    def __init__(self, db):
+        self.db = db
+        self.changes: list[dict] = []
+        self.versions: dict[int, int] = {}
+
+    def write(self, entity_id: int, *, op: str | None = None, **entity) -> dict:
+        version = self.versions.get(entity_id, 0) + 1
+        self.versions[entity_id] = version
+        made = change(len(self.changes) + 1, entity_id, version, op=op, **entity)
+        self.changes.append(made)
+        return made
+
+    def apply(self, changes: list[dict] | None = None):
+        page = self.changes if changes is None else changes
+        return apply_page(self.db, page, registry_latest_seq=len(self.changes), now=datetime.now(UTC))

@@ -1,0 +1,62 @@
+"""The summary and the Prometheus exposition."""
+
+import re
+
+from metrics_testing import Feed
+
+
+def populate(db):
+    feed = Feed(db)
+    for entity_id in range(1, 4):
+        feed.write(entity_id, kind="tech_centre", subtype="enterprise_tech_centre", tier="national", clusters=["energy"], tracks=[])
+    feed.write(4, kind="tech_centre", subtype="enterprise_tech_centre", tier="municipal", clusters=["health"], tracks=[], status="inactive")
+    feed.write(5, kind="facility", subtype="hydrogen_station", clusters=["energy"], tracks=["hydrogen"])
+    feed.apply()
+    return feed
+
+
+def test_summary(client, db):
+    populate(db)
+    body = client.get("/api/v1/metrics/summary").json
+    assert body["as_of_seq"] == 5
+    assert body["behind_changes"] == 0
+    assert body["seconds_behind"] == 0
+    energy = next(c for c in body["clusters"] if c["key"] == "energy")
+    assert energy["name_zh"] == "未来能源"
+    assert energy["by_kind"] == {"facility": 1, "tech_centre": 3}
+    assert energy["by_tier"] == {"national": 3, "none": 1}
+    assert set(energy["targets"]) >= {"hydrogen_stations", "fuel_cell_vehicles"}
+    coverage = {c["key"]: c for c in body["coverage"]}
+    assert (coverage["national_tech_centres"]["registered"], coverage["national_tech_centres"]["official"]) == (3, 93)
+    assert coverage["municipal_tech_centres"]["registered"] == 1  # registered whatever its status
+    stations = next(t for t in body["targets"] if t["key"] == "hydrogen_stations")
+    assert stations["current_value"] == 1
+
+
+def test_summary_reports_how_far_behind_it_is(client, db):
+    feed = populate(db)
+    feed.write(6)
+    feed.write(7)
+    from datetime import UTC, datetime
+
+    from metrics.readmodel.apply import apply_page
+
+    apply_page(db, feed.changes[:5], registry_latest_seq=7, now=datetime.now(UTC))
+    body = client.get("/api/v1/metrics/summary").json
+    assert body["behind_changes"] == 2
+    assert body["seconds_behind"] is not None
+
+
+def test_prometheus_exposition(client, db):
+    populate(db)
+    response = client.get("/api/v1/metrics/prometheus")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    text = response.get_data(as_text=True)
+    assert 'ecoreg_entities{cluster="energy",kind="tech_centre",tier="national"} 3' in text
+    assert 'ecoreg_coverage_official{total="national_tech_centres"} 93' in text
+    assert 'ecoreg_target_status{target="pilot_zones",status="no_data"}' in text
+    assert "ecoreg_feed_applied_seq 5" in text
+    sample = re.compile(r'^[a-z_]+(\{([a-z_]+="[^"]*",?)*\})? -?[0-9.e+-]+$')
+    for line in text.splitlines():
+        assert line.startswith("# HELP ") or line.startswith("# TYPE ") or sample.match(line), line

@@ -1,0 +1,102 @@
+"""Targets over HTTP: reference targets, attainment from counts and indicators, management."""
+
+from metrics_testing import REPORTER, Feed
+
+
+def target(client, key):
+    response = client.get(f"/api/v1/targets/{key}")
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def test_the_plans_targets_are_loaded(client):
+    keys = {t["key"] for t in client.get("/api/v1/targets").json["targets"]}
+    assert keys == {
+        "future_industry_output",
+        "future_technology_colleges",
+        "innovation_centres",
+        "pilot_zones",
+        "hydrogen_stations",
+        "hydrogen_rnd_platforms",
+        "fuel_cell_vehicles",
+        "hydrogen_chain_scale",
+    }
+    platforms = target(client, "hydrogen_rnd_platforms")
+    assert (platforms["target_value"], platforms["target_max"]) == (3, 5)
+    energy = {t["key"] for t in client.get("/api/v1/targets?cluster=energy").json["targets"]}
+    assert energy == {"hydrogen_stations", "hydrogen_rnd_platforms", "fuel_cell_vehicles", "hydrogen_chain_scale"}
+
+
+def test_count_targets_follow_the_registry(client, db):
+    feed = Feed(db)
+    for entity_id in range(1, 4):
+        feed.write(entity_id, kind="pilot_zone", subtype="future_industry_pilot_zone", status="building", tracks=[])
+    feed.write(9, kind="pilot_zone", subtype=None, status="planned", tracks=[])  # planned zones do not count
+    feed.apply()
+    zones = target(client, "pilot_zones")
+    assert zones["current_value"] == 3
+    assert zones["attainment"] == 0.2
+    assert zones["progress"] == 0.0  # the baseline was already 3
+    assert zones["status"] in {"limited", "acceleration_needed"}
+
+
+def test_indicator_targets_use_the_newest_observation(client):
+    assert target(client, "fuel_cell_vehicles")["status"] == "no_data"
+    assert client.put("/api/v1/indicators/fuel_cell_vehicles/observations/2023", json={"value": 4000}, headers=REPORTER).status_code == 201
+    assert (
+        client.put("/api/v1/indicators/fuel_cell_vehicles/observations/2025-06-30", json={"value": 12500}, headers=REPORTER).status_code
+        == 201
+    )
+    vehicles = target(client, "fuel_cell_vehicles")
+    assert vehicles["current_value"] == 12500
+    assert vehicles["status"] == "achieved"
+
+
+def test_targets_can_be_added_replaced_and_removed(client):
+    body = {
+        "key": "graphene_parks",
+        "title_en": "Graphene parks",
+        "title_zh": "石墨烯园区",
+        "cluster": "materials",
+        "measure": "count",
+        "filter": {"kind": "park", "track": "graphene"},
+        "target_value": 2,
+        "deadline": "2027-12-31",
+        "unit": "parks",
+    }
+    created = client.post("/api/v1/targets", json=body, headers=REPORTER)
+    assert created.status_code == 201, created.json
+    assert created.headers["Location"].endswith("/api/v1/targets/graphene_parks")
+    assert created.json["status"] in {"limited", "deteriorating", "on_track", "acceleration_needed"}
+    assert client.post("/api/v1/targets", json=body, headers=REPORTER).status_code == 409
+    replaced = client.put(
+        "/api/v1/targets/graphene_parks", json={**{k: v for k, v in body.items() if k != "key"}, "target_value": 4}, headers=REPORTER
+    )
+    assert replaced.status_code == 200
+    assert replaced.json["target_value"] == 4
+    assert client.delete("/api/v1/targets/graphene_parks", headers=REPORTER).status_code == 204
+    assert client.get("/api/v1/targets/graphene_parks").status_code == 404
+    assert client.delete("/api/v1/targets/graphene_parks", headers=REPORTER).status_code == 404
+
+
+def test_target_rules(client):
+    base = {"title_en": "T", "title_zh": "目标", "target_value": 5, "deadline": "2030-12-31", "unit": "x"}
+    cases = [
+        ({**base, "measure": "indicator", "indicator_key": "nothing"}, "indicator_key"),
+        ({**base, "measure": "indicator"}, "indicator_key"),
+        ({**base, "measure": "count", "filter": {"colour": "red"}}, "filter"),
+        ({**base, "measure": "count", "target_max": 2}, "target_max"),
+        ({**base, "measure": "count", "baseline_date": "2031-01-01"}, "baseline_date"),
+        ({**base, "measure": "count", "direction": "sideways"}, "direction"),
+        ({**base, "measure": "count", "target_value": "NaN"}, "target_value"),
+    ]
+    for body, field in cases:
+        response = client.put("/api/v1/targets/some_target", json=body, headers=REPORTER)
+        assert response.status_code == 422, body
+        assert field in response.json["errors"], (field, response.json)
+    assert client.get("/api/v1/targets/some_target").status_code == 404
+
+
+def test_writes_need_an_identity(client):
+    assert client.delete("/api/v1/targets/pilot_zones").status_code == 401
+    assert client.get("/api/v1/targets/pilot_zones").status_code == 200
