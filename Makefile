@@ -7,28 +7,33 @@ STAMP := $(VENV)/.installed
 
 REGISTRY_PORT ?= 8081
 REGISTRY_DATABASE_URL ?= sqlite:///.data/registry.db
+METRICS_PORT ?= 8082
+METRICS_DATABASE_URL ?= sqlite:///.data/metrics.db
+REGISTRY_URL ?= http://127.0.0.1:$(REGISTRY_PORT)
 WEB_CONCURRENCY ?= 2
-export REGISTRY_PORT REGISTRY_DATABASE_URL
+export REGISTRY_PORT REGISTRY_DATABASE_URL METRICS_PORT METRICS_DATABASE_URL REGISTRY_URL WEB_CONCURRENCY
 
-PACKAGES := -e libs/common -e services/registry
+PACKAGES := -e libs/common -e services/registry -e services/metrics
 
 .PHONY: venv run test lint format bench clean
 
 venv: $(STAMP)
 
-$(STAMP): constraints.txt requirements-dev.txt libs/common/pyproject.toml services/registry/pyproject.toml
+$(STAMP): constraints.txt requirements-dev.txt libs/common/pyproject.toml services/registry/pyproject.toml services/metrics/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "need python3.11 on PATH"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt $(PACKAGES) -r requirements-dev.txt
 	touch $(STAMP)
 
-## Run the registry with sample data, in the foreground.
+## Run every service with sample data, in the foreground (Ctrl-C stops them all).
 run: venv
 	$(BIN)/ecoreg-registry migrate
 	$(BIN)/ecoreg-registry seed
-	@echo "registry: http://127.0.0.1:$(REGISTRY_PORT)/api/v1/entities  (OpenAPI: /api/v1/openapi.json)"
-	$(BIN)/gunicorn --bind 127.0.0.1:$(REGISTRY_PORT) --workers $(WEB_CONCURRENCY) 'registry:create_app()'
+	$(BIN)/ecoreg-metrics migrate
+	@echo "registry: http://127.0.0.1:$(REGISTRY_PORT)/api/v1/entities   (OpenAPI: /api/v1/openapi.json)"
+	@echo "metrics:  http://127.0.0.1:$(METRICS_PORT)/api/v1/metrics/summary   (OpenAPI: /api/v1/openapi.json)"
+	$(BIN)/honcho start
 
 ## The whole suite, on SQLite and (when TEST_POSTGRES_URL is set) on PostgreSQL.
 test: venv

@@ -101,7 +101,17 @@ def start_registry(url: str, port: int, workers: int) -> subprocess.Popen:
     env = {**os.environ, "REGISTRY_DATABASE_URL": url, "REGISTRY_PORT": str(port), "LOG_LEVEL": "WARNING"}
     gunicorn = Path(sys.executable).parent / "gunicorn"
     process = subprocess.Popen(
-        [str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--log-level", "warning", "registry:create_app()"],
+        [
+            str(gunicorn),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--no-control-socket",
+            "--log-level",
+            "warning",
+            "registry:create_app()",
+        ],
         env=env,
         cwd=ROOT,
     )

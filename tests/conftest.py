@@ -1,8 +1,15 @@
-"""Fixtures for cross-service tests: the services as real processes, started as `make run` starts them."""
+"""Fixtures for cross-service tests: the services as real processes, started as `make run` starts them.
+
+Commands come from the Procfile itself, so these tests exercise exactly what
+`make run` runs (gunicorn for the web services, the follower CLI).
+"""
 
 from __future__ import annotations
 
 import os
+import re
+import shlex
+import signal
 import socket
 import subprocess
 import sys
@@ -25,6 +32,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def procfile_command(name: str, env: dict[str, str]) -> list[str]:
+    """The Procfile's command for ``name``, with its $VARIABLES taken from ``env``."""
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        if line.startswith(f"{name}:"):
+            command = re.sub(r"\$(\w+)", lambda m: env[m.group(1)], line.split(":", 1)[1].strip())
+            return [str(BIN / Path(part).name) if part.startswith(".venv/bin/") else part for part in shlex.split(command)]
+    raise KeyError(f"no {name} in the Procfile")
+
+
 def wait_until_ready(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -39,36 +55,95 @@ def wait_until_ready(url: str, process: subprocess.Popen, timeout: float = 30) -
     raise RuntimeError(f"{url} was not ready within {timeout} s")
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def registry_database_url(request, tmp_path_factory) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('registry-process')}/registry.db"
-        return
+def database_url_for(backend: str, name: str, tmp_path_factory, stack) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp(name)}/{name}.db"
     base = postgres_base_url()
     if base is None:
         pytest.skip(f"{TEST_POSTGRES_ENV} is not set: the PostgreSQL variant of this test is skipped")
-    with fresh_postgres_database(base, "ecoreg_process_test") as url:
-        yield url
+    return stack.enter_context(fresh_postgres_database(base, f"ecoreg_{name}_test"))
 
 
-@pytest.fixture(scope="session")
-def registry_url(registry_database_url) -> Iterator[str]:
+class Stack:
+    """Registry, metrics and the follower as processes, each startable, stoppable and killable."""
+
+    def __init__(self, registry_db: str, metrics_db: str, **extra_env: str):
+        self.registry_port, self.metrics_port = free_port(), free_port()
+        self.env = {
+            **os.environ,
+            "REGISTRY_DATABASE_URL": registry_db,
+            "REGISTRY_PORT": str(self.registry_port),
+            "METRICS_DATABASE_URL": metrics_db,
+            "METRICS_PORT": str(self.metrics_port),
+            "REGISTRY_URL": f"http://127.0.0.1:{self.registry_port}",
+            "WEB_CONCURRENCY": "2",
+            "LOG_LEVEL": "WARNING",
+            **extra_env,
+        }
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.registry_url = f"http://127.0.0.1:{self.registry_port}"
+        self.metrics_url = f"http://127.0.0.1:{self.metrics_port}"
+
+    def cli(self, *command: str) -> None:
+        subprocess.run([str(BIN / command[0]), *command[1:]], env=self.env, cwd=ROOT, check=True, capture_output=True)
+
+    def start(self, name: str) -> subprocess.Popen:
+        process = subprocess.Popen(
+            procfile_command(name, self.env), env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        self.processes[name] = process
+        if name in ("registry", "metrics"):
+            wait_until_ready(f"{getattr(self, name + '_url')}/readyz", process)
+        return process
+
+    def stop(self, name: str, sig: int = signal.SIGTERM) -> None:
+        process = self.processes.pop(name, None)
+        if process and process.poll() is None:
+            process.send_signal(sig)
+            process.wait(timeout=30)
+
+    def stop_all(self) -> None:
+        for name in list(self.processes):
+            self.stop(name)
+
+
+@pytest.fixture
+def make_stack(tmp_path_factory) -> Iterator:
+    """Build a Stack on fresh databases of the given backend; everything stops at the end."""
+    from contextlib import ExitStack
+
+    stacks: list[Stack] = []
+    with ExitStack() as resources:
+
+        def make(backend: str, **extra_env: str) -> Stack:
+            stack = Stack(
+                database_url_for(backend, "registry", tmp_path_factory, resources),
+                database_url_for(backend, "metrics", tmp_path_factory, resources),
+                **extra_env,
+            )
+            stacks.append(stack)
+            stack.cli("ecoreg-registry", "migrate")
+            stack.cli("ecoreg-metrics", "migrate")
+            return stack
+
+        try:
+            yield make
+        finally:
+            for stack in stacks:
+                stack.stop_all()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def registry_url(request, tmp_path_factory) -> Iterator[str]:
     """A registry with sample data under gunicorn: the commands of `make run`."""
-    port = free_port()
-    env = {**os.environ, "REGISTRY_DATABASE_URL": registry_database_url, "REGISTRY_PORT": str(port), "LOG_LEVEL": "WARNING"}
-    subprocess.run([BIN / "ecoreg-registry", "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
-    subprocess.run([BIN / "ecoreg-registry", "seed"], env=env, cwd=ROOT, check=True, capture_output=True)
-    process = subprocess.Popen(
-        [BIN / "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2", "registry:create_app()"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_ready(f"{base}/readyz", process)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    from contextlib import ExitStack
+
+    with ExitStack() as resources:
+        stack = Stack(database_url_for(request.param, "registry", tmp_path_factory, resources), "sqlite:///unused.db")
+        stack.cli("ecoreg-registry", "migrate")
+        stack.cli("ecoreg-registry", "seed")
+        stack.start("registry")
+        try:
+            yield stack.registry_url
+        finally:
+            stack.stop_all()
