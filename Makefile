@@ -50,6 +50,7 @@ format: venv
 ## Benchmarks print figures; they need PostgreSQL (BENCH_POSTGRES_URL).
 bench: venv
 	$(BIN)/python bench/registry_batch_load.py
+	$(BIN)/python bench/metrics_scale.py
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache

@@ -1,0 +1,210 @@
+"""Metrics answers at 1,000 and 100,000 entities, and the lag from a registry write to its count.
+
+Part 1 fills two fresh metrics databases (PostgreSQL) through the real apply
+path, with 1,000 and with 100,000 entities, then times `GET /metrics/summary`
+and `GET /metrics/counts` (median of repeated calls, through the app) on each
+and prints the ratio: answers come from counter cells, so it should stay near 1.
+
+Part 2 runs the registry and the follower as processes, writes one entity at a
+time at a steady rate, and measures how long each write takes to show in the
+metrics service's `as_of_seq`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import requests
+
+from ecoreg_common.testing import fresh_postgres_database
+from metrics import create_app
+from metrics import migrate as metrics_migrate
+from metrics.config import Settings
+from metrics.readmodel.apply import apply_page
+from metrics.readmodel.store import read_state
+from registry import migrate as registry_migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+KINDS = [
+    ("enterprise", "high_tech", "none"),
+    ("tech_centre", "enterprise_tech_centre", "national"),
+    ("tech_centre", "enterprise_tech_centre", "municipal"),
+    ("lab", "national_lab", "national"),
+    ("facility", "hydrogen_station", "none"),
+]
+PLACES = [
+    (["energy"], ["hydrogen"]),
+    (["materials"], ["graphene", "composites"]),
+    (["intelligence", "health"], ["general_ai"]),
+    (["space"], ["deep_sea"]),
+]
+DISTRICTS = ["pudong", "jiading", "minhang", "xuhui", "baoshan", "songjiang", "yangpu", "jinshan"]
+STATUSES = ["active", "active", "active", "building", "inactive"]
+
+
+def synthetic_changes(count: int) -> list[dict]:
+    changes = []
+    for n in range(count):
+        kind, subtype, tier = KINDS[n % len(KINDS)]
+        clusters, tracks = PLACES[n % len(PLACES)]
+        entity = {
+            "kind": kind,
+            "subtype": subtype,
+            "tier": tier,
+            "status": STATUSES[n % 5],
+            "district": DISTRICTS[n % 8],
+            "clusters": clusters,
+            "tracks": tracks,
+        }
+        changes.append({"seq": n + 1, "entity_id": n + 1, "op": "create", "version": 1, "at": "", "actor": "bench", "entity": entity})
+    return changes
+
+
+def median_ms(client, path: str, repeat: int) -> float:
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = client.get(path)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.get_data(as_text=True)
+    return statistics.median(timings)
+
+
+def answers_at(base: str, entities: int, repeat: int) -> dict[str, float]:
+    with fresh_postgres_database(base, "ecoreg_bench_metrics") as url:
+        metrics_migrate.upgrade(url)
+        app = create_app(Settings(database_url=url, log_level="WARNING"))
+        db = app.extensions["metrics.db"]
+        changes = synthetic_changes(entities)
+        for start in range(0, entities, 5000):
+            apply_page(db, changes[start : start + 5000], registry_latest_seq=entities, now=datetime.now(UTC))
+        client = app.test_client()
+        paths = {
+            "summary": "/api/v1/metrics/summary",
+            "counts, 3 dimensions": "/api/v1/metrics/counts?group_by=cluster,kind,tier",
+            "counts, filtered": "/api/v1/metrics/counts?cluster=energy&kind=facility&status=active,building",
+        }
+        for path in paths.values():
+            client.get(path)  # warm up
+        result = {label: median_ms(client, path, repeat) for label, path in paths.items()}
+        db.dispose()
+        return result
+
+
+def start(command: list[str], env: dict, ready: str | None = None) -> subprocess.Popen:
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while ready and time.monotonic() < deadline:
+        try:
+            if requests.get(ready, timeout=1).status_code == 200:
+                return process
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    if ready:
+        process.kill()
+        raise RuntimeError(f"{ready} did not answer")
+    return process
+
+
+def write_lag(base: str, rate: float, seconds: float) -> list[float]:
+    lags: list[float] = []
+    with fresh_postgres_database(base, "ecoreg_bench_reg") as registry_db, fresh_postgres_database(base, "ecoreg_bench_met") as metrics_db:
+        registry_migrate.upgrade(registry_db)
+        metrics_migrate.upgrade(metrics_db)
+        env = {
+            **os.environ,
+            "REGISTRY_DATABASE_URL": registry_db,
+            "METRICS_DATABASE_URL": metrics_db,
+            "REGISTRY_URL": "http://127.0.0.1:18591",
+            "LOG_LEVEL": "WARNING",
+        }
+        registry = start(
+            [str(BIN / "gunicorn"), "--bind", "127.0.0.1:18591", "--workers", "2", "--no-control-socket", "registry:create_app()"],
+            env,
+            "http://127.0.0.1:18591/readyz",
+        )
+        follower = start([str(BIN / "ecoreg-metrics"), "follow"], env)
+        app = create_app(Settings(database_url=metrics_db, log_level="WARNING"))
+        db = app.extensions["metrics.db"]
+        def applied_seq() -> int:
+            with db.read() as session:
+                return read_state(session).cursor
+
+        try:
+            http = requests.Session()
+            pending: list[tuple[int, float]] = []
+            lock = threading.Lock()
+            done = threading.Event()
+
+            def watch() -> None:
+                while not done.is_set() or pending:
+                    seq = applied_seq()
+                    now = time.perf_counter()
+                    with lock:
+                        for item in [p for p in pending if p[0] <= seq]:
+                            lags.append((now - item[1]) * 1000)
+                            pending.remove(item)
+                    time.sleep(0.005)
+
+            watcher = threading.Thread(target=watch)
+            watcher.start()
+            interval = 1 / rate
+            deadline = time.perf_counter() + seconds
+            n = 0
+            while time.perf_counter() < deadline:
+                n += 1
+                body = {"kind": "enterprise", "name": f"Lag {n}", "clusters": ["energy"], "external_id": f"lag-{n}"}
+                written = http.post("http://127.0.0.1:18591/api/v1/entities", json=body, headers={"X-Ecoreg-Partner": "bench"}, timeout=10)
+                written.raise_for_status()
+                at = time.perf_counter()
+                seq = http.get(f"http://127.0.0.1:18591/api/v1/entities/{written.json()['id']}/history", timeout=10).json()["versions"][-1][
+                    "seq"
+                ]
+                with lock:
+                    pending.append((seq, at))
+                time.sleep(max(0.0, interval - (time.perf_counter() - at)))
+            done.set()
+            watcher.join(timeout=30)
+        finally:
+            follower.terminate()
+            registry.terminate()
+            follower.wait(timeout=30)
+            registry.wait(timeout=30)
+            db.dispose()
+    return lags
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", type=int, default=1_000)
+    parser.add_argument("--large", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--rate", type=float, default=20.0, help="writes per second in part 2")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args()
+    base = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("TEST_POSTGRES_URL") or "postgresql+psycopg://root@127.0.0.1:5432/test"
+
+    small = answers_at(base, args.small, args.repeat)
+    large = answers_at(base, args.large, args.repeat)
+    print(f"metrics answers, median of {args.repeat} (PostgreSQL, through the Flask app)")
+    print(f"{'answer':24} {args.small:>10,} entities {args.large:>10,} entities   ratio")
+    for label in small:
+        print(f"{label:24} {small[label]:13.2f} ms {large[label]:13.2f} ms   {large[label] / small[label]:5.2f}")
+
+    lags = write_lag(base, args.rate, args.seconds)
+    lags.sort()
+    print(f"\nlag from a registry write to its count: {len(lags)} writes at {args.rate:g}/s, follower interval 250 ms")
+    print(f"p50 {statistics.median(lags):.0f} ms, p95 {lags[int(len(lags) * 0.95) - 1]:.0f} ms, max {lags[-1]:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
