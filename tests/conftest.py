@@ -131,19 +131,3 @@ def make_stack(tmp_path_factory) -> Iterator:
         finally:
             for stack in stacks:
                 stack.stop_all()
-
-
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def registry_url(request, tmp_path_factory) -> Iterator[str]:
-    """A registry with sample data under gunicorn: the commands of `make run`."""
-    from contextlib import ExitStack
-
-    with ExitStack() as resources:
-        stack = Stack(database_url_for(request.param, "registry", tmp_path_factory, resources), "sqlite:///unused.db")
-        stack.cli("ecoreg-registry", "migrate")
-        stack.cli("ecoreg-registry", "seed")
-        stack.start("registry")
-        try:
-            yield stack.registry_url
-        finally:
-            stack.stop_all()

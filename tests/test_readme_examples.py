@@ -1,4 +1,4 @@
-"""The README's curl examples run as written against a registry started like `make run`."""
+"""The README's curl examples run as written against the services started like `make run`."""
 
 import re
 import shutil
@@ -9,33 +9,47 @@ import pytest
 import requests
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")]
+# Any HTTP error fails the script, so an example that stops working fails the test.
+PRELUDE = 'set -euo pipefail\ncurl() { command curl --fail-with-body --max-time 10 "$@"; }\n'
 
 
-def readme_examples() -> str:
+def examples(name: str) -> str:
     text = README.read_text(encoding="utf-8")
-    block = re.search(r"<!-- curl-examples:start -->\s*```sh\n(.*?)```\s*<!-- curl-examples:end -->", text, re.S)
-    assert block, "README.md lost its curl examples block"
+    block = re.search(rf"<!-- {name}:start -->\s*```sh\n(.*?)```\s*<!-- {name}:end -->", text, re.S)
+    assert block, f"README.md lost its {name} block"
     return block.group(1)
 
 
-@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
-def test_readme_curl_examples_work(registry_url):
-    script = readme_examples().replace("http://127.0.0.1:8081", registry_url)
-    # Any HTTP error fails the script, so an example that stops working fails this test.
-    prelude = 'set -euo pipefail\ncurl() { command curl --fail-with-body --max-time 10 "$@"; }\n'
-    for _ in range(2):  # as often as you like: the second run must work as well
-        result = subprocess.run(["bash", "-c", prelude + script], capture_output=True, text=True, timeout=120)
-        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-        assert '"status": "building"' in result.stdout or '"status":"building"' in result.stdout
+def run(script: str) -> subprocess.CompletedProcess:
+    result = subprocess.run(["bash", "-c", PRELUDE + script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    return result
 
-    found = requests.get(f"{registry_url}/api/v1/entities", params={"q": "Demo Hydrogen Co"}, timeout=5).json()
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_readme_curl_examples_work(make_stack, backend):
+    stack = make_stack(backend)
+    stack.cli("ecoreg-registry", "seed")
+    for name in ("registry", "metrics", "follower"):
+        stack.start(name)
+    registry_script = examples("curl-examples").replace("http://127.0.0.1:8081", stack.registry_url)
+    for _ in range(2):  # as often as you like: the second run must work as well
+        result = run(registry_script)
+        assert '"status":"building"' in result.stdout.replace(" ", "")
+    found = requests.get(f"{stack.registry_url}/api/v1/entities", params={"q": "Demo Hydrogen Co"}, timeout=5).json()
     assert found["items"] == []  # the last example retired it
-    station = requests.get(f"{registry_url}/api/v1/entities", params={"q": "Demo Hydrogen Refuelling"}, timeout=5).json()
+    station = requests.get(f"{stack.registry_url}/api/v1/entities", params={"q": "Demo Hydrogen Refuelling"}, timeout=5).json()
     assert len(station["items"]) == 1
 
+    result = run(examples("metrics-examples").replace("http://127.0.0.1:8082", stack.metrics_url))
+    assert '"current_value":8200' in result.stdout.replace(" ", "")
 
-def test_sample_data_is_served(registry_url):
-    zones = requests.get(f"{registry_url}/api/v1/entities", params={"kind": "pilot_zone"}, timeout=5).json()["items"]
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_sample_data_is_served(make_stack, backend):
+    stack = make_stack(backend)
+    stack.cli("ecoreg-registry", "seed")
+    stack.start("registry")
+    zones = requests.get(f"{stack.registry_url}/api/v1/entities", params={"kind": "pilot_zone"}, timeout=5).json()["items"]
     assert {zone["name_zh"] for zone in zones} == {"张江科学城", "临港新片区", "紫竹高新区"}
-    assert requests.get(f"{registry_url}/api/v1/openapi.json", timeout=5).status_code == 200
