@@ -135,6 +135,7 @@ def write_lag(base: str, rate: float, seconds: float) -> list[float]:
         follower = start([str(BIN / "ecoreg-metrics"), "follow"], env)
         app = create_app(Settings(database_url=metrics_db, log_level="WARNING"))
         db = app.extensions["metrics.db"]
+
         def applied_seq() -> int:
             with db.read() as session:
                 return read_state(session).cursor
