@@ -88,7 +88,7 @@ def wait_caught_up(metrics: str, registry: str, timeout: float = 60) -> dict:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_a_registration_shows_in_the_counts(make_stack, backend):
+def test_a_registration_shows_in_the_counts_and_resync_rebuilds_them(make_stack, backend):
     stack = make_stack(backend)
     for name in ("registry", "metrics", "follower"):
         stack.start(name)
@@ -98,6 +98,12 @@ def test_a_registration_shows_in_the_counts(make_stack, backend):
         if metrics_counts(stack.metrics_url) == registry_truth(stack.registry_url):
             break
         time.sleep(0.05)
+    assert metrics_counts(stack.metrics_url) == registry_truth(stack.registry_url)
+
+    # resync rebuilds the same read model from the first change
+    stack.stop("follower")
+    load(stack.registry_url, [item(n) for n in range(2, 40)])
+    stack.cli("ecoreg-metrics", "resync")
     assert metrics_counts(stack.metrics_url) == registry_truth(stack.registry_url)
 
 
