@@ -82,3 +82,16 @@ def test_bad_list_arguments_are_422(client):
         response = client.get(f"/api/v1/entities?{query}")
         assert response.status_code == 422, query
         assert response.mimetype == "application/problem+json"
+
+
+def test_newest_first(client):
+    ids = register(client, *[enterprise(i) for i in range(1, 8)])
+    seen, cursor = [], None
+    while True:
+        page = client.get("/api/v1/entities?sort=-id&limit=3" + (f"&cursor={cursor}" if cursor else "")).json
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == sorted(ids, reverse=True)
+    assert client.get("/api/v1/entities?sort=name").status_code == 422

@@ -59,9 +59,9 @@ def _idempotent(create):
 class Entities(MethodView):
     @blp.arguments(EntityListArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, EntityPageSchema)
-    def get(self, limit, cursor=None, **filters):
+    def get(self, limit, sort, cursor=None, **filters):
         """List live entities, filtered, in a stable order with cursor pagination"""
-        return service.list_entities(current_db(), filters, limit, cursor)
+        return service.list_entities(current_db(), filters, limit, cursor, newest_first=sort == "-id")
 
     @blp.arguments(EntityCreateSchema)
     @blp.response(201, EntitySchema, headers={"Location": {"schema": {"type": "string"}}, **ETAG_HEADER})

@@ -138,8 +138,15 @@ class EntityListArgsSchema(InputSchema):
     status = fields.String(validate=validate.OneOf(STATUSES))
     q = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Part of the English or Chinese name"})
     updated_since = fields.AwareDateTime(default_timezone=None, metadata={"description": "ISO 8601 with a time zone"})
+    sort = fields.String(
+        load_default="id",
+        validate=validate.OneOf(("id", "-id")),
+        metadata={"description": "id (oldest first, the default) or -id (newest first)"},
+    )
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    cursor = fields.String(validate=validate.Length(max=200), metadata={"description": "next_cursor of the previous page"})
+    cursor = fields.String(
+        validate=validate.Length(max=200), metadata={"description": "next_cursor of the previous page (with the same sort)"}
+    )
 
 
 class EntityPageSchema(ma.Schema):

@@ -69,8 +69,8 @@ def get_entity(db: Database, entity_id: int) -> dict:
     return state
 
 
-def list_entities(db: Database, filters: dict, limit: int, cursor: str | None) -> dict:
-    query_filters = dict(filters)
+def list_entities(db: Database, filters: dict, limit: int, cursor: str | None, *, newest_first: bool = False) -> dict:
+    query_filters = dict(filters, newest_first=newest_first)
     if cursor:
         after_id = cursors.decode(cursor, keys={"id": int})["id"]
         if not 0 <= after_id < 2**62:

@@ -153,6 +153,10 @@ def filtered_query(session: Session, filters: dict) -> Select:
         query = query.where(or_(entities.c.name.ilike(pattern, escape="\\"), entities.c.name_zh.ilike(pattern, escape="\\")))
     if filters.get("updated_since") is not None:
         query = query.where(entities.c.updated_at >= filters["updated_since"])
+    if filters.get("newest_first"):
+        if filters.get("after_id") is not None:
+            query = query.where(entities.c.id < filters["after_id"])
+        return query.order_by(entities.c.id.desc())
     if filters.get("after_id") is not None:
         query = query.where(entities.c.id > filters["after_id"])
     return query.order_by(entities.c.id)
