@@ -9,17 +9,25 @@ REGISTRY_PORT ?= 8081
 REGISTRY_DATABASE_URL ?= sqlite:///.data/registry.db
 METRICS_PORT ?= 8082
 METRICS_DATABASE_URL ?= sqlite:///.data/metrics.db
+GATEWAY_PORT ?= 8080
+GATEWAY_DATABASE_URL ?= sqlite:///.data/gateway.db
 REGISTRY_URL ?= http://127.0.0.1:$(REGISTRY_PORT)
+METRICS_URL ?= http://127.0.0.1:$(METRICS_PORT)
 WEB_CONCURRENCY ?= 2
-export REGISTRY_PORT REGISTRY_DATABASE_URL METRICS_PORT METRICS_DATABASE_URL REGISTRY_URL WEB_CONCURRENCY
+# Local runs only: a fixed admin key and internal token so the examples work as written.
+# A deployment sets its own secrets (see the README).
+GATEWAY_ADMIN_KEY ?= local-admin-key
+INTERNAL_TOKEN ?= local-internal-token
+export REGISTRY_PORT REGISTRY_DATABASE_URL METRICS_PORT METRICS_DATABASE_URL GATEWAY_PORT GATEWAY_DATABASE_URL
+export REGISTRY_URL METRICS_URL WEB_CONCURRENCY GATEWAY_ADMIN_KEY INTERNAL_TOKEN
 
-PACKAGES := -e libs/common -e services/registry -e services/metrics
+PACKAGES := -e libs/common -e services/registry -e services/metrics -e gateway
 
 .PHONY: venv run test lint format bench clean
 
 venv: $(STAMP)
 
-$(STAMP): constraints.txt requirements-dev.txt libs/common/pyproject.toml services/registry/pyproject.toml services/metrics/pyproject.toml
+$(STAMP): constraints.txt requirements-dev.txt libs/common/pyproject.toml services/registry/pyproject.toml services/metrics/pyproject.toml gateway/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "need python3.11 on PATH"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -31,8 +39,12 @@ run: venv
 	$(BIN)/ecoreg-registry migrate
 	$(BIN)/ecoreg-registry seed
 	$(BIN)/ecoreg-metrics migrate
-	@echo "registry: http://127.0.0.1:$(REGISTRY_PORT)/api/v1/entities   (OpenAPI: /api/v1/openapi.json)"
-	@echo "metrics:  http://127.0.0.1:$(METRICS_PORT)/api/v1/metrics/summary   (OpenAPI: /api/v1/openapi.json)"
+	$(BIN)/ecoreg-gateway migrate
+	@echo
+	@echo "ecoreg gateway: http://127.0.0.1:$(GATEWAY_PORT)/api/v1/dashboard   (docs: /docs, OpenAPI: /api/v1/openapi.json)"
+	@echo "admin key:      $(GATEWAY_ADMIN_KEY)   (Authorization: Bearer $(GATEWAY_ADMIN_KEY))"
+	@echo "behind it:      registry http://127.0.0.1:$(REGISTRY_PORT), metrics http://127.0.0.1:$(METRICS_PORT) (they answer only with the internal token)"
+	@echo
 	$(BIN)/honcho start
 
 ## The whole suite, on SQLite and (when TEST_POSTGRES_URL is set) on PostgreSQL.

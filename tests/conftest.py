@@ -67,8 +67,8 @@ def database_url_for(backend: str, name: str, tmp_path_factory, stack) -> str:
 class Stack:
     """Registry, metrics and the follower as processes, each startable, stoppable and killable."""
 
-    def __init__(self, registry_db: str, metrics_db: str, **extra_env: str):
-        self.registry_port, self.metrics_port = free_port(), free_port()
+    def __init__(self, registry_db: str, metrics_db: str, gateway_db: str = "sqlite:///unused.db", **extra_env: str):
+        self.registry_port, self.metrics_port, self.gateway_port = free_port(), free_port(), free_port()
         self.env = {
             **os.environ,
             "REGISTRY_DATABASE_URL": registry_db,
@@ -76,6 +76,9 @@ class Stack:
             "METRICS_DATABASE_URL": metrics_db,
             "METRICS_PORT": str(self.metrics_port),
             "REGISTRY_URL": f"http://127.0.0.1:{self.registry_port}",
+            "METRICS_URL": f"http://127.0.0.1:{self.metrics_port}",
+            "GATEWAY_DATABASE_URL": gateway_db,
+            "GATEWAY_PORT": str(self.gateway_port),
             "WEB_CONCURRENCY": "2",
             "LOG_LEVEL": "WARNING",
             **extra_env,
@@ -83,6 +86,7 @@ class Stack:
         self.processes: dict[str, subprocess.Popen] = {}
         self.registry_url = f"http://127.0.0.1:{self.registry_port}"
         self.metrics_url = f"http://127.0.0.1:{self.metrics_port}"
+        self.gateway_url = f"http://127.0.0.1:{self.gateway_port}"
 
     def cli(self, *command: str) -> None:
         subprocess.run([str(BIN / command[0]), *command[1:]], env=self.env, cwd=ROOT, check=True, capture_output=True)
@@ -92,7 +96,7 @@ class Stack:
             procfile_command(name, self.env), env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         self.processes[name] = process
-        if name in ("registry", "metrics"):
+        if name in ("registry", "metrics", "gateway"):
             wait_until_ready(f"{getattr(self, name + '_url')}/readyz", process)
         return process
 
@@ -119,11 +123,13 @@ def make_stack(tmp_path_factory) -> Iterator:
             stack = Stack(
                 database_url_for(backend, "registry", tmp_path_factory, resources),
                 database_url_for(backend, "metrics", tmp_path_factory, resources),
+                database_url_for(backend, "gateway", tmp_path_factory, resources),
                 **extra_env,
             )
             stacks.append(stack)
             stack.cli("ecoreg-registry", "migrate")
             stack.cli("ecoreg-metrics", "migrate")
+            stack.cli("ecoreg-gateway", "migrate")
             return stack
 
         try:

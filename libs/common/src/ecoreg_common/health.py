@@ -10,8 +10,26 @@ from flask import Blueprint, jsonify
 log = logging.getLogger(__name__)
 
 
-def health_blueprint(readiness_checks: Mapping[str, Callable[[], None]]) -> Blueprint:
-    """Each check raises when its dependency is not usable; its message is not exposed."""
+def _run(checks: Mapping[str, Callable[[], None]]) -> dict[str, str]:
+    results: dict[str, str] = {}
+    for name, check in checks.items():
+        try:
+            check()
+            results[name] = "ok"
+        except Exception:
+            log.warning("readiness check %s failed", name, exc_info=True)
+            results[name] = "unavailable"
+    return results
+
+
+def health_blueprint(
+    readiness_checks: Mapping[str, Callable[[], None]], optional: Mapping[str, Callable[[], None]] | None = None
+) -> Blueprint:
+    """Each check raises when its dependency is not usable; its message is not exposed.
+
+    ``optional`` dependencies are reported but do not make the service unready:
+    it still answers (degraded) without them.
+    """
     blueprint = Blueprint("health", __name__)
 
     @blueprint.get("/healthz")
@@ -20,15 +38,11 @@ def health_blueprint(readiness_checks: Mapping[str, Callable[[], None]]) -> Blue
 
     @blueprint.get("/readyz")
     def readyz():
-        results: dict[str, str] = {}
-        for name, check in readiness_checks.items():
-            try:
-                check()
-                results[name] = "ok"
-            except Exception:
-                log.warning("readiness check %s failed", name, exc_info=True)
-                results[name] = "unavailable"
+        results = _run(readiness_checks)
         ready = all(value == "ok" for value in results.values())
-        return jsonify(status="ready" if ready else "not_ready", checks=results), (200 if ready else 503)
+        body = {"status": "ready" if ready else "not_ready", "checks": results}
+        if optional:
+            body["upstreams"] = _run(optional)
+        return jsonify(body), (200 if ready else 503)
 
     return blueprint

@@ -1,0 +1,92 @@
+"""The ecoreg gateway: one public API over registry and metrics."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from flask import Flask, request
+from sqlalchemy.exc import IntegrityError
+
+from ecoreg_common.api import create_api
+from ecoreg_common.db import Database
+from ecoreg_common.health import health_blueprint
+from ecoreg_common.logs import configure_logging, install_request_ids
+from gateway.auth import keys
+from gateway.auth.policy import authorise
+from gateway.config import Settings
+from gateway.docs.openapi import MergedDocument
+from gateway.limits import install_limits
+from gateway.proxy.cache import AnswerCache
+from gateway.proxy.upstreams import Upstream
+from gateway.web import CACHE_EXTENSION, DB_EXTENSION, UPSTREAMS_EXTENSION, current_identity, identify
+
+log = logging.getLogger(__name__)
+
+
+def _redis(url: str | None):
+    if not url:
+        return None
+    import redis
+
+    return redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    configure_logging(settings.log_level)
+
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.config["GATEWAY_SETTINGS"] = settings
+    # The gateway serves the merged document itself (docs/routes.py).
+    app.config["OPENAPI_URL_PREFIX"] = None
+    app.json.sort_keys = False
+
+    db = Database(settings.database_url)
+    app.extensions[DB_EXTENSION] = db
+    timeout_s = settings.upstream_timeout_ms / 1000
+    upstreams = {
+        "registry": Upstream("registry", settings.registry_url, internal_token=settings.internal_token, timeout_s=timeout_s),
+        "metrics": Upstream("metrics", settings.metrics_url, internal_token=settings.internal_token, timeout_s=timeout_s),
+    }
+    app.extensions[UPSTREAMS_EXTENSION] = upstreams
+    app.extensions[CACHE_EXTENSION] = AnswerCache(settings.cache_seconds, redis=_redis(settings.redis_url))
+    app.extensions["gateway.openapi"] = MergedDocument(upstreams)
+
+    install_request_ids(app, "gateway")
+
+    # Who is calling, then may they: both before the rate limiter counts the request.
+    @app.before_request
+    def identify_and_authorise():
+        if request.path.startswith("/api/v1/"):
+            identify()
+            authorise(current_identity(), request.method, request.path)
+
+    install_limits(app, settings)
+
+    from gateway.auth.routes import blp as keys_blp
+    from gateway.compose.routes import blp as compose_blp
+    from gateway.docs.routes import blp as docs_blp
+    from gateway.proxy.routes import blp as proxy_blp
+
+    api = create_api(app, "ecoreg API")
+    api.register_blueprint(keys_blp)
+    api.register_blueprint(compose_blp)
+    app.register_blueprint(docs_blp)
+    app.register_blueprint(proxy_blp)
+    app.register_blueprint(health_blueprint({"database": db.ping}, optional={name: _probe(u) for name, u in upstreams.items()}))
+
+    if settings.admin_key:
+        # Several gateway processes start at once; one of them creates the key.
+        with contextlib.suppress(IntegrityError):
+            keys.ensure_admin_key(db, settings.admin_key)
+    return app
+
+
+def _probe(upstream: Upstream):
+    def check() -> None:
+        answer = upstream.request("GET", "/healthz", timeout=1.0)
+        answer.raise_for_status()
+
+    return check

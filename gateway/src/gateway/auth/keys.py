@@ -1,0 +1,125 @@
+"""API keys: random, shown once, stored as SHA-256 hashes. No Flask in here."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import insert, select, update
+
+from ecoreg_common.db import Database
+from ecoreg_common.errors import Forbidden, NotFound, ValidationFailed
+from ecoreg_common.identity import PARTNER_PATTERN
+from gateway.tables import api_keys
+
+SCOPES = ("entities:write", "indicators:write", "admin")
+KEY_PREFIX = "eco_"
+ADMIN_PARTNER = "ecoreg-admin"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a request comes from: a key's partner and scopes, or nobody."""
+
+    key_id: int | None = None
+    partner: str | None = None
+    scopes: frozenset[str] = frozenset()
+
+    @property
+    def anonymous(self) -> bool:
+        return self.key_id is None
+
+    @property
+    def admin(self) -> bool:
+        return "admin" in self.scopes
+
+    def has(self, scope: str) -> bool:
+        return self.admin or scope in self.scopes
+
+
+ANONYMOUS = Identity()
+
+
+def digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def new_key() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def _public(row) -> dict:
+    return {
+        "id": row.id,
+        "prefix": row.prefix,
+        "partner": row.partner,
+        "scopes": list(row.scopes),
+        "created_at": row.created_at.isoformat().replace("+00:00", "Z"),
+        "revoked": row.revoked_at is not None,
+    }
+
+
+def _validate(partner: str, scopes: list[str]) -> None:
+    errors = {}
+    if not PARTNER_PATTERN.match(partner):
+        errors["partner"] = ["must be a lowercase partner name (a-z, 0-9, '.', '_', '-'; up to 64)"]
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if unknown:
+        errors["scopes"] = [f"unknown scope(s): {', '.join(unknown)}; allowed: {', '.join(SCOPES)}"]
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def create_key(db: Database, partner: str, scopes: list[str], *, key: str | None = None) -> dict:
+    """Make a key; the answer holds the key itself, which is never shown again."""
+    _validate(partner, scopes)
+    key = key or new_key()
+    with db.write() as session:
+        key_id = session.execute(
+            insert(api_keys)
+            .values(key_hash=digest(key), prefix=key[:12], partner=partner, scopes=sorted(set(scopes)), created_at=datetime.now(UTC))
+            .returning(api_keys.c.id)
+        ).scalar_one()
+        row = session.execute(select(api_keys).where(api_keys.c.id == key_id)).one()
+    return {**_public(row), "key": key}
+
+
+def authenticate(db: Database, key: str) -> Identity | None:
+    with db.read() as session:
+        row = session.execute(select(api_keys).where(api_keys.c.key_hash == digest(key), api_keys.c.revoked_at.is_(None))).first()
+    if row is None:
+        return None
+    return Identity(key_id=row.id, partner=row.partner, scopes=frozenset(row.scopes))
+
+
+def list_keys(db: Database, identity: Identity) -> list[dict]:
+    query = select(api_keys).order_by(api_keys.c.id)
+    if not identity.admin:
+        query = query.where(api_keys.c.partner == identity.partner)
+    with db.read() as session:
+        return [_public(row) for row in session.execute(query)]
+
+
+def revoke_key(db: Database, key_id: int, identity: Identity) -> None:
+    with db.write() as session:
+        row = session.execute(select(api_keys).where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))).first()
+        if row is None or (not identity.admin and row.partner != identity.partner):
+            raise NotFound(f"There is no key {key_id} of yours.")
+        if row.id == identity.key_id and identity.admin and "admin" in row.scopes:
+            raise Forbidden("An admin key cannot revoke itself; use another admin key.")
+        session.execute(update(api_keys).where(api_keys.c.id == key_id).values(revoked_at=datetime.now(UTC)))
+
+
+def ensure_admin_key(db: Database, key: str) -> None:
+    """Make sure an admin key with exactly this value exists (GATEWAY_ADMIN_KEY)."""
+    with db.write() as session:
+        row = session.execute(select(api_keys).where(api_keys.c.key_hash == digest(key))).first()
+        if row is not None:
+            if row.revoked_at is not None or "admin" not in row.scopes:
+                session.execute(
+                    update(api_keys).where(api_keys.c.id == row.id).values(revoked_at=None, scopes=sorted(set(row.scopes) | {"admin"}))
+                )
+            return
+    create_key(db, ADMIN_PARTNER, ["admin"], key=key)

@@ -1,0 +1,63 @@
+"""API keys: admins create them; admins see and revoke all, a partner its own."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import url_for
+from flask.views import MethodView
+from marshmallow import fields, validate
+
+from ecoreg_common.api import Blueprint
+from ecoreg_common.validation import InputSchema
+from gateway.auth import keys
+from gateway.web import current_db, current_identity
+
+blp = Blueprint("keys", __name__, url_prefix="/api/v1", description="API keys")
+
+
+class KeyCreateSchema(InputSchema):
+    partner = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    scopes = fields.List(fields.String(validate=validate.OneOf(keys.SCOPES)), required=True, validate=validate.Length(max=len(keys.SCOPES)))
+
+
+class KeySchema(ma.Schema):
+    class Meta:
+        ordered = True
+
+    id = fields.Integer()
+    prefix = fields.String(metadata={"description": "The key's first characters, to tell keys apart"})
+    partner = fields.String()
+    scopes = fields.List(fields.String())
+    created_at = fields.String(metadata={"format": "date-time"})
+    revoked = fields.Boolean()
+
+
+class NewKeySchema(KeySchema):
+    key = fields.String(metadata={"description": "The key itself, shown this once only"})
+
+
+class KeyListSchema(ma.Schema):
+    keys = fields.List(fields.Nested(KeySchema))
+
+
+@blp.route("/keys")
+class Keys(MethodView):
+    @blp.response(200, KeyListSchema)
+    def get(self):
+        """The keys you may see: all for an admin, your partner's otherwise"""
+        return {"keys": keys.list_keys(current_db(), current_identity())}
+
+    @blp.arguments(KeyCreateSchema)
+    @blp.response(201, NewKeySchema)
+    def post(self, data):
+        """Create a key for a partner (admin); the key is in this answer only"""
+        created = keys.create_key(current_db(), data["partner"], data["scopes"])
+        return created, 201, {"Location": url_for("keys.KeyById", key_id=created["id"])}
+
+
+@blp.route("/keys/<int(max=4611686018427387904):key_id>")
+class KeyById(MethodView):
+    @blp.response(204)
+    def delete(self, key_id):
+        """Revoke a key"""
+        keys.revoke_key(current_db(), key_id, current_identity())

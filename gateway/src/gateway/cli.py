@@ -1,0 +1,68 @@
+"""``ecoreg-gateway``: migrate, and manage API keys."""
+
+from __future__ import annotations
+
+import click
+
+from ecoreg_common.db import Database
+from ecoreg_common.errors import DomainError
+from gateway import migrate as migrations
+from gateway.auth import keys
+from gateway.config import Settings
+
+ADMIN = keys.Identity(key_id=0, partner=keys.ADMIN_PARTNER, scopes=frozenset({"admin"}))
+
+
+def _db() -> Database:
+    return Database(Settings.from_env().database_url)
+
+
+@click.group()
+def cli() -> None:
+    """The ecoreg gateway's operator commands (settings come from the environment)."""
+
+
+@cli.command()
+def migrate() -> None:
+    """Bring the database to the newest schema (alembic upgrade head)."""
+    migrations.upgrade(Settings.from_env().database_url)
+    click.echo("gateway database is at the newest schema")
+
+
+@cli.group(name="keys")
+def keys_group() -> None:
+    """Create, list and revoke API keys."""
+
+
+@keys_group.command("create")
+@click.argument("partner")
+@click.option("--scope", "scopes", multiple=True, type=click.Choice(keys.SCOPES), help="Repeat for several scopes.")
+def create(partner: str, scopes: tuple[str, ...]) -> None:
+    """Create a key for PARTNER and print it (it is shown this once only)."""
+    try:
+        created = keys.create_key(_db(), partner, list(scopes))
+    except DomainError as error:
+        raise click.ClickException(f"{error.detail} {error.errors or ''}") from None
+    click.echo(f"key {created['id']} for {partner} ({', '.join(created['scopes']) or 'no scopes'}):")
+    click.echo(created["key"])
+
+
+@keys_group.command("list")
+def list_() -> None:
+    """List every key (never the keys themselves)."""
+    for key in keys.list_keys(_db(), ADMIN):
+        state = "revoked" if key["revoked"] else "active"
+        click.echo(
+            f"{key['id']:>5}  {key['prefix']}…  {key['partner']:<24} {','.join(key['scopes']) or '-':<36} {state}  {key['created_at']}"
+        )
+
+
+@keys_group.command("revoke")
+@click.argument("key_id", type=int)
+def revoke(key_id: int) -> None:
+    """Revoke key KEY_ID."""
+    try:
+        keys.revoke_key(_db(), key_id, ADMIN)
+    except DomainError as error:
+        raise click.ClickException(error.detail) from None
+    click.echo(f"key {key_id} revoked")

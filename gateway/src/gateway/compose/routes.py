@@ -1,0 +1,72 @@
+"""Composed answers for dashboards: a cluster's overview and the whole programme at a glance."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import marshmallow as ma
+from flask import Response, current_app, request
+from flask.views import MethodView
+from marshmallow import fields
+
+from ecoreg_common.api import Blueprint
+from gateway.compose import service
+from gateway.web import upstream
+
+blp = Blueprint("compose", __name__, url_prefix="/api/v1", description="Composed answers for dashboards")
+
+
+class ComposedSchema(ma.Schema):
+    degraded = fields.Boolean(metadata={"description": "True when a part did not come back"})
+    missing = fields.List(fields.String(), metadata={"description": "The parts that did not come back"})
+    parts = fields.Dict(keys=fields.String(), values=fields.String(), metadata={"description": "part -> ok or unavailable"})
+
+
+class OverviewSchema(ComposedSchema):
+    cluster = fields.Dict(metadata={"description": "The cluster with its tracks, in English and Chinese"})
+    counts = fields.Dict(allow_none=True, metadata={"description": "Active entities, by kind and by tier"})
+    coverage = fields.List(fields.Dict(), allow_none=True)
+    targets = fields.List(fields.Dict(), allow_none=True, metadata={"description": "The cluster's targets with attainment"})
+    recent_entities = fields.List(fields.Dict(), allow_none=True, metadata={"description": "The most recently registered entities"})
+    freshness = fields.Dict(allow_none=True)
+
+
+class DashboardSchema(ComposedSchema):
+    clusters = fields.List(fields.Dict())
+    programme_targets = fields.List(fields.Dict(), allow_none=True)
+    coverage = fields.List(fields.Dict(), allow_none=True)
+    active_entities = fields.Integer(allow_none=True)
+    freshness = fields.Dict(allow_none=True)
+
+
+def _answer(body: dict) -> Response:
+    """JSON with an ETag of its content; If-None-Match gets 304. Degraded answers are not to be cached long."""
+    payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    etag = '"' + hashlib.sha256(payload).hexdigest()[:24] + '"'
+    cache_control = "no-store" if body["degraded"] else "max-age=5, must-revalidate"
+    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+        return Response(status=304, headers={"ETag": etag, "Cache-Control": cache_control})
+    return Response(payload, mimetype="application/json", headers={"ETag": etag, "Cache-Control": cache_control})
+
+
+def _timeout() -> float:
+    return current_app.config["GATEWAY_SETTINGS"].compose_timeout_ms / 1000
+
+
+@blp.route("/clusters/<string(maxlength=32):key>/overview")
+class ClusterOverview(MethodView):
+    @blp.response(200, OverviewSchema)
+    @blp.alt_response(304, description="Not modified since the ETag in If-None-Match")
+    def get(self, key):
+        """A cluster with its counts, coverage, targets and newest entities (degraded when a service is down)"""
+        return _answer(service.cluster_overview(upstream("registry"), upstream("metrics"), key, _timeout()))
+
+
+@blp.route("/dashboard")
+class Dashboard(MethodView):
+    @blp.response(200, DashboardSchema)
+    @blp.alt_response(304, description="Not modified since the ETag in If-None-Match")
+    def get(self):
+        """All five clusters at a glance, with the programme-wide targets (degraded when a service is down)"""
+        return _answer(service.dashboard(upstream("registry"), upstream("metrics"), _timeout()))

@@ -1,0 +1,125 @@
+"""Composed answers for dashboards: one request, parts from both services.
+
+Each part is fetched in parallel with a short timeout. A part that does not come
+back is listed in ``missing`` and the answer says ``degraded: true``; the
+answer fails whole only when nothing at all came back.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from ecoreg_common.errors import NotFound
+from gateway.proxy.upstreams import Upstream, UpstreamUnavailable
+
+_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="compose")
+
+
+@dataclass(frozen=True)
+class Part:
+    name: str
+    upstream: Upstream
+    path: str
+    params: dict | None = None
+
+
+def fetch(parts: list[Part], timeout_s: float) -> dict[str, dict | None]:
+    """Every part's JSON answer, or None for a part that failed or took too long."""
+
+    def get(part: Part) -> dict | None:
+        try:
+            answer = part.upstream.request("GET", part.path, params=part.params, timeout=timeout_s)
+        except UpstreamUnavailable:
+            return None
+        if answer.status_code != 200:
+            return None
+        return answer.json()
+
+    # Each thread runs in a copy of this request's context, so its calls carry the request id.
+    futures = {part.name: _pool.submit(contextvars.copy_context().run, get, part) for part in parts}
+    results: dict[str, dict | None] = {}
+    for name, future in futures.items():
+        try:
+            results[name] = future.result(timeout=timeout_s + 1)
+        except Exception:  # noqa: BLE001 - a part that fails is reported as missing
+            results[name] = None
+    return results
+
+
+def _marked(body: dict, results: dict[str, dict | None]) -> dict:
+    missing = sorted(name for name, value in results.items() if value is None)
+    return {
+        **body,
+        "parts": {name: ("ok" if value is not None else "unavailable") for name, value in results.items()},
+        "degraded": bool(missing),
+        "missing": missing,
+    }
+
+
+def cluster_overview(registry: Upstream, metrics: Upstream, key: str, timeout_s: float, recent: int = 5) -> dict:
+    results = fetch(
+        [
+            Part("clusters", registry, "/api/v1/clusters"),
+            Part("recent_entities", registry, "/api/v1/entities", {"cluster": key, "sort": "-id", "limit": recent}),
+            Part("summary", metrics, "/api/v1/metrics/summary"),
+            Part("targets", metrics, "/api/v1/targets", {"cluster": key}),
+        ],
+        timeout_s,
+    )
+    if all(value is None for value in results.values()):
+        raise registry.unavailable("no part of the overview answered")
+    cluster = None
+    if results["clusters"] is not None:
+        cluster = next((c for c in results["clusters"]["clusters"] if c["key"] == key), None)
+    summary = results["summary"]
+    metrics_cluster = next((c for c in summary["clusters"] if c["key"] == key), None) if summary else None
+    if cluster is None and metrics_cluster is None:
+        raise NotFound(f"There is no cluster {key!r}; see GET /api/v1/clusters.")
+    coverage = summary["coverage"] if summary else None
+    body = {
+        "cluster": cluster or {k: metrics_cluster[k] for k in ("key", "name_en", "name_zh")},
+        "counts": {k: metrics_cluster[k] for k in ("active_entities", "by_kind", "by_tier")} if metrics_cluster else None,
+        "coverage": coverage,
+        "targets": results["targets"]["targets"] if results["targets"] else None,
+        "recent_entities": results["recent_entities"]["items"] if results["recent_entities"] else None,
+        "freshness": {k: summary[k] for k in ("as_of_seq", "registry_latest_seq", "behind_changes", "seconds_behind")} if summary else None,
+    }
+    return _marked(body, results)
+
+
+def dashboard(registry: Upstream, metrics: Upstream, timeout_s: float) -> dict:
+    results = fetch([Part("clusters", registry, "/api/v1/clusters"), Part("summary", metrics, "/api/v1/metrics/summary")], timeout_s)
+    if all(value is None for value in results.values()):
+        raise registry.unavailable("no part of the dashboard answered")
+    summary = results["summary"]
+    by_key = {c["key"]: c for c in summary["clusters"]} if summary else {}
+    names = (
+        results["clusters"]["clusters"]
+        if results["clusters"]
+        else [{k: c[k] for k in ("key", "name_en", "name_zh")} for c in summary["clusters"]]
+    )
+    targets = summary["targets"] if summary else []
+    clusters = []
+    for cluster in names:
+        counted = by_key.get(cluster["key"])
+        clusters.append(
+            {
+                "key": cluster["key"],
+                "name_en": cluster["name_en"],
+                "name_zh": cluster["name_zh"],
+                "tracks": cluster.get("tracks"),
+                "active_entities": counted["active_entities"] if counted else None,
+                "by_kind": counted["by_kind"] if counted else None,
+                "targets": [t for t in targets if t["cluster"] == cluster["key"]] if summary else None,
+            }
+        )
+    body = {
+        "clusters": clusters,
+        "programme_targets": [t for t in targets if t["cluster"] is None] if summary else None,
+        "coverage": summary["coverage"] if summary else None,
+        "active_entities": summary["active_entities"] if summary else None,
+        "freshness": {k: summary[k] for k in ("as_of_seq", "registry_latest_seq", "behind_changes", "seconds_behind")} if summary else None,
+    }
+    return _marked(body, results)

@@ -1,0 +1,54 @@
+"""Every setting of the gateway, read from the environment in this one place."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ecoreg_common.config import env_int, env_str
+
+DEFAULT_DATABASE_URL = "sqlite:///.data/gateway.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    port: int = 8080
+    registry_url: str = "http://127.0.0.1:8081"
+    metrics_url: str = "http://127.0.0.1:8082"
+    # Sent to the services behind the gateway on every request.
+    internal_token: str | None = None
+    # When set, an admin key with exactly this value exists (local use and tests).
+    admin_key: str | None = None
+    # Shared rate-limit counters and answer cache for all gateway processes; memory when unset.
+    redis_url: str | None = None
+    anonymous_limit: str = "60/minute"
+    key_limit: str = "1200/minute"
+    max_body_bytes: int = 4 * 1024 * 1024
+    # Seconds an aggregate answer is served from the gateway before it revalidates upstream.
+    cache_seconds: int = 2
+    # Upstream timeouts: proxied calls, and the optional parts of composed answers.
+    upstream_timeout_ms: int = 10_000
+    compose_timeout_ms: int = 1_500
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        environ = os.environ if environ is None else environ
+        return cls(
+            database_url=env_str("GATEWAY_DATABASE_URL", DEFAULT_DATABASE_URL, environ),
+            port=env_int("GATEWAY_PORT", 8080, environ, minimum=1),
+            registry_url=env_str("REGISTRY_URL", "http://127.0.0.1:8081", environ),
+            metrics_url=env_str("METRICS_URL", "http://127.0.0.1:8082", environ),
+            internal_token=env_str("INTERNAL_TOKEN", None, environ),
+            admin_key=env_str("GATEWAY_ADMIN_KEY", None, environ),
+            redis_url=env_str("REDIS_URL", None, environ),
+            anonymous_limit=env_str("GATEWAY_ANONYMOUS_LIMIT", "60/minute", environ),
+            key_limit=env_str("GATEWAY_KEY_LIMIT", "1200/minute", environ),
+            max_body_bytes=env_int("GATEWAY_MAX_BODY_BYTES", 4 * 1024 * 1024, environ, minimum=1024),
+            cache_seconds=env_int("GATEWAY_CACHE_SECONDS", 2, environ, minimum=0),
+            upstream_timeout_ms=env_int("GATEWAY_UPSTREAM_TIMEOUT_MS", 10_000, environ, minimum=100),
+            compose_timeout_ms=env_int("GATEWAY_COMPOSE_TIMEOUT_MS", 1_500, environ, minimum=100),
+            log_level=env_str("LOG_LEVEL", "INFO", environ),
+        )

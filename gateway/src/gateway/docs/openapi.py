@@ -1,0 +1,78 @@
+"""One OpenAPI document for the whole public API: the services' documents merged with the gateway's own."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import threading
+import time
+
+from gateway.proxy.upstreams import Upstream, UpstreamUnavailable
+
+log = logging.getLogger(__name__)
+REFRESH_S = 60
+
+SECURITY_SCHEME = {
+    "bearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An ecoreg API key. Reading works without one, at a lower rate limit.",
+    }
+}
+
+
+def merge(own: dict, upstream_docs: dict[str, dict]) -> dict:
+    """The gateway's document with every upstream path and schema added; the first definition of a name wins."""
+    merged = copy.deepcopy(own)
+    merged.setdefault("paths", {})
+    components = merged.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    tags = {tag["name"]: tag for tag in merged.get("tags", [])}
+    for name, doc in upstream_docs.items():
+        for path, item in doc.get("paths", {}).items():
+            merged["paths"].setdefault(path, item)
+        for schema_name, schema in doc.get("components", {}).get("schemas", {}).items():
+            if schema_name in schemas and schemas[schema_name] != schema:
+                log.warning("OpenAPI: %s defines schema %s differently; keeping the first", name, schema_name)
+            schemas.setdefault(schema_name, schema)
+        for response_name, response in doc.get("components", {}).get("responses", {}).items():
+            components.setdefault("responses", {}).setdefault(response_name, response)
+        for tag in doc.get("tags", []):
+            tags.setdefault(tag["name"], tag)
+    merged["tags"] = list(tags.values())
+    components["securitySchemes"] = SECURITY_SCHEME
+    merged["security"] = [{}, {"bearerAuth": []}]
+    merged["paths"] = dict(sorted(merged["paths"].items()))
+    return merged
+
+
+class MergedDocument:
+    """The merged document, rebuilt at most every minute; parts missing while a service is down are retried."""
+
+    def __init__(self, upstreams: dict[str, Upstream]):
+        self.upstreams = upstreams
+        self._docs: dict[str, dict] = {}
+        self._fetched_at = 0.0
+        self._lock = threading.Lock()
+
+    def upstream_docs(self) -> tuple[dict[str, dict], list[str]]:
+        with self._lock:
+            stale = time.monotonic() - self._fetched_at > REFRESH_S
+            missing = [name for name in self.upstreams if name not in self._docs]
+            if stale or missing:
+                for name, upstream in self.upstreams.items():
+                    try:
+                        answer = upstream.request("GET", "/api/v1/openapi.json", timeout=3)
+                        if answer.status_code == 200:
+                            self._docs[name] = answer.json()
+                    except UpstreamUnavailable:
+                        log.warning("OpenAPI: the %s document is unavailable", name)
+                self._fetched_at = time.monotonic()
+            return dict(self._docs), [name for name in self.upstreams if name not in self._docs]
+
+    def build(self, own: dict) -> dict:
+        docs, missing = self.upstream_docs()
+        merged = merge(own, docs)
+        if missing:
+            merged["x-ecoreg-missing"] = missing
+        return merged

@@ -1,0 +1,111 @@
+"""Forwarding a request to the service that owns its path, and its answer back.
+
+The caller's identity goes upstream as the partner and scope headers (any the
+client sent are dropped: only the gateway vouches for identities), with the
+internal token and the request id. Aggregates go through the answer cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+from flask import Response, request
+
+from ecoreg_common.errors import NotFound
+from ecoreg_common.identity import PARTNER_HEADER, SCOPES_HEADER
+from gateway.auth.keys import Identity
+from gateway.proxy.cache import AnswerCache, Entry
+from gateway.proxy.upstreams import Upstream, UpstreamUnavailable
+
+# Path prefix -> upstream name. The paths are the services' own: the gateway serves them unchanged.
+ROUTES = (
+    ("/api/v1/entities", "registry"),
+    ("/api/v1/changes", "registry"),
+    ("/api/v1/clusters", "registry"),
+    ("/api/v1/vocabulary", "registry"),
+    ("/api/v1/metrics", "metrics"),
+    ("/api/v1/targets", "metrics"),
+    ("/api/v1/indicators", "metrics"),
+)
+# GET answers worth caching: aggregates that thousands of dashboards poll.
+CACHED_PREFIXES = ("/api/v1/metrics/", "/api/v1/targets", "/api/v1/indicators", "/api/v1/clusters", "/api/v1/vocabulary")
+
+REQUEST_HEADERS = ("Content-Type", "Accept", "If-Match", "If-None-Match", "Idempotency-Key")
+RESPONSE_HEADERS = ("Content-Type", "ETag", "Location", "Cache-Control", "Retry-After", "Idempotent-Replayed", "Allow")
+
+
+def upstream_for(path: str) -> str:
+    for prefix, name in ROUTES:
+        if path == prefix or path.startswith(prefix + "/"):
+            return name
+    raise NotFound(f"There is nothing at {path}.")
+
+
+def identity_headers(identity: Identity) -> dict[str, str]:
+    if identity.anonymous:
+        return {}
+    return {PARTNER_HEADER: identity.partner, SCOPES_HEADER: " ".join(sorted(identity.scopes))}
+
+
+def _response(status: int, body: bytes, headers: dict[str, str]) -> Response:
+    response = Response(body, status=status)
+    for name, value in headers.items():
+        response.headers[name] = value
+    return response
+
+
+def _kept(headers) -> dict[str, str]:
+    return {name: headers[name] for name in RESPONSE_HEADERS if name in headers}
+
+
+def _not_modified(entry: Entry) -> bool:
+    tags = [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",") if tag.strip()]
+    return bool(entry.etag) and (entry.etag in tags or "*" in tags)
+
+
+def forward(upstream: Upstream, identity: Identity, cache: AnswerCache) -> Response:
+    path = request.path
+    if request.method == "GET" and path.startswith(CACHED_PREFIXES) and cache.ttl > 0:
+        return _cached_get(upstream, identity, cache)
+    headers = {name: request.headers[name] for name in REQUEST_HEADERS if name in request.headers}
+    answer = upstream.request(
+        request.method,
+        path,
+        params=list(request.args.items(multi=True)),
+        data=request.get_data() if request.method not in ("GET", "HEAD") else None,
+        headers={**headers, **identity_headers(identity)},
+    )
+    return _response(answer.status_code, answer.content, _kept(answer.headers))
+
+
+def _cached_get(upstream: Upstream, identity: Identity, cache: AnswerCache) -> Response:
+    key = request.full_path
+    entry = cache.get(key)
+    if entry is None or not cache.fresh(entry):
+        headers = {"Accept": request.headers.get("Accept", "application/json")}
+        if entry is not None and entry.etag:
+            headers["If-None-Match"] = entry.etag
+        try:
+            answer = upstream.request(
+                "GET", request.path, params=list(request.args.items(multi=True)), headers={**headers, **identity_headers(identity)}
+            )
+        except UpstreamUnavailable:
+            if entry is None:
+                raise
+            stale = _response(entry.status, entry.body, entry.headers)
+            stale.headers["Warning"] = '110 - "Response is Stale"'
+            stale.headers["Age"] = str(int(time.time() - entry.stored_at))
+            return stale
+        if answer.status_code == 304 and entry is not None:
+            entry = Entry(entry.status, entry.body, entry.headers, time.time())
+        elif answer.status_code == 200:
+            entry = Entry(200, answer.content, _kept(answer.headers), time.time())
+        else:
+            return _response(answer.status_code, answer.content, _kept(answer.headers))
+        if not entry.etag:
+            entry.headers["ETag"] = '"' + hashlib.sha256(entry.body).hexdigest()[:24] + '"'
+        cache.put(key, entry)
+    if _not_modified(entry):
+        return _response(304, b"", {name: entry.headers[name] for name in ("ETag", "Cache-Control") if name in entry.headers})
+    return _response(entry.status, entry.body, entry.headers)

@@ -1,0 +1,31 @@
+"""The gateway's own table: API keys, stored only as hashes."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Index, MetaData, String, Table
+
+from ecoreg_common.types import BigIntId, JsonDocument, UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", BigIntId, primary_key=True, autoincrement=True),
+    # SHA-256 of the whole key. Keys are 256 random bits, so a fast hash is enough:
+    # there is nothing to guess, and lookups stay one indexed read per request.
+    Column("key_hash", String(64), nullable=False),
+    Column("prefix", String(12), nullable=False),  # shown in listings, to tell keys apart
+    Column("partner", String(64), nullable=False),
+    Column("scopes", JsonDocument, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    Index("uq_api_keys_key_hash", "key_hash", unique=True),
+    Index("ix_api_keys_partner", "partner"),
+)

@@ -1,0 +1,43 @@
+"""Request helpers: the database, the caller's identity, the upstreams."""
+
+from __future__ import annotations
+
+from flask import current_app, g, request
+
+from ecoreg_common.db import Database
+from ecoreg_common.errors import Unauthorized
+from gateway.auth import keys
+from gateway.auth.keys import ANONYMOUS, Identity
+
+DB_EXTENSION = "gateway.db"
+UPSTREAMS_EXTENSION = "gateway.upstreams"
+CACHE_EXTENSION = "gateway.cache"
+
+
+def current_db() -> Database:
+    return current_app.extensions[DB_EXTENSION]
+
+
+def upstream(name: str):
+    return current_app.extensions[UPSTREAMS_EXTENSION][name]
+
+
+def current_identity() -> Identity:
+    return g.get("identity", ANONYMOUS)
+
+
+def identify() -> None:
+    """Before each request: who is calling (401 for a key that is not valid; none is anonymous)."""
+    header = request.headers.get("Authorization", "")
+    if not header:
+        g.identity = ANONYMOUS
+        return
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        raise Unauthorized("Send the API key as 'Authorization: Bearer <key>'.", headers={"WWW-Authenticate": 'Bearer realm="ecoreg"'})
+    identity = keys.authenticate(current_db(), key.strip())
+    if identity is None:
+        raise Unauthorized(
+            "This API key is not valid (unknown or revoked).", headers={"WWW-Authenticate": 'Bearer realm="ecoreg", error="invalid_token"'}
+        )
+    g.identity = identity
