@@ -29,20 +29,21 @@ def run(script: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_readme_curl_examples_work(make_stack, backend):
-    stack = make_stack(backend)
+    # As `make run` sets them: a local admin key, and the internal token between the services.
+    stack = make_stack(backend, GATEWAY_ADMIN_KEY="local-admin-key", INTERNAL_TOKEN="local-internal-token")
     stack.cli("ecoreg-registry", "seed")
-    for name in ("registry", "metrics", "follower"):
+    for name in ("registry", "metrics", "follower", "gateway"):
         stack.start(name)
-    registry_script = examples("curl-examples").replace("http://127.0.0.1:8081", stack.registry_url)
+    registry_script = examples("curl-examples").replace("http://127.0.0.1:8080", stack.gateway_url)
     for _ in range(2):  # as often as you like: the second run must work as well
         result = run(registry_script)
         assert '"status":"building"' in result.stdout.replace(" ", "")
-    found = requests.get(f"{stack.registry_url}/api/v1/entities", params={"q": "Demo Hydrogen Co"}, timeout=5).json()
+    found = requests.get(f"{stack.gateway_url}/api/v1/entities", params={"q": "Demo Hydrogen Co"}, timeout=5).json()
     assert found["items"] == []  # the last example retired it
-    station = requests.get(f"{stack.registry_url}/api/v1/entities", params={"q": "Demo Hydrogen Refuelling"}, timeout=5).json()
+    station = requests.get(f"{stack.gateway_url}/api/v1/entities", params={"q": "Demo Hydrogen Refuelling"}, timeout=5).json()
     assert len(station["items"]) == 1
 
-    result = run(examples("metrics-examples").replace("http://127.0.0.1:8082", stack.metrics_url))
+    result = run(examples("metrics-examples").replace("http://127.0.0.1:8080", stack.gateway_url))
     assert '"current_value":8200' in result.stdout.replace(" ", "")
 
 
