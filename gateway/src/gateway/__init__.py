@@ -45,10 +45,15 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     db = Database(settings.database_url)
     app.extensions[DB_EXTENSION] = db
-    timeout_s = settings.upstream_timeout_ms / 1000
+    upstream_options = {
+        "internal_token": settings.internal_token,
+        "timeout_s": settings.upstream_timeout_ms / 1000,
+        "fail_max": settings.breaker_failures,
+        "reset_s": settings.breaker_reset_s,
+    }
     upstreams = {
-        "registry": Upstream("registry", settings.registry_url, internal_token=settings.internal_token, timeout_s=timeout_s),
-        "metrics": Upstream("metrics", settings.metrics_url, internal_token=settings.internal_token, timeout_s=timeout_s),
+        "registry": Upstream("registry", settings.registry_url, **upstream_options),
+        "metrics": Upstream("metrics", settings.metrics_url, **upstream_options),
     }
     app.extensions[UPSTREAMS_EXTENSION] = upstreams
     app.extensions[CACHE_EXTENSION] = AnswerCache(settings.cache_seconds, redis=_redis(settings.redis_url))

@@ -31,6 +31,9 @@ class Settings:
     # Upstream timeouts: proxied calls, and the optional parts of composed answers.
     upstream_timeout_ms: int = 10_000
     compose_timeout_ms: int = 1_500
+    # Failures in a row that open an upstream's circuit, and seconds before it probes again.
+    breaker_failures: int = 5
+    breaker_reset_s: int = 10
     log_level: str = "INFO"
 
     @classmethod
@@ -50,5 +53,7 @@ class Settings:
             cache_seconds=env_int("GATEWAY_CACHE_SECONDS", 2, environ, minimum=0),
             upstream_timeout_ms=env_int("GATEWAY_UPSTREAM_TIMEOUT_MS", 10_000, environ, minimum=100),
             compose_timeout_ms=env_int("GATEWAY_COMPOSE_TIMEOUT_MS", 1_500, environ, minimum=100),
+            breaker_failures=env_int("GATEWAY_BREAKER_FAILURES", 5, environ, minimum=1),
+            breaker_reset_s=env_int("GATEWAY_BREAKER_RESET_S", 10, environ, minimum=1),
             log_level=env_str("LOG_LEVEL", "INFO", environ),
         )
