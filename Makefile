@@ -21,13 +21,13 @@ INTERNAL_TOKEN ?= local-internal-token
 export REGISTRY_PORT REGISTRY_DATABASE_URL METRICS_PORT METRICS_DATABASE_URL GATEWAY_PORT GATEWAY_DATABASE_URL
 export REGISTRY_URL METRICS_URL WEB_CONCURRENCY GATEWAY_ADMIN_KEY INTERNAL_TOKEN
 
-PACKAGES := -e libs/common -e services/registry -e services/metrics -e gateway
+PACKAGES := -e libs/common -e services/registry -e services/metrics -e services/gateway
 
 .PHONY: venv run test lint format bench clean
 
 venv: $(STAMP)
 
-$(STAMP): constraints.txt requirements-dev.txt libs/common/pyproject.toml services/registry/pyproject.toml services/metrics/pyproject.toml gateway/pyproject.toml
+$(STAMP): constraints.txt requirements-dev.txt libs/common/pyproject.toml services/registry/pyproject.toml services/metrics/pyproject.toml services/gateway/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "need python3.11 on PATH"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip

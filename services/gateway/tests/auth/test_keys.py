@@ -1,0 +1,59 @@
+"""API keys: shown once, stored as hashes, scoped, revocable."""
+
+import pytest
+from sqlalchemy import select
+
+from ecoreg_common.errors import Forbidden, NotFound, ValidationFailed
+from gateway.auth import keys
+from gateway.auth.keys import Identity
+from gateway.tables import api_keys
+
+
+def test_a_key_is_shown_once_and_stored_only_as_a_hash(db):
+    created = keys.create_key(db, "acme", ["entities:write"])
+    assert created["key"].startswith("eco_")
+    assert len(created["key"]) > 40
+    with db.read() as session:
+        row = session.execute(select(api_keys)).one()
+    assert created["key"] not in str(row._asdict().values())
+    assert row.key_hash == keys.digest(created["key"])
+    assert "key" not in keys.list_keys(db, Identity(key_id=1, partner="acme"))[0]
+
+
+def test_authentication(db):
+    created = keys.create_key(db, "acme", ["entities:write"])
+    identity = keys.authenticate(db, created["key"])
+    assert (identity.partner, identity.scopes) == ("acme", frozenset({"entities:write"}))
+    assert keys.authenticate(db, created["key"] + "x") is None
+
+
+def test_partners_see_and_revoke_only_their_own(db):
+    mine = keys.create_key(db, "acme", ["entities:write"])
+    theirs = keys.create_key(db, "other", ["entities:write"])
+    acme = keys.authenticate(db, mine["key"])
+    assert [k["partner"] for k in keys.list_keys(db, acme)] == ["acme"]
+    with pytest.raises(NotFound):
+        keys.revoke_key(db, theirs["id"], acme)
+    keys.revoke_key(db, mine["id"], acme)
+    assert keys.authenticate(db, mine["key"]) is None
+    admin = Identity(key_id=999, partner="ops", scopes=frozenset({"admin"}))
+    assert {k["partner"] for k in keys.list_keys(db, admin)} == {"acme", "other"}
+
+
+def test_bad_partners_and_scopes_are_refused(db):
+    with pytest.raises(ValidationFailed) as refused:
+        keys.create_key(db, "Not A Partner", ["superuser"])
+    assert set(refused.value.errors) == {"partner", "scopes"}
+
+
+def test_the_configured_admin_key_exists_once_and_is_restored(db):
+    keys.ensure_admin_key(db, "local-admin-key")
+    keys.ensure_admin_key(db, "local-admin-key")
+    admin = keys.authenticate(db, "local-admin-key")
+    assert admin.admin
+    with pytest.raises(Forbidden):
+        keys.revoke_key(db, admin.key_id, admin)
+    keys.revoke_key(db, admin.key_id, Identity(key_id=0, partner="ops", scopes=frozenset({"admin"})))
+    assert keys.authenticate(db, "local-admin-key") is None
+    keys.ensure_admin_key(db, "local-admin-key")  # a restart with GATEWAY_ADMIN_KEY brings it back
+    assert keys.authenticate(db, "local-admin-key").admin
