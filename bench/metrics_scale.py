@@ -15,14 +15,12 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import requests
+from processes import BIN, free_port, gunicorn, start, stop
 
 from ecoreg_common.testing import fresh_postgres_database
 from metrics import create_app
@@ -32,8 +30,6 @@ from metrics.readmodel.apply import apply_page
 from metrics.readmodel.store import read_state
 from registry import migrate as registry_migrate
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 KINDS = [
     ("enterprise", "high_tech", "none"),
     ("tech_centre", "enterprise_tech_centre", "national"),
@@ -100,38 +96,20 @@ def answers_at(base: str, entities: int, repeat: int) -> dict[str, float]:
         return result
 
 
-def start(command: list[str], env: dict, ready: str | None = None) -> subprocess.Popen:
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while ready and time.monotonic() < deadline:
-        try:
-            if requests.get(ready, timeout=1).status_code == 200:
-                return process
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    if ready:
-        process.kill()
-        raise RuntimeError(f"{ready} did not answer")
-    return process
-
-
 def write_lag(base: str, rate: float, seconds: float) -> list[float]:
     lags: list[float] = []
     with fresh_postgres_database(base, "ecoreg_bench_reg") as registry_db, fresh_postgres_database(base, "ecoreg_bench_met") as metrics_db:
         registry_migrate.upgrade(registry_db)
         metrics_migrate.upgrade(metrics_db)
+        port = free_port()
+        registry_url = f"http://127.0.0.1:{port}"
         env = {
-            **os.environ,
             "REGISTRY_DATABASE_URL": registry_db,
             "METRICS_DATABASE_URL": metrics_db,
-            "REGISTRY_URL": "http://127.0.0.1:18591",
+            "REGISTRY_URL": registry_url,
             "LOG_LEVEL": "WARNING",
         }
-        registry = start(
-            [str(BIN / "gunicorn"), "--bind", "127.0.0.1:18591", "--workers", "2", "--no-control-socket", "registry:create_app()"],
-            env,
-            "http://127.0.0.1:18591/readyz",
-        )
+        registry = gunicorn("registry:create_app()", port, env, workers=2)
         follower = start([str(BIN / "ecoreg-metrics"), "follow"], env)
         app = create_app(Settings(database_url=metrics_db, log_level="WARNING"))
         db = app.extensions["metrics.db"]
@@ -164,22 +142,17 @@ def write_lag(base: str, rate: float, seconds: float) -> list[float]:
             while time.perf_counter() < deadline:
                 n += 1
                 body = {"kind": "enterprise", "name": f"Lag {n}", "clusters": ["energy"], "external_id": f"lag-{n}"}
-                written = http.post("http://127.0.0.1:18591/api/v1/entities", json=body, headers={"X-Ecoreg-Partner": "bench"}, timeout=10)
+                written = http.post(f"{registry_url}/api/v1/entities", json=body, headers={"X-Ecoreg-Partner": "bench"}, timeout=10)
                 written.raise_for_status()
                 at = time.perf_counter()
-                seq = http.get(f"http://127.0.0.1:18591/api/v1/entities/{written.json()['id']}/history", timeout=10).json()["versions"][-1][
-                    "seq"
-                ]
+                seq = http.get(f"{registry_url}/api/v1/entities/{written.json()['id']}/history", timeout=10).json()["versions"][-1]["seq"]
                 with lock:
                     pending.append((seq, at))
                 time.sleep(max(0.0, interval - (time.perf_counter() - at)))
             done.set()
             watcher.join(timeout=30)
         finally:
-            follower.terminate()
-            registry.terminate()
-            follower.wait(timeout=30)
-            registry.wait(timeout=30)
+            stop(follower, registry)
             db.dispose()
     return lags
 

@@ -12,23 +12,19 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import requests
+from processes import free_port, gunicorn, stop
 from sqlalchemy import create_engine, insert
 
 from ecoreg_common.testing import fresh_postgres_database
 from registry import migrate, uscc
 from registry.tables import entities
 
-ROOT = Path(__file__).resolve().parent.parent
 CLUSTER_TRACKS = [
     ("energy", "hydrogen"),
     ("health", "synthetic_biology"),
@@ -91,41 +87,6 @@ def baseline(url: str, items: list[dict], chunk: int) -> float:
     return elapsed
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_registry(url: str, port: int, workers: int) -> subprocess.Popen:
-    env = {**os.environ, "REGISTRY_DATABASE_URL": url, "REGISTRY_PORT": str(port), "LOG_LEVEL": "WARNING"}
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    process = subprocess.Popen(
-        [
-            str(gunicorn),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--no-control-socket",
-            "--log-level",
-            "warning",
-            "registry:create_app()",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return process
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("registry did not become ready")
-
-
 def load(endpoint: str, items: list[dict], chunk: int, expected: str, clients: int) -> float:
     """Seconds to send ``items`` in batches of ``chunk`` over ``clients`` parallel connections."""
     batches = [items[start : start + chunk] for start in range(0, len(items), chunk)]
@@ -149,14 +110,13 @@ def load(endpoint: str, items: list[dict], chunk: int, expected: str, clients: i
 def through_service(url: str, items: list[dict], chunk: int, clients: int) -> tuple[float, float]:
     """(first load, repeated load) seconds through a registry with one worker per client."""
     port = free_port()
-    process = start_registry(url, port, workers=clients)
+    process = gunicorn("registry:create_app()", port, {"REGISTRY_DATABASE_URL": url}, workers=clients)
     endpoint = f"http://127.0.0.1:{port}/api/v1/entities/batch"
     try:
         first = load(endpoint, items, chunk, "created", clients)
         repeat = load(endpoint, items, chunk, "unchanged", clients)
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop(process)
     return first, repeat
 
 
