@@ -29,15 +29,16 @@ def start(command: list[str], env: dict[str, str], ready_url: str | None = None,
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if requests.get(ready_url, timeout=1).status_code == 200:
+            if requests.get(ready_url, timeout=5).status_code == 200:
                 return process
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.1)
     process.kill()
     raise RuntimeError(f"{ready_url} did not answer within {timeout} s")
 
 
-def gunicorn(app: str, port: int, env: dict[str, str], workers: int = 1) -> subprocess.Popen:
+def gunicorn(app: str, port: int, env: dict[str, str], workers: int = 1, threads: int = 0) -> subprocess.Popen:
+    """As the Procfile starts it; ``threads`` > 0 uses the gthread worker (the gateway's: it mostly waits on upstreams)."""
     command = [
         str(BIN / "gunicorn"),
         "--bind",
@@ -47,8 +48,10 @@ def gunicorn(app: str, port: int, env: dict[str, str], workers: int = 1) -> subp
         "--no-control-socket",
         "--log-level",
         "warning",
-        app,
     ]
+    if threads:
+        command += ["--worker-class", "gthread", "--threads", str(threads)]
+    command.append(app)
     return start(command, {"LOG_LEVEL": "WARNING", **env}, f"http://127.0.0.1:{port}/readyz")
 
 

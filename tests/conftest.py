@@ -41,15 +41,15 @@ def procfile_command(name: str, env: dict[str, str]) -> list[str]:
     raise KeyError(f"no {name} in the Procfile")
 
 
-def wait_until_ready(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
+def wait_until_ready(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"process exited with {process.returncode} before it was ready")
         try:
-            if requests.get(url, timeout=1).status_code == 200:
+            if requests.get(url, timeout=5).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or too busy to answer in time
             pass
         time.sleep(0.1)
     raise RuntimeError(f"{url} was not ready within {timeout} s")

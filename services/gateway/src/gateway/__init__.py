@@ -19,7 +19,7 @@ from gateway.docs.openapi import MergedDocument
 from gateway.limits import install_limits
 from gateway.proxy.cache import AnswerCache
 from gateway.proxy.upstreams import Upstream
-from gateway.web import CACHE_EXTENSION, DB_EXTENSION, UPSTREAMS_EXTENSION, current_identity, identify
+from gateway.web import CACHE_EXTENSION, DB_EXTENSION, KEYS_EXTENSION, UPSTREAMS_EXTENSION, current_identity, identify
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions[UPSTREAMS_EXTENSION] = upstreams
     app.extensions[CACHE_EXTENSION] = AnswerCache(settings.cache_seconds, redis=_redis(settings.redis_url))
     app.extensions["gateway.openapi"] = MergedDocument(upstreams)
+    app.extensions[KEYS_EXTENSION] = keys.RecentKeys(settings.key_cache_seconds)
 
     install_request_ids(app, "gateway")
 

@@ -28,6 +28,8 @@ class Settings:
     max_body_bytes: int = 4 * 1024 * 1024
     # Seconds an aggregate answer is served from the gateway before it revalidates upstream.
     cache_seconds: int = 2
+    # Seconds a process remembers a valid key (a revoked key works at most this long).
+    key_cache_seconds: int = 10
     # Upstream timeouts: proxied calls, and the optional parts of composed answers.
     upstream_timeout_ms: int = 10_000
     compose_timeout_ms: int = 1_500
@@ -51,6 +53,7 @@ class Settings:
             key_limit=env_str("GATEWAY_KEY_LIMIT", "1200/minute", environ),
             max_body_bytes=env_int("GATEWAY_MAX_BODY_BYTES", 4 * 1024 * 1024, environ, minimum=1024),
             cache_seconds=env_int("GATEWAY_CACHE_SECONDS", 2, environ, minimum=0),
+            key_cache_seconds=env_int("GATEWAY_KEY_CACHE_SECONDS", 10, environ, minimum=0),
             upstream_timeout_ms=env_int("GATEWAY_UPSTREAM_TIMEOUT_MS", 10_000, environ, minimum=100),
             compose_timeout_ms=env_int("GATEWAY_COMPOSE_TIMEOUT_MS", 1_500, environ, minimum=100),
             breaker_failures=env_int("GATEWAY_BREAKER_FAILURES", 5, environ, minimum=1),

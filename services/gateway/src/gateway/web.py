@@ -6,12 +6,12 @@ from flask import current_app, g, request
 
 from ecoreg_common.db import Database
 from ecoreg_common.errors import Unauthorized
-from gateway.auth import keys
 from gateway.auth.keys import ANONYMOUS, Identity
 
 DB_EXTENSION = "gateway.db"
 UPSTREAMS_EXTENSION = "gateway.upstreams"
 CACHE_EXTENSION = "gateway.cache"
+KEYS_EXTENSION = "gateway.recent_keys"
 
 
 def current_db() -> Database:
@@ -35,7 +35,7 @@ def identify() -> None:
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise Unauthorized("Send the API key as 'Authorization: Bearer <key>'.", headers={"WWW-Authenticate": 'Bearer realm="ecoreg"'})
-    identity = keys.authenticate(current_db(), key.strip())
+    identity = current_app.extensions[KEYS_EXTENSION].authenticate(current_db(), key.strip())
     if identity is None:
         raise Unauthorized(
             "This API key is not valid (unknown or revoked).", headers={"WWW-Authenticate": 'Bearer realm="ecoreg", error="invalid_token"'}

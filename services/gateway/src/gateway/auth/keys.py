@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -92,6 +94,41 @@ def authenticate(db: Database, key: str) -> Identity | None:
     if row is None:
         return None
     return Identity(key_id=row.id, partner=row.partner, scopes=frozenset(row.scopes))
+
+
+class RecentKeys:
+    """Identities of keys seen in the last few seconds, so a busy client costs no database read per request.
+
+    A revoked key therefore keeps working for at most ``ttl_s`` seconds in each
+    gateway process; unknown keys are never remembered.
+    """
+
+    def __init__(self, ttl_s: float = 10.0, capacity: int = 4096):
+        self.ttl_s = ttl_s
+        self.capacity = capacity
+        self._seen: dict[str, tuple[float, Identity]] = {}
+        self._lock = threading.Lock()
+
+    def authenticate(self, db: Database, key: str) -> Identity | None:
+        hashed = digest(key)
+        now = time.monotonic()
+        with self._lock:
+            hit = self._seen.get(hashed)
+        if hit is not None and now - hit[0] < self.ttl_s:
+            return hit[1]
+        identity = authenticate(db, key)
+        with self._lock:
+            if identity is None:
+                self._seen.pop(hashed, None)
+            else:
+                if len(self._seen) >= self.capacity:
+                    self._seen.clear()
+                self._seen[hashed] = (now, identity)
+        return identity
+
+    def forget(self) -> None:
+        with self._lock:
+            self._seen.clear()
 
 
 def list_keys(db: Database, identity: Identity) -> list[dict]:

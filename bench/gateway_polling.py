@@ -1,0 +1,154 @@
+"""Dashboard polling and entity reads through the gateway, against calling the services directly.
+
+Registry, metrics (caught up with sample data) and the gateway run as processes
+under gunicorn, as `make run` runs them. A pool of client threads sends requests
+for a fixed time; each figure is requests/s with p50 and p99 latency. Goals:
+polling through the gateway at least as fast as the metrics service directly
+(the gateway's answer cache makes that possible); a proxied entity read at no
+less than half the registry's direct rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import threading
+import time
+
+import requests
+from processes import BIN, free_port, gunicorn, start, stop
+
+from ecoreg_common.testing import fresh_postgres_database
+from gateway import migrate as gateway_migrate
+from metrics import migrate as metrics_migrate
+from registry import migrate as registry_migrate
+from registry import sample_data
+from registry.config import Settings as RegistrySettings
+
+TOKEN = "bench-internal-token"
+GATEWAY_THREADS = 8  # as in the Procfile
+SERVICE_THREADS = 4
+ADMIN_KEY = "bench-admin-key"
+
+
+def hammer(url: str, headers: dict[str, str], clients: int, seconds: float) -> dict[str, float]:
+    """Requests/s and latency percentiles of ``clients`` threads GETting ``url`` for ``seconds``."""
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    stop_at = time.perf_counter() + seconds
+
+    def client() -> None:
+        nonlocal errors
+        mine: list[float] = []
+        bad = 0
+        with requests.Session() as http:
+            while time.perf_counter() < stop_at:
+                started = time.perf_counter()
+                response = http.get(url, headers=headers, timeout=10)
+                mine.append(time.perf_counter() - started)
+                if response.status_code not in (200, 304):
+                    bad += 1
+        with lock:
+            latencies.extend(mine)
+            errors += bad
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    latencies.sort()
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50": statistics.median(latencies) * 1000,
+        "p99": latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000,
+        "errors": errors,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    base = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("TEST_POSTGRES_URL") or "postgresql+psycopg://root@127.0.0.1:5432/test"
+
+    with (
+        fresh_postgres_database(base, "ecoreg_bench_gw_reg") as registry_db,
+        fresh_postgres_database(base, "ecoreg_bench_gw_met") as metrics_db,
+        fresh_postgres_database(base, "ecoreg_bench_gw_gw") as gateway_db,
+    ):
+        registry_migrate.upgrade(registry_db)
+        metrics_migrate.upgrade(metrics_db)
+        gateway_migrate.upgrade(gateway_db)
+        from ecoreg_common.db import Database
+
+        seeded = Database(RegistrySettings(database_url=registry_db).database_url)
+        sample_data.load(seeded)
+        seeded.dispose()
+
+        ports = {name: free_port() for name in ("registry", "metrics", "gateway")}
+        urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+        env = {
+            "REGISTRY_DATABASE_URL": registry_db,
+            "METRICS_DATABASE_URL": metrics_db,
+            "GATEWAY_DATABASE_URL": gateway_db,
+            "REGISTRY_URL": urls["registry"],
+            "METRICS_URL": urls["metrics"],
+            "INTERNAL_TOKEN": TOKEN,
+            "GATEWAY_ADMIN_KEY": ADMIN_KEY,
+            # Measure the proxy, not the limiter: a benchmark client is one key.
+            "GATEWAY_KEY_LIMIT": "1000000/minute",
+        }
+        processes = [
+            gunicorn("registry:create_app()", ports["registry"], env, workers=args.workers, threads=SERVICE_THREADS),
+            gunicorn("metrics:create_app()", ports["metrics"], env, workers=args.workers, threads=SERVICE_THREADS),
+            start([str(BIN / "ecoreg-metrics"), "follow"], env),
+            gunicorn("gateway:create_app()", ports["gateway"], env, workers=args.workers, threads=GATEWAY_THREADS),
+        ]
+        try:
+            deadline = time.monotonic() + 30
+            while requests.get(f"{urls['metrics']}/api/v1/metrics/summary", headers={"X-Internal-Token": TOKEN}, timeout=5).json()[
+                "behind_changes"
+            ] or (
+                requests.get(f"{urls['metrics']}/api/v1/metrics/summary", headers={"X-Internal-Token": TOKEN}, timeout=5).json()[
+                    "as_of_seq"
+                ]
+                == 0
+            ):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the follower did not catch up")
+                time.sleep(0.2)
+            entity_id = requests.get(f"{urls['registry']}/api/v1/entities?limit=1", headers={"X-Internal-Token": TOKEN}, timeout=5).json()[
+                "items"
+            ][0]["id"]
+            direct = {"X-Internal-Token": TOKEN}
+            keyed = {"Authorization": f"Bearer {ADMIN_KEY}"}
+            cases = [
+                ("dashboard poll: metrics directly", f"{urls['metrics']}/api/v1/metrics/summary", direct),
+                ("dashboard poll: through gateway", f"{urls['gateway']}/api/v1/metrics/summary", keyed),
+                ("entity read: registry directly", f"{urls['registry']}/api/v1/entities/{entity_id}", direct),
+                ("entity read: through gateway", f"{urls['gateway']}/api/v1/entities/{entity_id}", keyed),
+            ]
+            results = {label: hammer(url, headers, args.clients, args.seconds) for label, url, headers in cases}
+        finally:
+            stop(*processes)
+
+    print(f"{args.clients} client threads, {args.seconds:g} s each, {args.workers} gunicorn workers per service, PostgreSQL")
+    for label, figures in results.items():
+        print(
+            f"{label:36} {figures['rps']:8.0f} req/s   p50 {figures['p50']:6.1f} ms   p99 {figures['p99']:6.1f} ms   errors {figures['errors']}"
+        )
+    poll = results["dashboard poll: through gateway"]["rps"] / results["dashboard poll: metrics directly"]["rps"]
+    read = results["entity read: through gateway"]["rps"] / results["entity read: registry directly"]["rps"]
+    print(f"polling, gateway / direct: {poll:.2f}  (goal >= 1.0)")
+    print(f"entity read, gateway / direct: {read:.2f}  (goal >= 0.5)")
+
+
+if __name__ == "__main__":
+    main()
