@@ -88,8 +88,10 @@ class Stack:
         self.metrics_url = f"http://127.0.0.1:{self.metrics_port}"
         self.gateway_url = f"http://127.0.0.1:{self.gateway_port}"
 
-    def cli(self, *command: str) -> None:
-        subprocess.run([str(BIN / command[0]), *command[1:]], env=self.env, cwd=ROOT, check=True, capture_output=True)
+    def cli(self, *command: str) -> str:
+        """Run one of the project's commands with this stack's settings; its output."""
+        done = subprocess.run([str(BIN / command[0]), *command[1:]], env=self.env, cwd=ROOT, check=True, capture_output=True, text=True)
+        return done.stdout
 
     def start(self, name: str) -> subprocess.Popen:
         process = subprocess.Popen(

@@ -143,7 +143,14 @@ def test_polling_gets_304_and_sees_changes(stack):
 
 def test_an_upstream_down_degrades_then_recovers(stack):
     gateway = stack.gateway_url
+    polled = requests.get(f"{gateway}/api/v1/metrics/summary", timeout=10)
+    assert polled.status_code == 200
     stack.stop("metrics")
+    time.sleep(1.2)  # past GATEWAY_CACHE_SECONDS: the gateway has to ask again
+    stale = requests.get(f"{gateway}/api/v1/metrics/summary", timeout=10)
+    assert stale.status_code == 200  # the last answer, marked stale, rather than nothing
+    assert "Stale" in stale.headers["Warning"]
+    assert stale.json() == polled.json()
     overview = requests.get(f"{gateway}/api/v1/clusters/energy/overview", timeout=10)
     assert overview.status_code == 200
     body = overview.json()
@@ -221,6 +228,34 @@ def test_rate_limits_are_shared_through_redis(make_stack):
     assert limited.headers["RateLimit-Limit"] == "5"
     assert limited.headers["Content-Type"] == "application/problem+json"
     assert requests.get(f"{stack.gateway_url}/api/v1/vocabulary", headers=ADMIN, timeout=10).status_code == 200  # a key has its own limit
+
+
+def test_the_keys_cli(make_stack):
+    stack = make_stack("sqlite")
+    import subprocess
+
+    from conftest import BIN, ROOT
+
+    def cli(*args: str) -> str:
+        return subprocess.run(
+            [str(BIN / "ecoreg-gateway"), "keys", *args], env=stack.env, cwd=ROOT, check=True, capture_output=True, text=True
+        ).stdout
+
+    created = cli("create", "acme", "--scope", "entities:write")
+    key = created.strip().splitlines()[-1]
+    assert key.startswith("eco_")
+    assert "acme" in cli("list")
+    stack.start("registry")
+    stack.start("gateway")
+    assert (
+        requests.post(
+            f"{stack.gateway_url}/api/v1/entities", json=entity(1), headers={"Authorization": f"Bearer {key}"}, timeout=10
+        ).status_code
+        == 201
+    )
+    key_id = created.split()[1]
+    cli("revoke", key_id)
+    assert "revoked" in cli("list")
 
 
 def test_the_gateway_keeps_serving_when_redis_is_gone(make_stack):
