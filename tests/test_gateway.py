@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+import redis
 import requests
 
 pytestmark = pytest.mark.slow
@@ -216,7 +217,6 @@ def test_rate_limits_are_shared_through_redis(make_stack):
         GATEWAY_ANONYMOUS_LIMIT="5/minute",
         REDIS_URL="redis://127.0.0.1:6379/7",
     )
-    import redis
 
     redis.Redis.from_url("redis://127.0.0.1:6379/7").flushdb()
     for name in ("registry", "gateway"):
@@ -232,14 +232,9 @@ def test_rate_limits_are_shared_through_redis(make_stack):
 
 def test_the_keys_cli(make_stack):
     stack = make_stack("sqlite")
-    import subprocess
-
-    from conftest import BIN, ROOT
 
     def cli(*args: str) -> str:
-        return subprocess.run(
-            [str(BIN / "ecoreg-gateway"), "keys", *args], env=stack.env, cwd=ROOT, check=True, capture_output=True, text=True
-        ).stdout
+        return stack.cli("ecoreg-gateway", "keys", *args)
 
     created = cli("create", "acme", "--scope", "entities:write")
     key = created.strip().splitlines()[-1]
