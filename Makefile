@@ -63,6 +63,7 @@ format: venv
 bench: venv
 	$(BIN)/python bench/registry_batch_load.py
 	$(BIN)/python bench/metrics_scale.py
+	$(BIN)/python bench/gateway_polling.py
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache
