@@ -14,12 +14,13 @@ GATEWAY_DATABASE_URL ?= sqlite:///.data/gateway.db
 REGISTRY_URL ?= http://127.0.0.1:$(REGISTRY_PORT)
 METRICS_URL ?= http://127.0.0.1:$(METRICS_PORT)
 WEB_CONCURRENCY ?= 2
-# Local runs only: a fixed admin key and internal token so the examples work as written.
-# A deployment sets its own secrets (see the README).
-GATEWAY_ADMIN_KEY ?= local-admin-key
-INTERNAL_TOKEN ?= local-internal-token
 export REGISTRY_PORT REGISTRY_DATABASE_URL METRICS_PORT METRICS_DATABASE_URL GATEWAY_PORT GATEWAY_DATABASE_URL
-export REGISTRY_URL METRICS_URL WEB_CONCURRENCY GATEWAY_ADMIN_KEY INTERNAL_TOKEN
+export REGISTRY_URL METRICS_URL WEB_CONCURRENCY
+
+# `make run` only: a fixed admin key and internal token so the README's examples work
+# as written. A deployment sets its own secrets (see the README); tests set their own.
+run: export GATEWAY_ADMIN_KEY ?= local-admin-key
+run: export INTERNAL_TOKEN ?= local-internal-token
 
 PACKAGES := -e libs/common -e services/registry -e services/metrics -e services/gateway
 

@@ -64,13 +64,22 @@ def database_url_for(backend: str, name: str, tmp_path_factory, stack) -> str:
     return stack.enter_context(fresh_postgres_database(base, f"ecoreg_{name}_test"))
 
 
+# Settings of ours that may be set in the calling environment (by `make`, or a developer's
+# shell) and must not leak into a test's processes: each test states its own.
+OUR_SETTINGS = re.compile(r"^(REGISTRY_|METRICS_|GATEWAY_|INTERNAL_TOKEN$|REDIS_URL$|WEB_CONCURRENCY$|LOG_LEVEL$)")
+
+
+def hermetic_environment() -> dict[str, str]:
+    return {name: value for name, value in os.environ.items() if not OUR_SETTINGS.match(name)}
+
+
 class Stack:
     """Registry, metrics and the follower as processes, each startable, stoppable and killable."""
 
     def __init__(self, registry_db: str, metrics_db: str, gateway_db: str = "sqlite:///unused.db", **extra_env: str):
         self.registry_port, self.metrics_port, self.gateway_port = free_port(), free_port(), free_port()
         self.env = {
-            **os.environ,
+            **hermetic_environment(),
             "REGISTRY_DATABASE_URL": registry_db,
             "REGISTRY_PORT": str(self.registry_port),
             "METRICS_DATABASE_URL": metrics_db,
