@@ -55,6 +55,7 @@ test: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/hadolint --config .hadolint.yaml services/*/Dockerfile
 
 format: venv
 	$(BIN)/ruff check --fix .

@@ -138,9 +138,9 @@ def make_stack(tmp_path_factory) -> Iterator:
                 **extra_env,
             )
             stacks.append(stack)
-            stack.cli("ecoreg-registry", "migrate")
-            stack.cli("ecoreg-metrics", "migrate")
-            stack.cli("ecoreg-gateway", "migrate")
+            # What each container runs before it serves: wait for the database, migrate it.
+            for command in ("ecoreg-registry", "ecoreg-metrics", "ecoreg-gateway"):
+                stack.cli(command, "prestart")
             return stack
 
         try:

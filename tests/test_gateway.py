@@ -169,7 +169,8 @@ def test_an_upstream_down_degrades_then_recovers(stack):
 
 def test_cached_answers_are_served_stale_while_an_upstream_is_down(make_stack):
     # Redis holds the answers, so every gateway process has the one polled before.
-    redis.Redis.from_url("redis://127.0.0.1:6379/8").flushdb()
+    with redis.Redis.from_url("redis://127.0.0.1:6379/8") as client:
+        client.flushdb()
     stack = make_stack(
         "sqlite", GATEWAY_ADMIN_KEY=ADMIN_KEY, INTERNAL_TOKEN=TOKEN, GATEWAY_CACHE_SECONDS="1", REDIS_URL="redis://127.0.0.1:6379/8"
     )
@@ -234,7 +235,8 @@ def test_rate_limits_are_shared_through_redis(make_stack):
         REDIS_URL="redis://127.0.0.1:6379/7",
     )
 
-    redis.Redis.from_url("redis://127.0.0.1:6379/7").flushdb()
+    with redis.Redis.from_url("redis://127.0.0.1:6379/7") as client:
+        client.flushdb()
     for name in ("registry", "gateway"):
         stack.start(name)
     answers = [requests.get(f"{stack.gateway_url}/api/v1/vocabulary", timeout=10) for _ in range(6)]

@@ -10,6 +10,7 @@ upgrade from reading to writing. On PostgreSQL both are ordinary transactions.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import TypeVar
 from sqlalchemy import JSON, ColumnElement, Engine, String, Table, any_, bindparam, create_engine, event, exists, func, insert, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ecoreg_common.errors import Conflict
@@ -71,6 +72,24 @@ def make_engine(url: str, **kwargs) -> Engine:
     connect_args = kwargs.setdefault("connect_args", {})
     connect_args.setdefault("options", "-c plan_cache_mode=force_custom_plan")
     return create_engine(url, **kwargs)
+
+
+def wait_for_database(url: str, timeout_s: float = 60.0, interval_s: float = 1.0) -> None:
+    """Block until the database answers, or raise after ``timeout_s`` (containers start in any order)."""
+    engine = make_engine(url)
+    deadline = time.monotonic() + timeout_s
+    try:
+        while True:
+            try:
+                with engine.connect() as connection:
+                    connection.execute(text("SELECT 1"))
+                return
+            except OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(interval_s)
+    finally:
+        engine.dispose()
 
 
 class Database:

@@ -6,17 +6,18 @@ import logging
 import signal
 import threading
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 
 import click
 
-from ecoreg_common.db import Database
+from ecoreg_common.db import Database, wait_for_database
 from ecoreg_common.http import ServiceClient
 from ecoreg_common.logs import configure_logging
 from metrics import migrate as migrations
 from metrics.config import Settings
 from metrics.feed.follower import Follower, reset
 from metrics.history import snapshots
+from metrics.readmodel.store import read_state
 
 log = logging.getLogger("metrics.follower")
 SNAPSHOT_EVERY_S = 300
@@ -39,6 +40,16 @@ def _follower(settings: Settings, db: Database) -> Follower:
 @click.group()
 def cli() -> None:
     """The ecoreg metrics service's operator commands (settings come from the environment)."""
+
+
+@cli.command()
+@click.option("--timeout", default=60.0, show_default=True, help="Seconds to wait for the database.")
+def prestart(timeout: float) -> None:
+    """Wait for the database, then migrate it: what a container runs before it serves."""
+    url = Settings.from_env().database_url
+    wait_for_database(url, timeout_s=timeout)
+    migrations.upgrade(url)
+    click.echo("metrics database is ready and at the newest schema")
 
 
 @cli.command()
@@ -82,3 +93,16 @@ def snapshot() -> None:
     rows = snapshots.take(db, date.today())
     click.echo(f"snapshot of {date.today().isoformat()}: {rows} rows")
     db.dispose()
+
+
+@cli.command("follower-health")
+@click.option("--max-age", default=60.0, show_default=True, help="Seconds since the follower last read the feed.")
+def follower_health(max_age: float) -> None:
+    """Exit 0 when the follower read the registry's feed within --max-age seconds (a container healthcheck)."""
+    db = Database(Settings.from_env().database_url)
+    with db.read() as session:
+        last = read_state(session).last_success_at
+    db.dispose()
+    if last is None or (datetime.now(UTC) - last).total_seconds() > max_age:
+        raise click.ClickException(f"the follower last read the feed at {last}; more than {max_age:g} s ago")
+    click.echo(f"the follower read the feed at {last.isoformat()}")
