@@ -7,9 +7,9 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 
-from ecoreg_common.db import include_in_schema, make_engine
+from ecoreg_common.db import include_in_schema, is_sqlite, make_engine
 
 
 def alembic_config(migrations: Path, url: str) -> Config:
@@ -19,9 +19,26 @@ def alembic_config(migrations: Path, url: str) -> Config:
     return config
 
 
+# Replicas of a service start together and each migrates first: on PostgreSQL they
+# take turns on this advisory lock, so one migrates and the others find it done.
+MIGRATION_LOCK = 0x6563_6F72_6567  # "ecoreg"
+
+
 def upgrade(migrations: Path, url: str, revision: str = "head") -> None:
-    """``alembic upgrade head`` for the database at ``url``."""
-    command.upgrade(alembic_config(migrations, url), revision)
+    """``alembic upgrade head`` for the database at ``url``, one process at a time."""
+    if is_sqlite(url):  # SQLite's own write lock serialises migrations
+        command.upgrade(alembic_config(migrations, url), revision)
+        return
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+            try:
+                command.upgrade(alembic_config(migrations, url), revision)
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+    finally:
+        engine.dispose()
 
 
 def run_env(metadata: MetaData, url_from_env: Callable[[], str]) -> None:
