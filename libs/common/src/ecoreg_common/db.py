@@ -176,9 +176,16 @@ def bulk_insert(session: Session, table: Table, rows: list[dict]) -> None:
     encoders = {name: _copy_encoder(table.c[name].type) for name in columns}
     cursor = connection.connection.dbapi_connection.cursor()
     names = ", ".join(f'"{name}"' for name in columns)
-    with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row([encoders[name](row[name]) if encoders[name] and row[name] is not None else row[name] for name in columns])
+    statement = f'COPY "{table.name}" ({names}) FROM STDIN'
+    driver_error = connection.dialect.loaded_dbapi.Error
+    try:
+        with cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([encoders[name](row[name]) if encoders[name] and row[name] is not None else row[name] for name in columns])
+    except driver_error as error:
+        # The raw cursor bypasses SQLAlchemy: raise what execute() would have raised
+        # (IntegrityError for a duplicate key), so callers handle COPY like any statement.
+        raise DBAPIError.instance(statement, None, error, driver_error) from error
 
 
 def _pg_text_array(items: list[str]) -> str:
