@@ -19,6 +19,7 @@ from gateway.docs.openapi import MergedDocument
 from gateway.limits import install_limits
 from gateway.proxy.cache import AnswerCache
 from gateway.proxy.upstreams import Upstream
+from gateway.security import install_security_headers
 from gateway.web import CACHE_EXTENSION, DB_EXTENSION, KEYS_EXTENSION, UPSTREAMS_EXTENSION, current_identity, identify
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions[KEYS_EXTENSION] = keys.RecentKeys(settings.key_cache_seconds)
 
     install_request_ids(app, "gateway")
+    install_security_headers(app)
 
     # Who is calling, then may they: both before the rate limiter counts the request.
     @app.before_request

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, render_template_string
 
+from gateway.security import style_nonce
+
 TEMPLATE = (Path(__file__).parent / "docs.html").read_text(encoding="utf-8")
 DOC_EXTENSION = "gateway.openapi"
 
@@ -40,4 +42,6 @@ def docs_page():
                     "responses": list(operation.get("responses", {})),
                 }
             )
-    return render_template_string(TEMPLATE, groups=sorted(groups.items()), missing=document.get("x-ecoreg-missing", []))
+    return render_template_string(
+        TEMPLATE, groups=sorted(groups.items()), missing=document.get("x-ecoreg-missing", []), nonce=style_nonce()
+    )
