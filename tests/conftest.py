@@ -55,10 +55,10 @@ def wait_until_ready(url: str, process: subprocess.Popen, timeout: float = 60) -
     raise RuntimeError(f"{url} was not ready within {timeout} s")
 
 
-def database_url_for(backend: str, name: str, tmp_path_factory, stack) -> str:
+def database_url_for(backend: str, name: str, tmp_path_factory, stack, postgres_base: str | None = None) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_path_factory.mktemp(name)}/{name}.db"
-    base = postgres_base_url()
+    base = postgres_base or postgres_base_url()
     if base is None:
         pytest.skip(f"{TEST_POSTGRES_ENV} is not set: the PostgreSQL variant of this test is skipped")
     return stack.enter_context(fresh_postgres_database(base, f"ecoreg_{name}_test"))
@@ -130,11 +130,11 @@ def make_stack(tmp_path_factory) -> Iterator:
     stacks: list[Stack] = []
     with ExitStack() as resources:
 
-        def make(backend: str, **extra_env: str) -> Stack:
+        def make(backend: str, postgres_base: str | None = None, **extra_env: str) -> Stack:
             stack = Stack(
-                database_url_for(backend, "registry", tmp_path_factory, resources),
-                database_url_for(backend, "metrics", tmp_path_factory, resources),
-                database_url_for(backend, "gateway", tmp_path_factory, resources),
+                database_url_for(backend, "registry", tmp_path_factory, resources, postgres_base),
+                database_url_for(backend, "metrics", tmp_path_factory, resources, postgres_base),
+                database_url_for(backend, "gateway", tmp_path_factory, resources, postgres_base),
                 **extra_env,
             )
             stacks.append(stack)

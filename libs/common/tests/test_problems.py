@@ -53,3 +53,18 @@ def test_http_errors_and_unknown_routes_are_problems():
     response = client.post("/conflict")
     assert response.status_code == 405
     assert "GET" in response.headers["Allow"]
+
+
+def test_a_database_that_does_not_answer_is_a_503():
+    from sqlalchemy.exc import OperationalError
+
+    app = make_app()
+
+    @app.get("/db")
+    def db():
+        raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
+
+    response = app.test_client().get("/db")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert "SELECT" not in response.get_data(as_text=True)

@@ -12,6 +12,7 @@ import logging
 
 import marshmallow as ma
 from flask import Flask, Response, json
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from ecoreg_common.errors import DomainError
@@ -111,9 +112,23 @@ def handle_domain_error(error: DomainError) -> Response:
     return problem_response(error.status, error.title, error.detail, type_slug=error.type_slug, errors=error.errors, headers=error.headers)
 
 
+def handle_database_unavailable(error: Exception) -> Response:
+    """The database did not answer (restarting, unreachable): a 503 to retry, not a 500."""
+    log.warning("database unavailable: %s", type(getattr(error, "orig", error)).__name__)
+    return problem_response(
+        503,
+        "Service Unavailable",
+        "The database is not answering; retry shortly.",
+        type_slug="database-unavailable",
+        headers={"Retry-After": "5"},
+    )
+
+
 def handle_unexpected(error: Exception) -> Response:
     if isinstance(error, HTTPException):
         return handle_http_exception(error)
+    if isinstance(error, OperationalError | InterfaceError) or getattr(error, "connection_invalidated", False):
+        return handle_database_unavailable(error)
     log.exception("unhandled error")
     return problem_response(500, "Internal Server Error", "The server could not complete the request; it has been logged.")
 

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 TEST_POSTGRES_ENV = "TEST_POSTGRES_URL"
 
@@ -27,7 +28,8 @@ def fresh_postgres_database(base_url: str, prefix: str) -> Iterator[str]:
     """Create an empty database next to ``base_url``'s; yield its URL; drop it."""
     base = make_url(base_url)
     name = f"{prefix}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    # No pool: the server may have restarted (a test did it) by the time the database is dropped.
+    admin = create_engine(base, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     try:
         with admin.connect() as connection:
             connection.exec_driver_sql(f'CREATE DATABASE "{name}"')

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import requests
 from sqlalchemy import delete
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from ecoreg_common.db import Database
 from ecoreg_common.http import ServiceClient
@@ -70,6 +71,7 @@ class Follower:
                 return total
 
     def run(self, stop: threading.Event) -> None:
+        """Poll until ``stop`` is set. Neither the registry nor the database being down stops it."""
         failures = 0
         while not stop.is_set():
             try:
@@ -77,13 +79,20 @@ class Follower:
                 failures = 0
                 if not more:
                     stop.wait(self.interval_s)
-            except (requests.RequestException, ValueError, KeyError) as error:
+            except (requests.RequestException, ValueError, KeyError, OperationalError, InterfaceError) as error:
                 failures += 1
                 pause = min(MAX_PAUSE_S, self.interval_s * 2**failures)
-                log.warning("cannot read the registry's feed (%s); retrying in %.1f s", error, pause)
-                with self.db.write() as session:
-                    store.record_error(session, f"{type(error).__name__}: {error}", self.clock())
+                log.warning("cannot follow the feed (%s); retrying in %.1f s", type(error).__name__, pause)
+                self._record(error)
                 stop.wait(pause)
+
+    def _record(self, error: Exception) -> None:
+        """Note the failure where the summary reports it; if the database is what failed, only log."""
+        try:
+            with self.db.write() as session:
+                store.record_error(session, f"{type(error).__name__}: {error}", self.clock())
+        except (OperationalError, InterfaceError):
+            log.warning("cannot record the failure: the metrics database is not answering")
 
 
 def reset(db: Database) -> None:
