@@ -104,6 +104,7 @@ def main() -> None:
             "GATEWAY_ADMIN_KEY": ADMIN_KEY,
             # Measure the proxy, not the limiter: a benchmark client is one key.
             "GATEWAY_KEY_LIMIT": "1000000/minute",
+            "GATEWAY_KEY_CACHE_SECONDS": os.environ.get("GATEWAY_KEY_CACHE_SECONDS", "10"),
         }
         processes = [
             gunicorn("registry:create_app()", ports["registry"], env, workers=args.workers, threads=SERVICE_THREADS),
