@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import delete, insert, select, update
 
 from ecoreg_common.db import Database
-from ecoreg_common.testing import TEST_POSTGRES_ENV, fresh_postgres_database, postgres_base_url
+from ecoreg_common.testing import migrated_database
 from metrics import create_app, migrate
 from metrics.config import Settings
 from metrics.tables import cell_snapshots, count_cells, entity_facts, follower_state, observations, revision, target_snapshots, targets
@@ -19,16 +19,7 @@ from metrics.tables import cell_snapshots, count_cells, entity_facts, follower_s
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request, tmp_path_factory):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('metrics')}/metrics.db"
-        migrate.upgrade(url)
-        yield url
-        return
-    base = postgres_base_url()
-    if base is None:
-        pytest.skip(f"{TEST_POSTGRES_ENV} is not set: the PostgreSQL variant of this test is skipped")
-    with fresh_postgres_database(base, "ecoreg_metrics_test") as url:
-        migrate.upgrade(url)
+    with migrated_database(request.param, "metrics", tmp_path_factory.mktemp, migrate.upgrade) as url:
         yield url
 
 

@@ -10,26 +10,15 @@ import pytest
 from sqlalchemy import delete, update
 
 from ecoreg_common.db import Database
-from ecoreg_common.testing import TEST_POSTGRES_ENV, fresh_postgres_database, postgres_base_url
+from ecoreg_common.testing import migrated_database
 from registry import create_app, migrate
 from registry.config import Settings
 from registry.tables import changes, entities, feed_counter, idempotency_keys
 
-BACKENDS = ["sqlite", "postgresql"]
 
-
-@pytest.fixture(scope="session", params=BACKENDS)
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request, tmp_path_factory):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('registry')}/registry.db"
-        migrate.upgrade(url)
-        yield url
-        return
-    base = postgres_base_url()
-    if base is None:
-        pytest.skip(f"{TEST_POSTGRES_ENV} is not set: the PostgreSQL variant of this test is skipped")
-    with fresh_postgres_database(base, "ecoreg_registry_test") as url:
-        migrate.upgrade(url)
+    with migrated_database(request.param, "registry", tmp_path_factory.mktemp, migrate.upgrade) as url:
         yield url
 
 

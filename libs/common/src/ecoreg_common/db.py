@@ -29,6 +29,15 @@ T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
+# Constraint and index names every service's MetaData uses, so migrations name them alike.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
 # PostgreSQL: serialization failure, deadlock detected. Both mean "run it again".
 _RETRYABLE_PGCODES = frozenset({"40001", "40P01"})
 

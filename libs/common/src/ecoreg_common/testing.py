@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
@@ -38,3 +39,24 @@ def fresh_postgres_database(base_url: str, prefix: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+@contextmanager
+def migrated_database(backend: str, name: str, directory: Callable[[str], Path], upgrade: Callable[[str], None]) -> Iterator[str]:
+    """A fresh, migrated database of ``backend`` ("sqlite" or "postgresql") for a test session.
+
+    PostgreSQL needs TEST_POSTGRES_URL; without it the test is skipped, saying so.
+    """
+    if backend == "sqlite":
+        url = f"sqlite:///{directory(name)}/{name}.db"
+        upgrade(url)
+        yield url
+        return
+    base = postgres_base_url()
+    if base is None:
+        import pytest
+
+        pytest.skip(f"{TEST_POSTGRES_ENV} is not set: the PostgreSQL variant of this test is skipped")
+    with fresh_postgres_database(base, f"ecoreg_{name}_test") as url:
+        upgrade(url)
+        yield url

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ecoreg_common.db import Database, wait_for_database
+from ecoreg_common.cli import add_database_commands
+from ecoreg_common.db import Database
 from ecoreg_common.errors import DomainError
 from gateway import migrate as migrations
 from gateway.auth import keys
@@ -22,21 +23,7 @@ def cli() -> None:
     """The ecoreg gateway's operator commands (settings come from the environment)."""
 
 
-@cli.command()
-@click.option("--timeout", default=60.0, show_default=True, help="Seconds to wait for the database.")
-def prestart(timeout: float) -> None:
-    """Wait for the database, then migrate it: what a container runs before it serves."""
-    url = Settings.from_env().database_url
-    wait_for_database(url, timeout_s=timeout)
-    migrations.upgrade(url)
-    click.echo("gateway database is ready and at the newest schema")
-
-
-@cli.command()
-def migrate() -> None:
-    """Bring the database to the newest schema (alembic upgrade head)."""
-    migrations.upgrade(Settings.from_env().database_url)
-    click.echo("gateway database is at the newest schema")
+add_database_commands(cli, "gateway", lambda: Settings.from_env().database_url, migrations.upgrade)
 
 
 @cli.group(name="keys")

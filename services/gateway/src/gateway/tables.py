@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Index, MetaData, String, Table
 
+from ecoreg_common.db import NAMING_CONVENTION
 from ecoreg_common.types import BigIntId, JsonDocument, UTCDateTime
 
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 api_keys = Table(
     "api_keys",

@@ -10,7 +10,8 @@ from datetime import UTC, date, datetime
 
 import click
 
-from ecoreg_common.db import Database, wait_for_database
+from ecoreg_common.cli import add_database_commands
+from ecoreg_common.db import Database
 from ecoreg_common.http import ServiceClient
 from ecoreg_common.logs import configure_logging
 from metrics import migrate as migrations
@@ -42,22 +43,7 @@ def cli() -> None:
     """The ecoreg metrics service's operator commands (settings come from the environment)."""
 
 
-@cli.command()
-@click.option("--timeout", default=60.0, show_default=True, help="Seconds to wait for the database.")
-def prestart(timeout: float) -> None:
-    """Wait for the database, then migrate it: what a container runs before it serves."""
-    url = Settings.from_env().database_url
-    wait_for_database(url, timeout_s=timeout)
-    migrations.upgrade(url)
-    click.echo("metrics database is ready and at the newest schema")
-
-
-@cli.command()
-def migrate() -> None:
-    """Bring the database to the newest schema (alembic upgrade head)."""
-    url = Settings.from_env().database_url
-    migrations.upgrade(url)
-    click.echo("metrics database is at the newest schema")
+add_database_commands(cli, "metrics", lambda: Settings.from_env().database_url, migrations.upgrade)
 
 
 @cli.command()
