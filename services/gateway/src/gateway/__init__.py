@@ -14,6 +14,7 @@ from ecoreg_common.health import health_blueprint
 from ecoreg_common.logs import configure_logging, install_request_ids
 from gateway.auth import keys
 from gateway.auth.policy import authorise
+from gateway.auth.revocations import signal_for
 from gateway.config import Settings
 from gateway.docs.openapi import MergedDocument
 from gateway.limits import install_limits
@@ -59,7 +60,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions[UPSTREAMS_EXTENSION] = upstreams
     app.extensions[CACHE_EXTENSION] = AnswerCache(settings.cache_seconds, redis=_redis(settings.redis_url))
     app.extensions["gateway.openapi"] = MergedDocument(upstreams)
-    app.extensions[KEYS_EXTENSION] = keys.RecentKeys(settings.key_cache_seconds)
+    app.extensions[KEYS_EXTENSION] = keys.RecentKeys(signal_for(settings.database_url), settings.key_cache_seconds)
 
     install_request_ids(app, "gateway")
     install_security_headers(app)

@@ -28,7 +28,7 @@ class Settings:
     max_body_bytes: int = 4 * 1024 * 1024
     # Seconds an aggregate answer is served from the gateway before it revalidates upstream.
     cache_seconds: int = 2
-    # Seconds a process remembers a valid key (a revoked key works at most this long).
+    # Seconds a process remembers a valid key; any key change makes every process forget at once.
     key_cache_seconds: int = 10
     # Upstream timeouts: proxied calls, and the optional parts of composed answers.
     upstream_timeout_ms: int = 10_000

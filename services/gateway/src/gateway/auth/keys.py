@@ -14,6 +14,7 @@ from sqlalchemy import insert, select, update
 from ecoreg_common.db import Database
 from ecoreg_common.errors import Forbidden, NotFound, ValidationFailed
 from ecoreg_common.identity import PARTNER_PATTERN
+from gateway.auth import revocations
 from gateway.tables import api_keys
 
 SCOPES = ("entities:write", "indicators:write", "admin")
@@ -84,6 +85,7 @@ def create_key(db: Database, partner: str, scopes: list[str], *, key: str | None
             .values(key_hash=digest(key), prefix=key[:12], partner=partner, scopes=sorted(set(scopes)), created_at=datetime.now(UTC))
             .returning(api_keys.c.id)
         ).scalar_one()
+        revocations.announce(session)
         row = session.execute(select(api_keys).where(api_keys.c.id == key_id)).one()
     return {**_public(row), "key": key}
 
@@ -97,38 +99,43 @@ def authenticate(db: Database, key: str) -> Identity | None:
 
 
 class RecentKeys:
-    """Identities of keys seen in the last few seconds, so a busy client costs no database read per request.
+    """Identities of keys seen lately, so a busy client costs no database read per request.
 
-    A revoked key therefore keeps working for at most ``ttl_s`` seconds in each
-    gateway process; unknown keys are never remembered.
+    Whatever it remembers is forgotten the moment ``signal`` says the keys have
+    changed (``revocations.py``), so a revoked key is refused at once in every
+    process; ``ttl_s`` bounds how long an entry lives regardless. Unknown keys
+    are never remembered.
     """
 
-    def __init__(self, ttl_s: float = 10.0, capacity: int = 4096):
+    def __init__(self, signal, ttl_s: float = 10.0, capacity: int = 4096):
+        self.signal = signal
         self.ttl_s = ttl_s
         self.capacity = capacity
         self._seen: dict[str, tuple[float, Identity]] = {}
+        self._token: object = None
         self._lock = threading.Lock()
 
     def authenticate(self, db: Database, key: str) -> Identity | None:
         hashed = digest(key)
         now = time.monotonic()
+        token = self.signal.current()
         with self._lock:
+            if token != self._token:
+                self._seen.clear()
+                self._token = token
             hit = self._seen.get(hashed)
         if hit is not None and now - hit[0] < self.ttl_s:
             return hit[1]
         identity = authenticate(db, key)
         with self._lock:
-            if identity is None:
-                self._seen.pop(hashed, None)
-            else:
+            if identity is not None and self._token == token:
                 if len(self._seen) >= self.capacity:
                     self._seen.clear()
                 self._seen[hashed] = (now, identity)
         return identity
 
-    def forget(self) -> None:
-        with self._lock:
-            self._seen.clear()
+    def close(self) -> None:
+        self.signal.close()
 
 
 def list_keys(db: Database, identity: Identity) -> list[dict]:
@@ -147,6 +154,7 @@ def revoke_key(db: Database, key_id: int, identity: Identity) -> None:
         if row.id == identity.key_id and identity.admin and "admin" in row.scopes:
             raise Forbidden("An admin key cannot revoke itself; use another admin key.")
         session.execute(update(api_keys).where(api_keys.c.id == key_id).values(revoked_at=datetime.now(UTC)))
+        revocations.announce(session)
 
 
 def ensure_admin_key(db: Database, key: str) -> None:
@@ -158,5 +166,6 @@ def ensure_admin_key(db: Database, key: str) -> None:
                 session.execute(
                     update(api_keys).where(api_keys.c.id == row.id).values(revoked_at=None, scopes=sorted(set(row.scopes) | {"admin"}))
                 )
+                revocations.announce(session)
             return
     create_key(db, ADMIN_PARTNER, ["admin"], key=key)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import current_app, url_for
+from flask import url_for
 from flask.views import MethodView
 from marshmallow import fields, validate
 
 from ecoreg_common.api import Blueprint
 from ecoreg_common.validation import InputSchema
 from gateway.auth import keys
-from gateway.web import KEYS_EXTENSION, current_db, current_identity
+from gateway.web import current_db, current_identity
 
 blp = Blueprint("keys", __name__, url_prefix="/api/v1", description="API keys")
 
@@ -61,4 +61,3 @@ class KeyById(MethodView):
     def delete(self, key_id):
         """Revoke a key"""
         keys.revoke_key(current_db(), key_id, current_identity())
-        current_app.extensions[KEYS_EXTENSION].forget()  # this process stops accepting it at once
