@@ -40,6 +40,24 @@ class ProblemApi(Api):
         return handle_http_exception(error)
 
 
+def _as_problem_json(response: dict) -> None:
+    content = response.get("content", {})
+    if "application/json" in content:
+        content["application/problem+json"] = content.pop("application/json")
+
+
+def document_problems_as_problem_json(document: dict) -> dict:
+    """Error responses are application/problem+json; say so in the document (smorest writes application/json)."""
+    for response in document.get("components", {}).get("responses", {}).values():  # smorest's shared error responses
+        _as_problem_json(response)
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            for status, response in (operation.get("responses", {}) if isinstance(operation, dict) else {}).items():
+                if status == "default" or str(status)[:1] in {"4", "5"}:
+                    _as_problem_json(response)
+    return document
+
+
 def create_api(app: Flask, title: str, version: str = "1.0.0") -> ProblemApi:
     app.config.setdefault("API_TITLE", title)
     app.config.setdefault("API_VERSION", version)
@@ -48,5 +66,7 @@ def create_api(app: Flask, title: str, version: str = "1.0.0") -> ProblemApi:
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
     app.json.ensure_ascii = False  # Chinese names as text, not \u escapes
     api = ProblemApi(app)
+    to_dict = api.spec.to_dict
+    api.spec.to_dict = lambda: document_problems_as_problem_json(to_dict())
     install_problem_handlers(app)
     return api
