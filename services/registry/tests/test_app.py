@@ -57,6 +57,8 @@ def test_openapi_document_covers_every_path(client):
     post = spec["paths"]["/api/v1/entities"]["post"]
     assert post["summary"] == "Register an entity"
     assert "201" in post["responses"]
+    assert list(post["responses"]["409"]["content"]) == ["application/problem+json"]
+    assert list(spec["components"]["responses"]["DEFAULT_ERROR"]["content"]) == ["application/problem+json"]
 
 
 def test_clusters_are_served_in_english_and_chinese(client):
