@@ -102,6 +102,15 @@ class Stack:
         done = subprocess.run([str(BIN / command[0]), *command[1:]], env=self.env, cwd=ROOT, check=True, capture_output=True, text=True)
         return done.stdout
 
+    def run(self, *command: str, timeout: float = 600) -> str:
+        """Run a tool of the virtualenv with this stack's settings; its output (raises if it fails)."""
+        done = subprocess.run(
+            [str(BIN / command[0]), *command[1:]], env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=timeout
+        )
+        if done.returncode != 0:
+            raise AssertionError(f"{command[0]} exited with {done.returncode}:\n{done.stdout[-6000:]}\n{done.stderr[-2000:]}")
+        return done.stdout
+
     def start(self, name: str) -> subprocess.Popen:
         process = subprocess.Popen(
             procfile_command(name, self.env), env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

@@ -188,6 +188,22 @@ def test_cached_answers_are_served_stale_while_an_upstream_is_down(make_stack):
     assert requests.get(f"{stack.gateway_url}/api/v1/targets/pilot_zones", timeout=10).status_code == 503  # never polled
 
 
+@pytest.mark.parametrize(("backend", "redis_db"), [("sqlite", None), ("postgresql", None), ("postgresql", "redis://127.0.0.1:6379/10")])
+def test_a_write_through_the_gateway_is_read_back_at_once(make_stack, backend, redis_db):
+    extra = {"REDIS_URL": redis_db} if redis_db else {}
+    if redis_db:
+        with redis.Redis.from_url(redis_db) as client:
+            client.flushdb()
+    stack = make_stack(backend, GATEWAY_ADMIN_KEY=ADMIN_KEY, INTERNAL_TOKEN=TOKEN, GATEWAY_CACHE_SECONDS="60", **extra)
+    for name in ("registry", "metrics", "gateway"):
+        stack.start(name)
+    url = f"{stack.gateway_url}/api/v1/targets/hydrogen_rnd_platforms"
+    for _ in range(10):  # cached in every gateway process
+        assert requests.get(url, timeout=10).status_code == 200
+    assert requests.delete(url, headers=ADMIN, timeout=10).status_code == 204
+    assert [requests.get(url, timeout=10).status_code for _ in range(10)] == [404] * 10
+
+
 def test_unknown_cluster_and_paths(stack):
     assert requests.get(f"{stack.gateway_url}/api/v1/clusters/oceans/overview", timeout=10).status_code == 404
     missing = requests.get(f"{stack.gateway_url}/api/v1/nothing", timeout=10)

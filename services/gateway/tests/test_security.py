@@ -23,6 +23,7 @@ def app(database_url, db):
     )
     yield app
     app.extensions["gateway.recent_keys"].close()
+    app.extensions["gateway.cache"].close()
     app.extensions["gateway.db"].dispose()
 
 

@@ -6,6 +6,7 @@ import contextlib
 import logging
 
 from flask import Flask, request
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from ecoreg_common.api import create_api
@@ -14,13 +15,14 @@ from ecoreg_common.health import health_blueprint
 from ecoreg_common.logs import configure_logging, install_request_ids
 from gateway.auth import keys
 from gateway.auth.policy import authorise
-from gateway.auth.revocations import signal_for
+from gateway.auth.revocations import ANSWERS_CHANNEL, announce, signal_for
 from gateway.config import Settings
 from gateway.docs.openapi import MergedDocument
 from gateway.limits import install_limits
 from gateway.proxy.cache import AnswerCache
 from gateway.proxy.upstreams import Upstream
 from gateway.security import install_security_headers
+from gateway.tables import answer_generation
 from gateway.web import CACHE_EXTENSION, DB_EXTENSION, KEYS_EXTENSION, UPSTREAMS_EXTENSION, current_identity, identify
 
 log = logging.getLogger(__name__)
@@ -58,7 +60,12 @@ def create_app(settings: Settings | None = None) -> Flask:
         "metrics": Upstream("metrics", settings.metrics_url, **upstream_options),
     }
     app.extensions[UPSTREAMS_EXTENSION] = upstreams
-    app.extensions[CACHE_EXTENSION] = AnswerCache(settings.cache_seconds, redis=_redis(settings.redis_url))
+    app.extensions[CACHE_EXTENSION] = AnswerCache(
+        settings.cache_seconds,
+        redis=_redis(settings.redis_url),
+        signal=signal_for(settings.database_url, ANSWERS_CHANNEL),
+        announce=lambda: bump_answer_generation(db),
+    )
     app.extensions["gateway.openapi"] = MergedDocument(upstreams)
     app.extensions[KEYS_EXTENSION] = keys.RecentKeys(signal_for(settings.database_url), settings.key_cache_seconds)
 
@@ -91,6 +98,13 @@ def create_app(settings: Settings | None = None) -> Flask:
         with contextlib.suppress(IntegrityError):
             keys.ensure_admin_key(db, settings.admin_key)
     return app
+
+
+def bump_answer_generation(db: Database) -> None:
+    """Tell every gateway process that cached answers are out of date (a write went through)."""
+    with db.write() as session:
+        session.execute(update(answer_generation).where(answer_generation.c.id == 1).values(value=answer_generation.c.value + 1))
+        announce(session, ANSWERS_CHANNEL)
 
 
 def _probe(upstream: Upstream):

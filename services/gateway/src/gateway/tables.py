@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, MetaData, String, Table
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table
 
 from ecoreg_common.db import NAMING_CONVENTION
 from ecoreg_common.types import BigIntId, JsonDocument, UTCDateTime
@@ -23,4 +23,13 @@ api_keys = Table(
     Column("revoked_at", UTCDateTime),
     Index("uq_api_keys_key_hash", "key_hash", unique=True),
     Index("ix_api_keys_partner", "partner"),
+)
+
+# Bumped by every write that goes through the gateway, so every gateway process
+# forgets its cached answers (auth/revocations.py tells them).
+answer_generation = Table(
+    "answer_generation",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("value", BigIntId, nullable=False),
 )

@@ -1,4 +1,4 @@
-"""Knowing at once, in every gateway process, that the keys have changed.
+"""Knowing at once, in every gateway process, that the keys (or the data behind cached answers) changed.
 
 Processes remember recently seen keys (``keys.RecentKeys``) so a busy client
 costs no database read per request. A key revoked in one process must stop
@@ -27,12 +27,13 @@ from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 CHANNEL = "ecoreg_keys"
+ANSWERS_CHANNEL = "ecoreg_answers"
 
 
-def announce(session: Session) -> None:
-    """Call in a transaction that creates or revokes a key (delivered at commit)."""
+def announce(session: Session, channel: str = CHANNEL) -> None:
+    """Call in a transaction that changes what ``channel`` watches (delivered at commit)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": channel})
 
 
 class FileSignal:
@@ -58,7 +59,8 @@ class FileSignal:
 class NotifySignal:
     """PostgreSQL: a count of NOTIFYs on the channel, kept by a listener thread."""
 
-    def __init__(self, sqlalchemy_url: str, retry_s: float = 1.0):
+    def __init__(self, sqlalchemy_url: str, channel: str = CHANNEL, retry_s: float = 1.0):
+        self.channel = channel
         self.conninfo = make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(hide_password=False)
         self.retry_s = retry_s
         self._count = 0
@@ -77,7 +79,7 @@ class NotifySignal:
         while not self._stop.is_set():
             try:
                 with psycopg.connect(self.conninfo, autocommit=True, connect_timeout=3) as connection:
-                    connection.execute(f"LISTEN {CHANNEL}")
+                    connection.execute(f"LISTEN {self.channel}")
                     self._count += 1  # anything may have changed while not listening
                     self._connected = True
                     while not self._stop.is_set():
@@ -97,8 +99,8 @@ class NotifySignal:
         self._thread.join(timeout=5)
 
 
-def signal_for(database_url: str):
+def signal_for(database_url: str, channel: str = CHANNEL):
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         return FileSignal(url.database)
-    return NotifySignal(database_url)
+    return NotifySignal(database_url, channel)

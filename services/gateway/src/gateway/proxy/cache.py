@@ -3,7 +3,8 @@
 Dashboards poll the same few aggregates every few seconds. Within ``ttl``
 seconds the gateway answers from here; after that it asks the upstream with
 If-None-Match, and a 304 renews the entry without moving the body. When the
-upstream is down, a stale entry is served (marked) rather than failing.
+upstream is down, a stale entry is served (marked) rather than failing. Any
+write through the gateway forgets every entry, so a client reads its own writes.
 Entries live in the process (bounded); with Redis configured they are shared by
 all gateway processes.
 """
@@ -33,17 +34,39 @@ class Entry:
 
 
 class AnswerCache:
-    def __init__(self, ttl: float, *, capacity: int = 1024, redis=None):
+    def __init__(self, ttl: float, *, capacity: int = 1024, redis=None, signal=None, announce=None):
+        """``signal`` changes when any process wrote (local entries are then forgotten);
+        ``announce`` is how this process tells the others it wrote."""
+        self.signal = signal
+        self.announce = announce
+        self._token: object = None
         self.ttl = ttl
         self.capacity = capacity
         self._entries: OrderedDict[str, Entry] = OrderedDict()
         self._lock = threading.Lock()
         self._redis = redis
 
+    def _redis_key(self, key: str) -> str:
+        # The generation changes with every write through any gateway process (see invalidate).
+        generation = int(self._redis.get("ecoreg:answer-generation") or 0)
+        return f"ecoreg:answer:{generation}:{key}"
+
+    def invalidate(self) -> None:
+        """Forget every answer, here and in every gateway process: a write went through."""
+        with self._lock:
+            self._entries.clear()
+        if self.announce is not None:
+            self.announce()
+        if self._redis is not None:
+            try:
+                self._redis.incr("ecoreg:answer-generation")
+            except Exception:
+                log.warning("answer cache: Redis unavailable; only this process's cache was cleared", exc_info=True)
+
     def get(self, key: str) -> Entry | None:
         if self._redis is not None:
             try:
-                raw = self._redis.get(f"ecoreg:answer:{key}")
+                raw = self._redis.get(self._redis_key(key))
             except Exception:
                 log.warning("answer cache: Redis unavailable; using this process's cache", exc_info=True)
             else:
@@ -51,7 +74,11 @@ class AnswerCache:
                     return None
                 data = json.loads(raw)
                 return Entry(data["status"], data["body"].encode("latin-1"), data["headers"], data["stored_at"])
+        token = self.signal.current() if self.signal is not None else None
         with self._lock:
+            if token != self._token:
+                self._entries.clear()
+                self._token = token
             entry = self._entries.get(key)
             if entry is not None:
                 self._entries.move_to_end(key)
@@ -67,7 +94,7 @@ class AnswerCache:
                     "stored_at": entry.stored_at,
                 }
                 # Keep stale entries a while: they answer when the upstream is down.
-                self._redis.set(f"ecoreg:answer:{key}", json.dumps(payload), ex=max(60, int(self.ttl * 30)))
+                self._redis.set(self._redis_key(key), json.dumps(payload), ex=max(60, int(self.ttl * 30)))
                 return
             except Exception:
                 log.warning("answer cache: Redis unavailable; using this process's cache", exc_info=True)
@@ -80,3 +107,7 @@ class AnswerCache:
     def fresh(self, entry: Entry) -> bool:
         # Wall-clock time, so entries shared through Redis age alike in every process.
         return time.time() - entry.stored_at < self.ttl
+
+    def close(self) -> None:
+        if self.signal is not None:
+            self.signal.close()

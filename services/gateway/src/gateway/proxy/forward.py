@@ -28,6 +28,8 @@ ROUTES = (
     ("/api/v1/targets", "metrics"),
     ("/api/v1/indicators", "metrics"),
 )
+# Which of them have paths beneath them (/api/v1/clusters has none: its subpaths are the gateway's own).
+PREFIXES_WITH_SUBPATHS = frozenset({"/api/v1/entities", "/api/v1/metrics", "/api/v1/targets", "/api/v1/indicators"})
 # GET answers worth caching: aggregates that thousands of dashboards poll.
 CACHED_PREFIXES = ("/api/v1/metrics/", "/api/v1/targets", "/api/v1/indicators", "/api/v1/clusters", "/api/v1/vocabulary")
 
@@ -76,6 +78,8 @@ def forward(upstream: Upstream, identity: Identity, cache: AnswerCache) -> Respo
         data=request.get_data() if request.method not in ("GET", "HEAD") else None,
         headers={**headers, **identity_headers(identity)},
     )
+    if request.method not in ("GET", "HEAD", "OPTIONS") and answer.status_code < 400:
+        cache.invalidate()
     return _response(answer.status_code, answer.content, _kept(answer.headers))
 
 

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app
+from flask import Blueprint, current_app, request
 
-from gateway.proxy.forward import forward, upstream_for
+from gateway.proxy.forward import PREFIXES_WITH_SUBPATHS, ROUTES, forward, upstream_for
 from gateway.web import CACHE_EXTENSION, current_identity, upstream
 
 blp = Blueprint("proxy", __name__)
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
-@blp.route("/api/v1/<path:rest>", methods=METHODS)
-def proxied(rest: str):
-    name = upstream_for(f"/api/v1/{rest}")
+def proxied(**_):
+    name = upstream_for(request.path)
     return forward(upstream(name), current_identity(), current_app.extensions[CACHE_EXTENSION])
+
+
+# Only the services' own paths are proxied, so the gateway's routes (keys, the
+# composed answers) answer 405 with an exact Allow header for methods they lack.
+for prefix, _name in ROUTES:
+    blp.add_url_rule(prefix, f"proxy{prefix}", proxied, methods=METHODS)
+    if prefix in PREFIXES_WITH_SUBPATHS:
+        blp.add_url_rule(f"{prefix}/<path:rest>", f"proxy{prefix}/sub", proxied, methods=METHODS)

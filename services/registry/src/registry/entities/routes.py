@@ -30,7 +30,7 @@ IDEMPOTENCY_HEADER = {
     "name": "Idempotency-Key",
     "in": "header",
     "required": False,
-    "schema": {"type": "string", "maxLength": 200},
+    "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,200}$"},
     "description": "A retry with the same key returns the first answer and creates nothing",
 }
 IF_MATCH_HEADER = {"name": "If-Match", "in": "header", "schema": {"type": "string"}, "description": "The ETag you last read"}
