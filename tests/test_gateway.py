@@ -162,6 +162,15 @@ def test_an_upstream_down_degrades_then_recovers(stack):
     assert requests.get(f"{gateway}/readyz", timeout=10).json()["upstreams"]["metrics"] == "unavailable"
     assert requests.get(f"{gateway}/api/v1/clusters/space/overview", timeout=10).json()["degraded"] is True
 
+    # Then the registry too: nothing can answer, so 503 with Retry-After, never a hang or a trace.
+    stack.stop("registry")
+    for path in ("/api/v1/clusters/energy/overview", "/api/v1/dashboard", "/api/v1/entities"):
+        gone = requests.get(f"{gateway}{path}", timeout=10)
+        assert gone.status_code == 503, path
+        assert gone.headers["Content-Type"] == "application/problem+json"
+        assert int(gone.headers["Retry-After"]) >= 1
+
+    stack.start("registry")
     stack.start("metrics")
     assert eventually(lambda: requests.get(f"{gateway}/api/v1/targets/pilot_zones", timeout=10).status_code == 200)
     assert eventually(lambda: requests.get(f"{gateway}/api/v1/clusters/energy/overview", timeout=10).json()["degraded"] is False)

@@ -66,7 +66,14 @@ def test_external_id_is_unique_per_partner(client):
 
 
 def test_unknown_and_server_owned_fields_are_rejected(client):
-    for field, value in (("source", "someone-else"), ("version", 9), ("created_at", "2020-01-01T00:00:00Z"), ("colour", "red")):
+    server_owned = (
+        ("id", 7),
+        ("source", "someone-else"),
+        ("version", 9),
+        ("created_at", "2020-01-01T00:00:00Z"),
+        ("updated_at", "2020-01-01T00:00:00Z"),
+    )
+    for field, value in (*server_owned, ("colour", "red")):
         response = client.post("/api/v1/entities", json=enterprise(1, **{field: value}), headers=as_partner())
         assert response.status_code == 422, field
         assert response.json["errors"][field] == ["Unknown field."]

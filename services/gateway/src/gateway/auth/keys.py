@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import threading
 import time
@@ -93,7 +94,8 @@ def create_key(db: Database, partner: str, scopes: list[str], *, key: str | None
 def authenticate(db: Database, key: str) -> Identity | None:
     with db.read() as session:
         row = session.execute(select(api_keys).where(api_keys.c.key_hash == digest(key), api_keys.c.revoked_at.is_(None))).first()
-    if row is None:
+    # The index finds the row by hash; the comparison that decides is constant-time.
+    if row is None or not hmac.compare_digest(row.key_hash, digest(key)):
         return None
     return Identity(key_id=row.id, partner=row.partner, scopes=frozenset(row.scopes))
 
