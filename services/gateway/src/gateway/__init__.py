@@ -21,9 +21,9 @@ from gateway.docs.openapi import MergedDocument
 from gateway.limits import install_limits
 from gateway.proxy.cache import AnswerCache
 from gateway.proxy.upstreams import Upstream
+from gateway.requests_context import CACHE_EXTENSION, DB_EXTENSION, KEYS_EXTENSION, UPSTREAMS_EXTENSION, current_identity, identify
 from gateway.security import install_security_headers
 from gateway.tables import answer_generation
-from gateway.web import CACHE_EXTENSION, DB_EXTENSION, KEYS_EXTENSION, UPSTREAMS_EXTENSION, current_identity, identify
 
 log = logging.getLogger(__name__)
 
@@ -85,12 +85,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     from gateway.compose.routes import blp as compose_blp
     from gateway.docs.routes import blp as docs_blp
     from gateway.proxy.routes import blp as proxy_blp
+    from gateway.web.routes import blp as web_blp
 
     api = create_api(app, "ecoreg API")
     api.register_blueprint(keys_blp)
     api.register_blueprint(compose_blp)
     app.register_blueprint(docs_blp)
     app.register_blueprint(proxy_blp)
+    app.register_blueprint(web_blp)
     app.register_blueprint(health_blueprint({"database": db.ping}, optional={name: _probe(u) for name, u in upstreams.items()}))
 
     if settings.admin_key:

@@ -11,7 +11,7 @@ from flask import Flask, request
 from flask_limiter import HeaderNames, Limiter
 
 from gateway.config import Settings
-from gateway.web import current_identity
+from gateway.requests_context import current_identity
 
 EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
 LIMIT_RETRY_AFTER = "X-Ecoreg-Limit-Retry-After"

@@ -14,6 +14,13 @@ def style_nonce() -> str:
     return g.style_nonce
 
 
+def script_nonce() -> str:
+    """A per-request nonce for the page's own <script>: the only script the CSP admits."""
+    if "script_nonce" not in g:
+        g.script_nonce = secrets.token_urlsafe(16)
+    return g.script_nonce
+
+
 def install_security_headers(app: Flask) -> None:
     @app.after_request
     def security_headers(response):
@@ -21,10 +28,10 @@ def install_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         if response.mimetype == "text/html":
-            nonce = g.get("style_nonce")
-            style = f"'nonce-{nonce}'" if nonce else "'none'"
+            style = f"'nonce-{g.style_nonce}'" if "style_nonce" in g else "'none'"
+            script = f"'nonce-{g.script_nonce}'" if "script_nonce" in g else "'none'"
             response.headers["Content-Security-Policy"] = (
-                f"default-src 'none'; style-src {style}; img-src 'self'; connect-src 'self'; "
+                f"default-src 'none'; style-src {style}; script-src {script}; img-src 'self'; connect-src 'self'; "
                 "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
             )
         return response

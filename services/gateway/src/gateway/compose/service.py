@@ -112,6 +112,7 @@ def dashboard(registry: Upstream, metrics: Upstream, timeout_s: float) -> dict:
                 "tracks": cluster.get("tracks"),
                 "active_entities": counted["active_entities"] if counted else None,
                 "by_kind": counted["by_kind"] if counted else None,
+                "by_tier": counted["by_tier"] if counted else None,
                 "targets": [t for t in targets if t["cluster"] == cluster["key"]] if summary else None,
             }
         )

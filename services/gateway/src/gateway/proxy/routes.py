@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 
 from gateway.proxy.forward import PREFIXES_WITH_SUBPATHS, ROUTES, forward, upstream_for
-from gateway.web import CACHE_EXTENSION, current_identity, upstream
+from gateway.requests_context import CACHE_EXTENSION, current_identity, upstream
 
 blp = Blueprint("proxy", __name__)
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
