@@ -42,7 +42,7 @@ run: venv
 	$(BIN)/ecoreg-metrics migrate
 	$(BIN)/ecoreg-gateway migrate
 	@echo
-	@echo "ecoreg gateway: http://127.0.0.1:$(GATEWAY_PORT)/api/v1/dashboard   (docs: /docs, OpenAPI: /api/v1/openapi.json)"
+	@echo "ecoreg dashboard: http://127.0.0.1:$(GATEWAY_PORT)/   (API: /api/v1/..., docs: /docs, OpenAPI: /api/v1/openapi.json)"
 	@echo "admin key:      $(GATEWAY_ADMIN_KEY)   (Authorization: Bearer $(GATEWAY_ADMIN_KEY))"
 	@echo "behind it:      registry http://127.0.0.1:$(REGISTRY_PORT), metrics http://127.0.0.1:$(METRICS_PORT) (they answer only with the internal token)"
 	@echo
