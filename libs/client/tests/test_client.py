@@ -1,0 +1,63 @@
+"""The client retries a batch under the same Idempotency-Key, and reports problems."""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from ecoreg_client import EcoregClient, EcoregError
+
+
+class Server(BaseHTTPRequestHandler):
+    answers: list[tuple[int, dict]] = []
+    seen: list[dict] = []
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", 0))
+        Server.seen.append(
+            {
+                "key": self.headers.get("Idempotency-Key"),
+                "auth": self.headers.get("Authorization"),
+                "body": json.loads(self.rfile.read(length)),
+            }
+        )
+        status, body = Server.answers.pop(0)
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    Server.answers, Server.seen = [], []
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Server)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_a_failed_batch_is_retried_with_the_same_key(server):
+    Server.answers = [(503, {"title": "Service Unavailable"}), (503, {}), (200, {"summary": {"created": 1}, "items": []})]
+    with EcoregClient(server, api_key="eco_test", backoff=0) as api:
+        answer = api.upsert_batch([{"kind": "lab"}])
+    assert answer["summary"] == {"created": 1}
+    assert len(Server.seen) == 3
+    assert len({request["key"] for request in Server.seen}) == 1
+    assert Server.seen[0]["auth"] == "Bearer eco_test"
+    assert Server.seen[0]["body"] == {"entities": [{"kind": "lab"}]}
+
+
+def test_problems_are_raised_with_their_document(server):
+    Server.answers = [(422, {"title": "Unprocessable Entity", "detail": "entities: too many", "errors": {"entities": ["too many"]}})]
+    with EcoregClient(server, backoff=0) as api, pytest.raises(EcoregError) as raised:
+        api.upsert_batch([{}])
+    assert raised.value.status == 422
+    assert raised.value.problem["errors"] == {"entities": ["too many"]}
