@@ -46,10 +46,6 @@ def timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def parse_timestamp(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 def normalise(fields: dict) -> dict:
     """Loaded schema fields -> state values (dates as ISO text, lists sorted and unique)."""
     out = dict(fields)
