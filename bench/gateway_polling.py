@@ -17,9 +17,9 @@ import threading
 import time
 
 import requests
-from processes import BIN, free_port, gunicorn, start, stop
+from processes import BIN, gunicorn, start, stop
 
-from ecoreg_common.testing import fresh_postgres_database
+from ecoreg_common.testing import free_port, fresh_postgres_database
 from gateway import migrate as gateway_migrate
 from metrics import migrate as metrics_migrate
 from registry import migrate as registry_migrate

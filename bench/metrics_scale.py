@@ -20,9 +20,9 @@ import time
 from datetime import UTC, datetime
 
 import requests
-from processes import BIN, free_port, gunicorn, start, stop
+from processes import BIN, gunicorn, start, stop
 
-from ecoreg_common.testing import fresh_postgres_database
+from ecoreg_common.testing import free_port, fresh_postgres_database
 from metrics import create_app
 from metrics import migrate as metrics_migrate
 from metrics.config import Settings

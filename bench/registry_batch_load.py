@@ -18,10 +18,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 
 import requests
-from processes import free_port, gunicorn, stop
+from processes import gunicorn, stop
 from sqlalchemy import create_engine, insert
 
-from ecoreg_common.testing import fresh_postgres_database
+from ecoreg_common.testing import free_port, fresh_postgres_database
 from registry import migrate, uscc
 from registry.tables import entities
 

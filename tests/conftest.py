@@ -10,26 +10,17 @@ import os
 import re
 import shlex
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 
-from ecoreg_common.testing import TEST_POSTGRES_ENV, fresh_postgres_database, postgres_base_url
+from ecoreg_common.testing import TEST_POSTGRES_ENV, free_port, fresh_postgres_database, postgres_base_url, wait_until_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def procfile_command(name: str, env: dict[str, str]) -> list[str]:
@@ -39,20 +30,6 @@ def procfile_command(name: str, env: dict[str, str]) -> list[str]:
             command = re.sub(r"\$(\w+)", lambda m: env[m.group(1)], line.split(":", 1)[1].strip())
             return [str(BIN / Path(part).name) if part.startswith(".venv/bin/") else part for part in shlex.split(command)]
     raise KeyError(f"no {name} in the Procfile")
-
-
-def wait_until_ready(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"process exited with {process.returncode} before it was ready")
-        try:
-            if requests.get(url, timeout=5).status_code == 200:
-                return
-        except requests.RequestException:  # not listening yet, or too busy to answer in time
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} was not ready within {timeout} s")
 
 
 def database_url_for(backend: str, name: str, tmp_path_factory, stack, postgres_base: str | None = None) -> str:

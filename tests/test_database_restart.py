@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -16,6 +15,8 @@ from pathlib import Path
 
 import pytest
 import requests
+
+from ecoreg_common.testing import free_port
 
 pytestmark = pytest.mark.slow
 ADMIN_KEY = "restart-admin-key"
@@ -28,9 +29,7 @@ def as_postgres(*command: str) -> None:
 
 class PrivatePostgres:
     def __init__(self):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
+        self.port = free_port()
         self.directory = Path(tempfile.mkdtemp(prefix="ecoreg-pg-"))
         shutil.chown(self.directory, "postgres", "postgres")
         self.data = self.directory / "data"

@@ -18,6 +18,8 @@ from typing import TypeVar
 
 from sqlalchemy import JSON, ColumnElement, Engine, String, Table, any_, bindparam, create_engine, event, exists, func, insert, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -210,6 +212,11 @@ def _copy_encoder(column_type):
         # psycopg's generic list dumper costs ~7 us a value; the text form is trivial.
         return _pg_text_array
     return None
+
+
+def upsert(session: Session, table: Table):
+    """An INSERT with ``on_conflict_do_update`` for the session's backend (PostgreSQL or SQLite)."""
+    return (postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)
 
 
 def one_of(session: Session, column, values) -> ColumnElement[bool]:

@@ -8,6 +8,9 @@ CREATE DATABASE) and drops it at the end.
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -60,3 +63,27 @@ def migrated_database(backend: str, name: str, directory: Callable[[str], Path],
     with fresh_postgres_database(base, f"ecoreg_{name}_test") as url:
         upgrade(url)
         yield url
+
+
+def free_port() -> int:
+    """A loopback TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_ready(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    """Block until ``url`` answers 200; raise if ``process`` exits first or time runs out."""
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode} before it was ready")
+        try:
+            if requests.get(url, timeout=5).status_code == 200:
+                return
+        except requests.RequestException:  # not listening yet, or too busy to answer in time
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} was not ready within {timeout} s")

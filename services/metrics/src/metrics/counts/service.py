@@ -53,14 +53,13 @@ def count_in(session: Session, filters: dict) -> int:
 
 
 def grouped(session: Session, group_by: list[str], filters: dict) -> list[dict]:
+    """One dict per group; without ``group_by`` the query has one row, the total (0 when empty)."""
     groups = []
     for row in session.execute(cell_query(group_by, filters)):
         group = {name: (getattr(row, name) or None) if name in _OPTIONAL else getattr(row, name) for name in group_by}
         group["count"] = int(row.count or 0)
         groups.append(group)
-    if not group_by and groups and groups[0]["count"] == 0:
-        return [{"count": 0}]
-    return groups or ([{"count": 0}] if not group_by else [])
+    return groups
 
 
 def counts(db: Database, group_by: list[str], filters: dict) -> dict:

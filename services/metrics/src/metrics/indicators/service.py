@@ -6,11 +6,9 @@ import re
 from datetime import UTC, date, datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from ecoreg_common.db import Database
+from ecoreg_common.db import Database, upsert
 from ecoreg_common.errors import NotFound, ValidationFailed
 from metrics.tables import clusters, indicators, observations, revision
 
@@ -120,7 +118,7 @@ def put_observation(db: Database, key: str, period: str, data: dict, source: str
             "source": source,
             "recorded_at": datetime.now(UTC),
         }
-        statement = (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(observations).values(**row)
+        statement = upsert(session, observations).values(**row)
         changed = {name: statement.excluded[name] for name in ("period_end", "value", "source", "recorded_at")}
         session.execute(statement.on_conflict_do_update(index_elements=["indicator_key", "period", "scope"], set_=changed))
         bump_revision(session)

@@ -7,19 +7,13 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from ecoreg_common.db import one_of
+from ecoreg_common.db import one_of, upsert
 from metrics.readmodel.facts import CellKey, Fact
 from metrics.tables import CELL_DIMENSIONS, count_cells, entity_facts, follower_state, tracks
 
 _CHUNK = 900
-
-
-def _insert(session: Session):
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 def track_clusters(session: Session) -> dict[str, str]:
@@ -71,7 +65,7 @@ def save_facts(session: Session, facts: Iterable[Fact]) -> None:
     ]
     if not rows:
         return
-    statement = _insert(session)(entity_facts)
+    statement = upsert(session, entity_facts)
     columns = {name: statement.excluded[name] for name in rows[0] if name != "entity_id"}
     session.execute(statement.on_conflict_do_update(index_elements=["entity_id"], set_=columns), rows)
 
@@ -81,7 +75,7 @@ def add_to_cells(session: Session, delta: Counter[CellKey]) -> None:
     rows = [{**dict(zip(CELL_DIMENSIONS, key, strict=True)), "count": change} for key, change in delta.items() if change]
     if not rows:
         return
-    statement = _insert(session)(count_cells)
+    statement = upsert(session, count_cells)
     session.execute(
         statement.on_conflict_do_update(
             index_elements=list(CELL_DIMENSIONS), set_={"count": count_cells.c.count + statement.excluded.count}
