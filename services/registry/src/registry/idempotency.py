@@ -18,7 +18,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from ecoreg_common.db import Database
-from ecoreg_common.errors import UnprocessableRequest
+from ecoreg_common.errors import Conflict, UnprocessableRequest
 from registry.tables import idempotency_keys
 
 # After this a key may be reused for a new request.
@@ -84,7 +84,15 @@ def run(
             stored = recall(session, actor, key, request_fingerprint, now)
             if stored is not None:
                 return stored, True
-        response = produce(session, now)
+        try:
+            response = produce(session, now)
+        except Conflict:
+            # A twin request with this key may have committed between our recall and
+            # our uniqueness check (each statement sees the latest commits): answer as it did.
+            stored = recall(session, actor, key, request_fingerprint, now) if key else None
+            if stored is None:
+                raise
+            return stored, True
         if key:
             remember(session, actor, key, request_fingerprint, response, now)
         return response, False
