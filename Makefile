@@ -22,13 +22,13 @@ export REGISTRY_URL METRICS_URL WEB_CONCURRENCY
 run: export GATEWAY_ADMIN_KEY ?= local-admin-key
 run: export INTERNAL_TOKEN ?= local-internal-token
 
-PACKAGES := -e libs/common -e libs/client -e services/registry -e services/metrics -e services/gateway
+PACKAGES := -e libs/common -e libs/client -e services/registry -e services/metrics -e gateway
 
 .PHONY: venv run test lint format bench clean
 
 venv: $(STAMP)
 
-$(STAMP): constraints.txt requirements-dev.txt libs/common/pyproject.toml services/registry/pyproject.toml services/metrics/pyproject.toml services/gateway/pyproject.toml libs/client/pyproject.toml
+$(STAMP): constraints.txt requirements-dev.txt libs/common/pyproject.toml services/registry/pyproject.toml services/metrics/pyproject.toml gateway/pyproject.toml libs/client/pyproject.toml
 	@test -n "$(PYTHON)" || { echo "need python3.11 on PATH"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -55,7 +55,7 @@ test: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/hadolint --config .hadolint.yaml services/*/Dockerfile
+	$(BIN)/hadolint --config .hadolint.yaml services/*/Dockerfile gateway/Dockerfile
 
 format: venv
 	$(BIN)/ruff check --fix .

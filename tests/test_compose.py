@@ -36,9 +36,14 @@ def compose() -> dict:
     return yaml.safe_load(COMPOSE.read_text())
 
 
+def package_dir(package: str) -> str:
+    """Where a package's project lives: the gateway at the top level, the domain services under services/."""
+    return package if package == "gateway" else f"services/{package}"
+
+
 def reads(package: str) -> set[str]:
     """The environment variables a service's config.py reads."""
-    source = (ROOT / "services" / package / "src" / package / "config.py").read_text()
+    source = (ROOT / package_dir(package) / "src" / package / "config.py").read_text()
     return set(re.findall(r'env_(?:str|int|bool)\(\s*"([A-Z_]+)"', source))
 
 
@@ -134,7 +139,7 @@ def test_every_build_has_its_dockerfile_and_runs_the_right_app(compose):
         dockerfile = ROOT / build["context"] / build["dockerfile"]
         assert dockerfile.exists(), f"{name}: no {dockerfile}"
         text = dockerfile.read_text()
-        assert f"./services/{package}" in text
+        assert f"./{package_dir(package)}" in text
         assert f"ecoreg-{package} prestart" in text or f"ecoreg-{package} prestart" in " ".join(
             compose["services"][name].get("command", [])
         )
