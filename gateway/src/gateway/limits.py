@@ -47,7 +47,7 @@ def install_limits(app: Flask, settings: Settings) -> Limiter:
         if reset_at is None:
             return response
         # flask-limiter gives the epoch second the window frees up; the draft wants seconds from now.
-        delta = max(0, math.ceil(float(reset_at) - time.time()))
+        delta = max(0, math.floor(float(reset_at) - time.time()))
         if response.status_code == 429:
             delta = max(1, delta)
             response.headers["Retry-After"] = str(delta)
