@@ -138,15 +138,27 @@ def ancestor_ids(session: Session, start_id: int, limit: int = 1000) -> list[int
     return chain
 
 
+def _listed(value) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
 def filtered_query(session: Session, filters: dict) -> Select:
     query = select(entities).where(entities.c.retired_at.is_(None))
     for name in ("kind", "subtype", "tier", "district", "status"):
-        if filters.get(name) is not None:
-            query = query.where(entities.c[name] == filters[name])
-    if filters.get("cluster"):
-        query = query.where(list_contains(session, entities.c.clusters, filters["cluster"]))
-    if filters.get("track"):
-        query = query.where(list_contains(session, entities.c.tracks, filters["track"]))
+        wanted = _listed(filters.get(name))
+        if wanted:
+            # "none" stands for no subtype / no district, as the metrics service's counts write it.
+            named = [value for value in wanted if not (value == "none" and name in ("subtype", "district"))]
+            conditions = [entities.c[name].in_(named)] if named else []
+            if len(named) < len(wanted):
+                conditions.append(entities.c[name].is_(None))
+            query = query.where(or_(*conditions))
+    for name in ("cluster", "track"):
+        wanted = _listed(filters.get(name))
+        if wanted:
+            query = query.where(or_(*(list_contains(session, entities.c[name + "s"], value) for value in wanted)))
     if filters.get("q"):
         escaped = filters["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = f"%{escaped}%"
