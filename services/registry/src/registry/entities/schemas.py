@@ -136,7 +136,14 @@ class EntityListArgsSchema(InputSchema):
     track = fields.String(validate=validate.Length(min=1, max=48))
     district = fields.String(validate=validate.OneOf(tuple(DISTRICTS)))
     status = fields.String(validate=validate.OneOf(STATUSES))
-    q = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Part of the English or Chinese name"})
+    q = fields.String(
+        validate=validate.Length(min=1, max=100),
+        metadata={
+            "description": "Part of the English or Chinese name, in any writing: full- or half-width, any case, "
+            "spaces and punctuation ignored, a trailing legal form (有限公司, Co., Ltd.) ignored; "
+            "a q with no letter or digit finds nothing"
+        },
+    )
     updated_since = fields.AwareDateTime(default_timezone=None, metadata={"description": "ISO 8601 with a time zone"})
     sort = fields.String(
         load_default="id",
