@@ -187,10 +187,15 @@ class HistorySchema(ma.Schema):
 
 
 class InvalidItem:
-    """A batch item that failed its schema; it is reported, the others go on."""
+    """A batch item that failed its schema; it is reported, the others go on.
 
-    def __init__(self, errors: dict[str, list[str]]):
+    ``valid`` holds the fields that did pass (marshmallow's ``valid_data``), so the
+    batch can check the rules on them too and report every error of the item at once.
+    """
+
+    def __init__(self, errors: dict[str, list[str]], valid: dict | None = None):
         self.errors = errors
+        self.valid = valid if isinstance(valid, dict) else {}
 
 
 class PerItemNested(fields.Nested):
@@ -204,7 +209,7 @@ class PerItemNested(fields.Nested):
             return super().deserialize(value, attr, data, **kwargs)
         except ma.ValidationError as error:
             messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
-            return InvalidItem(flatten_messages(messages))
+            return InvalidItem(flatten_messages(messages), error.valid_data)
 
 
 class BatchRequestSchema(ma.Schema):
