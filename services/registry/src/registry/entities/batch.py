@@ -4,7 +4,9 @@ Each item is matched to a live entity by ``uscc``, else by the partner's
 ``external_id``; it then creates, updates or leaves that entity as it is.
 A bad item is reported with its field errors and the good ones are written.
 Matching, parent checks and writes are done for the whole batch at once
-(``IN`` lookups and executemany), never a round trip per row.
+(``IN`` lookups and executemany), never a round trip per row. An item that
+fails its schema is still checked against the rules with the fields that did
+pass, so a partner sees every error of a row in one answer, not one per try.
 """
 
 from __future__ import annotations
@@ -81,8 +83,9 @@ def upsert_batch(
         results = list(screened)
         # Before any row lock (see parents.py); sees every item's parent at once.
         parent_check = parents.ParentCheck(session, [fields.get("parent_id") for _, fields in candidates], moves_existing=True)
-        codes = [fields["uscc"] for _, fields in candidates if fields.get("uscc")]
-        external_ids = [fields["external_id"] for _, fields in candidates if fields.get("external_id")]
+        invalid = [(index, item.valid) for index, item in enumerate(items) if isinstance(item, InvalidItem)]
+        codes = [fields["uscc"] for _, fields in candidates + invalid if fields.get("uscc")]
+        external_ids = [fields["external_id"] for _, fields in candidates + invalid if fields.get("external_id")]
         matches = store.live_matches(session, caller.partner, codes, external_ids)
         by_code = {state["uscc"]: state for state in matches if state["uscc"]}
         by_external_id = {state["external_id"]: state for state in matches if state["source"] == caller.partner and state["external_id"]}
@@ -118,6 +121,9 @@ def upsert_batch(
                 plan.updates.append((current, state))
                 updated_index.append(index)
 
+        for index, fields in invalid:
+            _add_rule_errors(results[index]["errors"], fields, by_code, by_external_id, caller, known)
+
         written = store.write(session, plan, actor=caller.partner, now=now)
         statuses = ["created"] * len(created_index) + ["updated"] * len(updated_index)
         for index, status, state in zip(created_index + updated_index, statuses, written, strict=True):
@@ -141,3 +147,25 @@ def _match(fields: dict, by_code: dict, by_external_id: dict, caller: Caller) ->
         owner = current["source"]
         return {"_schema": [f"entity {current['id']} was registered by partner {owner!r}; only it or an admin may change it"]}, None
     return None, current
+
+
+def _add_rule_errors(errors: dict, fields: dict, by_code: dict, by_external_id: dict, caller: Caller, known) -> None:
+    """Add to a schema-invalid item's ``errors`` what the rules say about its valid fields.
+
+    The rules run on the state the item would give (merged into the entity it
+    matches, if any); a field that already has a schema error keeps only that.
+    Without a valid ``kind`` and ``clusters`` (for a new entity) no rule can be judged.
+    """
+    match_errors, current = _match(fields, by_code, by_external_id, caller)
+    if match_errors:
+        for field, messages in match_errors.items():
+            errors.setdefault(field, []).extend(messages)
+        return
+    if current is not None:
+        state = merged_state(editable_part(current), fields)
+    elif "kind" in fields and "clusters" in fields:
+        state = new_state({"name": "", **fields})
+    else:
+        return
+    for field, messages in rules.check(state, known).items():
+        errors.setdefault(field, messages)

@@ -136,7 +136,14 @@ class EntityListArgsSchema(InputSchema):
     track = fields.String(validate=validate.Length(min=1, max=48))
     district = fields.String(validate=validate.OneOf(tuple(DISTRICTS)))
     status = fields.String(validate=validate.OneOf(STATUSES))
-    q = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Part of the English or Chinese name"})
+    q = fields.String(
+        validate=validate.Length(min=1, max=100),
+        metadata={
+            "description": "Part of the English or Chinese name, in any writing: full- or half-width, any case, "
+            "spaces and punctuation ignored, a trailing legal form (有限公司, Co., Ltd.) ignored; "
+            "a q with no letter or digit finds nothing"
+        },
+    )
     updated_since = fields.AwareDateTime(default_timezone=None, metadata={"description": "ISO 8601 with a time zone"})
     sort = fields.String(
         load_default="id",
@@ -180,10 +187,15 @@ class HistorySchema(ma.Schema):
 
 
 class InvalidItem:
-    """A batch item that failed its schema; it is reported, the others go on."""
+    """A batch item that failed its schema; it is reported, the others go on.
 
-    def __init__(self, errors: dict[str, list[str]]):
+    ``valid`` holds the fields that did pass (marshmallow's ``valid_data``), so the
+    batch can check the rules on them too and report every error of the item at once.
+    """
+
+    def __init__(self, errors: dict[str, list[str]], valid: dict | None = None):
         self.errors = errors
+        self.valid = valid if isinstance(valid, dict) else {}
 
 
 class PerItemNested(fields.Nested):
@@ -197,7 +209,7 @@ class PerItemNested(fields.Nested):
             return super().deserialize(value, attr, data, **kwargs)
         except ma.ValidationError as error:
             messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
-            return InvalidItem(flatten_messages(messages))
+            return InvalidItem(flatten_messages(messages), error.valid_data)
 
 
 class BatchRequestSchema(ma.Schema):

@@ -51,8 +51,7 @@ def validate(session: Session, db: Database, state: dict, *, current: dict | Non
 
 
 def get_entity(db: Database, entity_id: int) -> dict:
-    with db.read() as session:
-        state = store.live_by_id(session, entity_id)
+    state = db.query(lambda session: store.live_by_id(session, entity_id))
     if state is None:
         raise NotFound(f"There is no entity {entity_id}.")
     return state
@@ -65,8 +64,7 @@ def list_entities(db: Database, filters: dict, limit: int, cursor: str | None, *
         if not 0 <= after_id < 2**62:
             raise ValidationFailed({"cursor": ["is not a cursor this API gave out; use next_cursor as given"]})
         query_filters["after_id"] = after_id
-    with db.read() as session:
-        page = store.states_from(session, store.filtered_query(session, query_filters).limit(limit + 1))
+    page = db.query(lambda session: store.states_from(session, store.filtered_query(session, query_filters).limit(limit + 1)))
     more = len(page) > limit
     page = page[:limit]
     return {"items": page, "next_cursor": cursors.encode({"id": page[-1]["id"]}) if more else None}

@@ -10,15 +10,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Select, and_, bindparam, or_, select, update
+from sqlalchemy import Select, and_, bindparam, false, func, select, update
 from sqlalchemy.orm import Session
 
 from ecoreg_common.db import allocate_ids, bulk_insert, list_contains, one_of
+from registry import names
 from registry.changes import feed
 from registry.entities.state import EDITABLE, timestamp
 from registry.tables import entities
 
 _ROW_FIELDS = list(EDITABLE)
+# Derived from the names on every write (registry.names), never set by a partner.
+_NAME_FORMS = ("search_text", "name_core", "name_zh_core")
 # SQLite allows 32,766 bound parameters per statement; stay well below.
 _CHUNK = 900
 
@@ -56,6 +59,7 @@ def _row_values(state: dict) -> dict:
     values = {name: state[name] for name in _ROW_FIELDS}
     if values["established_on"] is not None:
         values["established_on"] = date.fromisoformat(values["established_on"])
+    values.update(names.stored_forms(state))
     return values
 
 
@@ -131,6 +135,21 @@ def unique_conflicts(session: Session, state: dict, *, exclude_id: int | None, s
     return conflicts
 
 
+def name_contains(session: Session, q: str):
+    """Live rows whose name or Chinese name contains ``q`` in any writing (registry.names).
+
+    The key holds only letters and digits, so it needs no LIKE escaping. PostgreSQL
+    answers ``LIKE '%key%'`` from the pg_trgm index (keys of 3+ characters); SQLite
+    scans the stored column with ``instr``, which is case-sensitive like the keys.
+    """
+    key = names.query_key(q)
+    if not key:
+        return false()
+    if session.get_bind().dialect.name == "postgresql":
+        return entities.c.search_text.like(f"%{key}%")
+    return func.instr(entities.c.search_text, key) > 0
+
+
 def filtered_query(session: Session, filters: dict) -> Select:
     query = select(entities).where(entities.c.retired_at.is_(None))
     for name in ("kind", "subtype", "tier", "district", "status"):
@@ -141,9 +160,7 @@ def filtered_query(session: Session, filters: dict) -> Select:
     if filters.get("track"):
         query = query.where(list_contains(session, entities.c.tracks, filters["track"]))
     if filters.get("q"):
-        escaped = filters["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
-        query = query.where(or_(entities.c.name.ilike(pattern, escape="\\"), entities.c.name_zh.ilike(pattern, escape="\\")))
+        query = query.where(name_contains(session, filters["q"]))
     if filters.get("updated_since") is not None:
         query = query.where(entities.c.updated_at >= filters["updated_since"])
     if filters.get("newest_first"):
@@ -207,7 +224,10 @@ def _update(session: Session, pairs: list[tuple[dict, dict]], now: datetime) -> 
         update(entities)
         # The rows were read FOR UPDATE (or under SQLite's write lock) in this transaction.
         .where(entities.c.id == bindparam("b_id"))
-        .values({name: bindparam(f"b_{name}") for name in _ROW_FIELDS} | {"version": bindparam("b_new_version"), "updated_at": now})
+        .values(
+            {name: bindparam(f"b_{name}") for name in (*_ROW_FIELDS, *_NAME_FORMS)}
+            | {"version": bindparam("b_new_version"), "updated_at": now}
+        )
     )
     params = []
     stamp = timestamp(now)
