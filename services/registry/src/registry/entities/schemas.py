@@ -22,10 +22,10 @@ MAX_ATTRIBUTES_BYTES = 4096
 
 
 class UsccField(fields.String):
-    """A Unified Social Credit Code; upper-cased, then verified per GB 32100-2015."""
+    """A Unified Social Credit Code: compacted (``uscc.compact``), then verified per GB 32100-2015."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        code = super()._deserialize(value, attr, data, **kwargs).strip().upper()
+        code = uscc.compact(super()._deserialize(value, attr, data, **kwargs))
         problem = uscc.problem(code)
         if problem:
             raise ma.ValidationError(f"not a valid Unified Social Credit Code: {problem}")
@@ -168,7 +168,14 @@ class EntityListArgsSchema(InputSchema):
     track = OneOrMore(validate.Length(min=1, max=48), metadata={"description": "One or more, comma-separated (an entity in any of them)"})
     district = OneOrMore(_or_none(validate.OneOf(tuple(DISTRICTS))), metadata={"description": "One or more, comma-separated" + _NONE_NOTE})
     status = OneOrMore(validate.OneOf(STATUSES), metadata={"description": "One or more, comma-separated; every status when absent"})
-    q = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Part of the English or Chinese name"})
+    q = fields.String(
+        validate=validate.Length(min=1, max=100),
+        metadata={
+            "description": "Part of the English or Chinese name, in any writing: full- or half-width, any case, "
+            "spaces and punctuation ignored, a trailing legal form (有限公司, Co., Ltd.) ignored; "
+            "a q with no letter or digit finds nothing"
+        },
+    )
     updated_since = fields.AwareDateTime(default_timezone=None, metadata={"description": "ISO 8601 with a time zone"})
     sort = fields.String(
         load_default="id",
@@ -212,10 +219,15 @@ class HistorySchema(ma.Schema):
 
 
 class InvalidItem:
-    """A batch item that failed its schema; it is reported, the others go on."""
+    """A batch item that failed its schema; it is reported, the others go on.
 
-    def __init__(self, errors: dict[str, list[str]]):
+    ``valid`` holds the fields that did pass (marshmallow's ``valid_data``), so the
+    batch can check the rules on them too and report every error of the item at once.
+    """
+
+    def __init__(self, errors: dict[str, list[str]], valid: dict | None = None):
         self.errors = errors
+        self.valid = valid if isinstance(valid, dict) else {}
 
 
 class PerItemNested(fields.Nested):
@@ -229,7 +241,7 @@ class PerItemNested(fields.Nested):
             return super().deserialize(value, attr, data, **kwargs)
         except ma.ValidationError as error:
             messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
-            return InvalidItem(flatten_messages(messages))
+            return InvalidItem(flatten_messages(messages), error.valid_data)
 
 
 class BatchRequestSchema(ma.Schema):
