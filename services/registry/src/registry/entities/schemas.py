@@ -22,10 +22,10 @@ MAX_ATTRIBUTES_BYTES = 4096
 
 
 class UsccField(fields.String):
-    """A Unified Social Credit Code; upper-cased, then verified per GB 32100-2015."""
+    """A Unified Social Credit Code: compacted (``uscc.compact``), then verified per GB 32100-2015."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        code = super()._deserialize(value, attr, data, **kwargs).strip().upper()
+        code = uscc.compact(super()._deserialize(value, attr, data, **kwargs))
         problem = uscc.problem(code)
         if problem:
             raise ma.ValidationError(f"not a valid Unified Social Credit Code: {problem}")

@@ -97,17 +97,20 @@ def live_matches(session: Session, source: str, codes: Sequence[str], external_i
     return list(found.values())
 
 
-def live_ids(session: Session, ids: Iterable[int]) -> set[int]:
+def lock_live_ids(session: Session, ids: Iterable[int]) -> set[int]:
+    """Those of ``ids`` that are live, locked ``FOR SHARE`` until the transaction ends (a retire waits)."""
     wanted = sorted(set(ids))
     found: set[int] = set()
     for chunk in _chunks(wanted):
-        found.update(session.scalars(select(entities.c.id).where(one_of(session, entities.c.id, chunk), entities.c.retired_at.is_(None))))
+        query = select(entities.c.id).where(one_of(session, entities.c.id, chunk), entities.c.retired_at.is_(None))
+        found.update(session.scalars(query.order_by(entities.c.id).with_for_update(read=True)))
     return found
 
 
-def live_child_ids(session: Session, entity_id: int) -> list[int]:
-    query = select(entities.c.id).where(entities.c.parent_id == entity_id, entities.c.retired_at.is_(None))
-    return list(session.scalars(query.order_by(entities.c.id).limit(100)))
+def live_children(session: Session, entity_id: int) -> list[dict]:
+    """The live entities whose parent is ``entity_id``, locked ``FOR UPDATE``."""
+    query = select(entities).where(entities.c.parent_id == entity_id, entities.c.retired_at.is_(None))
+    return states_from(session, query.order_by(entities.c.id).with_for_update())
 
 
 def unique_conflicts(session: Session, state: dict, *, exclude_id: int | None, source: str) -> dict[str, list[str]]:
@@ -130,16 +133,6 @@ def unique_conflicts(session: Session, state: dict, *, exclude_id: int | None, s
         if holder is not None:
             conflicts["external_id"] = [f"entity {holder} of the same partner already has this external_id"]
     return conflicts
-
-
-def ancestor_ids(session: Session, start_id: int, limit: int = 1000) -> list[int]:
-    """``start_id`` and the chain of its parents, nearest first (bounded, in case of old cycles)."""
-    chain: list[int] = []
-    current: int | None = start_id
-    while current is not None and len(chain) < limit and current not in chain:
-        chain.append(current)
-        current = session.scalar(select(entities.c.parent_id).where(entities.c.id == current))
-    return chain
 
 
 def name_contains(session: Session, q: str):
