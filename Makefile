@@ -38,7 +38,7 @@ $(STAMP): constraints.txt requirements-dev.txt libs/common/pyproject.toml servic
 ## Run every service with sample data, in the foreground (Ctrl-C stops them all).
 run: venv
 	$(BIN)/ecoreg-registry migrate
-	$(BIN)/ecoreg-registry seed
+	$(BIN)/ecoreg-registry seed --if-empty
 	$(BIN)/ecoreg-metrics migrate
 	$(BIN)/ecoreg-gateway migrate
 	@echo

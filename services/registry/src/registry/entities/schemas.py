@@ -22,10 +22,10 @@ MAX_ATTRIBUTES_BYTES = 4096
 
 
 class UsccField(fields.String):
-    """A Unified Social Credit Code; upper-cased, then verified per GB 32100-2015."""
+    """A Unified Social Credit Code: compacted (``uscc.compact``), then verified per GB 32100-2015."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        code = super()._deserialize(value, attr, data, **kwargs).strip().upper()
+        code = uscc.compact(super()._deserialize(value, attr, data, **kwargs))
         problem = uscc.problem(code)
         if problem:
             raise ma.ValidationError(f"not a valid Unified Social Credit Code: {problem}")
@@ -128,15 +128,54 @@ class EntitySchema(ma.Schema):
     updated_at = fields.String(metadata={"format": "date-time"})
 
 
+class OneOrMore(fields.String):
+    """``a`` or ``a,b`` in a query string, as a list; each item checked by ``item``.
+
+    The metrics service's counts link here with the filter that defines them, so the
+    list takes every count dimension the way a count does (metrics: counts/links.py).
+    """
+
+    def __init__(self, item, **kwargs):
+        super().__init__(**kwargs)
+        self.item = item
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        items = [part.strip() for part in super()._deserialize(value, attr, data, **kwargs).split(",")]
+        if not all(items):
+            raise ma.ValidationError("give one value or several, comma-separated, none empty")
+        for part in items:
+            self.item(part)
+        return items
+
+
+_NONE = "none"
+_NONE_NOTE = "; none selects entities without one"
+
+
+def _or_none(validator):
+    def check(value):
+        if value != _NONE:
+            validator(value)
+
+    return check
+
+
 class EntityListArgsSchema(InputSchema):
-    kind = fields.String(validate=validate.OneOf(tuple(KINDS)))
-    subtype = fields.String(validate=SLUG)
-    tier = fields.String(validate=validate.OneOf(TIERS))
-    cluster = fields.String(validate=SLUG)
-    track = fields.String(validate=validate.Length(min=1, max=48))
-    district = fields.String(validate=validate.OneOf(tuple(DISTRICTS)))
-    status = fields.String(validate=validate.OneOf(STATUSES))
-    q = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Part of the English or Chinese name"})
+    kind = OneOrMore(validate.OneOf(tuple(KINDS)), metadata={"description": "One or more, comma-separated"})
+    subtype = OneOrMore(_or_none(SLUG), metadata={"description": "One or more, comma-separated" + _NONE_NOTE})
+    tier = OneOrMore(validate.OneOf(TIERS), metadata={"description": "One or more, comma-separated"})
+    cluster = OneOrMore(SLUG, metadata={"description": "One or more, comma-separated (an entity in any of them)"})
+    track = OneOrMore(validate.Length(min=1, max=48), metadata={"description": "One or more, comma-separated (an entity in any of them)"})
+    district = OneOrMore(_or_none(validate.OneOf(tuple(DISTRICTS))), metadata={"description": "One or more, comma-separated" + _NONE_NOTE})
+    status = OneOrMore(validate.OneOf(STATUSES), metadata={"description": "One or more, comma-separated; every status when absent"})
+    q = fields.String(
+        validate=validate.Length(min=1, max=100),
+        metadata={
+            "description": "Part of the English or Chinese name, in any writing: full- or half-width, any case, "
+            "spaces and punctuation ignored, a trailing legal form (有限公司, Co., Ltd.) ignored; "
+            "a q with no letter or digit finds nothing"
+        },
+    )
     updated_since = fields.AwareDateTime(default_timezone=None, metadata={"description": "ISO 8601 with a time zone"})
     sort = fields.String(
         load_default="id",
@@ -180,10 +219,15 @@ class HistorySchema(ma.Schema):
 
 
 class InvalidItem:
-    """A batch item that failed its schema; it is reported, the others go on."""
+    """A batch item that failed its schema; it is reported, the others go on.
 
-    def __init__(self, errors: dict[str, list[str]]):
+    ``valid`` holds the fields that did pass (marshmallow's ``valid_data``), so the
+    batch can check the rules on them too and report every error of the item at once.
+    """
+
+    def __init__(self, errors: dict[str, list[str]], valid: dict | None = None):
         self.errors = errors
+        self.valid = valid if isinstance(valid, dict) else {}
 
 
 class PerItemNested(fields.Nested):
@@ -197,7 +241,7 @@ class PerItemNested(fields.Nested):
             return super().deserialize(value, attr, data, **kwargs)
         except ma.ValidationError as error:
             messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
-            return InvalidItem(flatten_messages(messages))
+            return InvalidItem(flatten_messages(messages), error.valid_data)
 
 
 class BatchRequestSchema(ma.Schema):
