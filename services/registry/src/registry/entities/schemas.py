@@ -130,14 +130,46 @@ class EntitySchema(ma.Schema):
     updated_at = fields.String(metadata={"format": "date-time"})
 
 
+class OneOrMore(fields.String):
+    """``a`` or ``a,b`` in a query string, as a list; each item checked by ``item``.
+
+    The metrics service's counts link here with the filter that defines them, so the
+    list takes every count dimension the way a count does (metrics: counts/links.py).
+    """
+
+    def __init__(self, item, **kwargs):
+        super().__init__(**kwargs)
+        self.item = item
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        items = [part.strip() for part in super()._deserialize(value, attr, data, **kwargs).split(",")]
+        if not all(items):
+            raise ma.ValidationError("give one value or several, comma-separated, none empty")
+        for part in items:
+            self.item(part)
+        return items
+
+
+_NONE = "none"
+_NONE_NOTE = "; none selects entities without one"
+
+
+def _or_none(validator):
+    def check(value):
+        if value != _NONE:
+            validator(value)
+
+    return check
+
+
 class EntityListArgsSchema(InputSchema):
-    kind = fields.String(validate=validate.OneOf(tuple(KINDS)))
-    subtype = fields.String(validate=SLUG)
-    tier = fields.String(validate=validate.OneOf(TIERS))
-    cluster = fields.String(validate=SLUG)
-    track = fields.String(validate=validate.Length(min=1, max=48))
-    district = fields.String(validate=validate.OneOf(tuple(DISTRICTS)))
-    status = fields.String(validate=validate.OneOf(STATUSES))
+    kind = OneOrMore(validate.OneOf(tuple(KINDS)), metadata={"description": "One or more, comma-separated"})
+    subtype = OneOrMore(_or_none(SLUG), metadata={"description": "One or more, comma-separated" + _NONE_NOTE})
+    tier = OneOrMore(validate.OneOf(TIERS), metadata={"description": "One or more, comma-separated"})
+    cluster = OneOrMore(SLUG, metadata={"description": "One or more, comma-separated (an entity in any of them)"})
+    track = OneOrMore(validate.Length(min=1, max=48), metadata={"description": "One or more, comma-separated (an entity in any of them)"})
+    district = OneOrMore(_or_none(validate.OneOf(tuple(DISTRICTS))), metadata={"description": "One or more, comma-separated" + _NONE_NOTE})
+    status = OneOrMore(validate.OneOf(STATUSES), metadata={"description": "One or more, comma-separated; every status when absent"})
     q = fields.String(
         validate=validate.Length(min=1, max=100),
         metadata={
