@@ -61,3 +61,33 @@ def test_problems_are_raised_with_their_document(server):
         api.upsert_batch([{}])
     assert raised.value.status == 422
     assert raised.value.problem["errors"] == {"entities": ["too many"]}
+
+
+def test_a_refused_connection_fails_at_once_without_retries():
+    import socket
+    import time
+
+    from ecoreg_client import EcoregUnreachable
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    started = time.perf_counter()
+    with EcoregClient(f"http://127.0.0.1:{port}", backoff=5) as api, pytest.raises(EcoregUnreachable, match="connection refused"):
+        api.summary()
+    assert time.perf_counter() - started < 2  # a retry would have slept 5 s
+
+
+def test_a_post_without_idempotency_key_is_not_retried(server):
+    Server.answers = [(503, {"title": "Service Unavailable"})]
+    with EcoregClient(server, backoff=0) as api, pytest.raises(EcoregError) as raised:
+        api.create_key("p", [])
+    assert raised.value.status == 503
+    assert len(Server.seen) == 1
+
+
+def test_retries_are_bounded(server):
+    Server.answers = [(503, {"title": "Service Unavailable"})] * 10
+    with EcoregClient(server, backoff=0, retries=2) as api, pytest.raises(EcoregError):
+        api.upsert_batch([{"kind": "lab"}])
+    assert len(Server.seen) == 3
