@@ -87,3 +87,66 @@ def wait_until_ready(url: str, process: subprocess.Popen, timeout: float = 60) -
             pass
         time.sleep(0.1)
     raise RuntimeError(f"{url} was not ready within {timeout} s")
+
+
+@contextmanager
+def database_round_trips(engine) -> Iterator[list[str]]:
+    """Record what ``engine``'s connections send to the database while the block runs.
+
+    Yields a list that fills with one SQL text per round trip, as the driver saw
+    it, pings, BEGIN and COMMIT included: on PostgreSQL from libpq's protocol
+    trace (one item per ReadyForQuery the server answers with), on SQLite from
+    the sqlite3 trace callback (one item per statement). Counting here, below
+    SQLAlchemy, is what makes it a proof: statement events miss pings and
+    transaction control.
+    """
+    import tempfile
+
+    from sqlalchemy import event
+
+    sent: list[str] = []
+    traces: dict[int, object] = {}
+
+    def start(dbapi_connection, _record, _proxy):
+        if engine.dialect.name == "sqlite":
+            dbapi_connection.set_trace_callback(sent.append)
+            return
+        from psycopg import pq
+
+        trace = tempfile.TemporaryFile()  # noqa: SIM115 (closed on checkin, or when the block ends)
+        traces[id(dbapi_connection)] = trace
+        dbapi_connection.pgconn.trace(trace.fileno())
+        dbapi_connection.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
+
+    def stop(dbapi_connection, _record):
+        if engine.dialect.name == "sqlite":
+            dbapi_connection.set_trace_callback(None)
+            return
+        trace = traces.pop(id(dbapi_connection), None)
+        if trace is None:
+            return
+        dbapi_connection.pgconn.untrace()
+        trace.seek(0)
+        pending: list[str] = []
+        for line in trace.read().decode("utf-8", "replace").splitlines():
+            parts = line.split("\t")
+            if len(parts) < 3:  # the continuation of a multi-line SQL text
+                continue
+            direction, message, rest = parts[0], parts[2], "\t".join(parts[3:])
+            if direction == "F" and message in ("Query", "Parse"):
+                pending.append(rest.strip().strip('"').lstrip('" '))
+            elif direction == "B" and message == "ReadyForQuery":
+                sent.append("; ".join(pending))
+                pending = []
+        trace.close()
+
+    # First in line, so a ping made on checkout is recorded too.
+    event.listen(engine, "checkout", start, insert=True)
+    event.listen(engine, "checkin", stop)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "checkout", start)
+        event.remove(engine, "checkin", stop)
+        for trace in traces.values():
+            trace.close()

@@ -24,7 +24,7 @@ SAMPLE_PARTNER = "ecoreg-sample"
 
 def _code(serial: int) -> str:
     # 9 = registered with the market regulator, 1 = enterprise, 310115 = Pudong; then a 9-character organisation code.
-    return uscc.complete(f"91310115MA1K{serial:05d}")
+    return uscc.make("91310115", f"MA1K{serial:04d}")
 
 
 PILOT_ZONES = [

@@ -19,9 +19,8 @@ from ecoreg_common.db import Database
 from registry import idempotency
 from registry.caller import Caller
 from registry.clusters.service import reference
-from registry.entities import rules, store
+from registry.entities import parents, rules, store
 from registry.entities.schemas import InvalidItem
-from registry.entities.service import parent_problems
 from registry.entities.state import editable_part, merged_state, new_state
 
 MAX_ITEMS = 1000
@@ -82,13 +81,14 @@ def upsert_batch(
 
     def produce(session: Session, now: datetime) -> idempotency.StoredResponse:
         results = list(screened)
+        # Before any row lock (see parents.py); sees every item's parent at once.
+        parent_check = parents.ParentCheck(session, [fields.get("parent_id") for _, fields in candidates], moves_existing=True)
         invalid = [(index, item.valid) for index, item in enumerate(items) if isinstance(item, InvalidItem)]
         codes = [fields["uscc"] for _, fields in candidates + invalid if fields.get("uscc")]
         external_ids = [fields["external_id"] for _, fields in candidates + invalid if fields.get("external_id")]
         matches = store.live_matches(session, caller.partner, codes, external_ids)
         by_code = {state["uscc"]: state for state in matches if state["uscc"]}
         by_external_id = {state["external_id"]: state for state in matches if state["source"] == caller.partner and state["external_id"]}
-        parents = store.live_ids(session, [fields["parent_id"] for _, fields in candidates if fields.get("parent_id")])
 
         plan = store.Plan()
         created_index: list[int] = []
@@ -105,12 +105,14 @@ def upsert_batch(
                 claimed[current["id"]] = index
             state = merged_state(editable_part(current), fields) if current else new_state(fields)
             errors = rules.check(state, known)
-            problems = parent_problems(session, state, current, parents.__contains__)
+            problems = parent_check.problems(state, current)
             if problems:
                 errors.setdefault("parent_id", []).extend(problems)
             if errors:
                 results[index] = _result(index, "error", errors=errors)
-            elif current is None:
+                continue
+            parent_check.accept(state, current)
+            if current is None:
                 plan.creates.append(state)
                 created_index.append(index)
             elif state == editable_part(current):

@@ -22,10 +22,10 @@ MAX_ATTRIBUTES_BYTES = 4096
 
 
 class UsccField(fields.String):
-    """A Unified Social Credit Code; upper-cased, then verified per GB 32100-2015."""
+    """A Unified Social Credit Code: compacted (``uscc.compact``), then verified per GB 32100-2015."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        code = super()._deserialize(value, attr, data, **kwargs).strip().upper()
+        code = uscc.compact(super()._deserialize(value, attr, data, **kwargs))
         problem = uscc.problem(code)
         if problem:
             raise ma.ValidationError(f"not a valid Unified Social Credit Code: {problem}")
@@ -136,7 +136,14 @@ class EntityListArgsSchema(InputSchema):
     track = fields.String(validate=validate.Length(min=1, max=48))
     district = fields.String(validate=validate.OneOf(tuple(DISTRICTS)))
     status = fields.String(validate=validate.OneOf(STATUSES))
-    q = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Part of the English or Chinese name"})
+    q = fields.String(
+        validate=validate.Length(min=1, max=100),
+        metadata={
+            "description": "Part of the English or Chinese name, in any writing: full- or half-width, any case, "
+            "spaces and punctuation ignored, a trailing legal form (有限公司, Co., Ltd.) ignored; "
+            "a q with no letter or digit finds nothing"
+        },
+    )
     updated_since = fields.AwareDateTime(default_timezone=None, metadata={"description": "ISO 8601 with a time zone"})
     sort = fields.String(
         load_default="id",
