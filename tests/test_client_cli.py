@@ -158,7 +158,7 @@ def test_partner_files_go_in_and_exports_come_back(make_stack, tmp_path):
         [
             "上海液流储能有限公司",
             "Shanghai Flowcell Storage Co., Ltd.",
-            "91310000MA7C00010A",
+            "91310000MA7C00107L",
             "jinshan",
             "2016-10-10",
             "enterprise",

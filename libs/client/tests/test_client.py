@@ -17,6 +17,7 @@ class Server(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", 0))
         Server.seen.append(
             {
+                "path": self.path,
                 "key": self.headers.get("Idempotency-Key"),
                 "auth": self.headers.get("Authorization"),
                 "body": json.loads(self.rfile.read(length)),
@@ -91,3 +92,40 @@ def test_retries_are_bounded(server):
     with EcoregClient(server, backoff=0, retries=2) as api, pytest.raises(EcoregError):
         api.upsert_batch([{"kind": "lab"}])
     assert len(Server.seen) == 3
+
+
+def test_dry_run_asks_the_registry_to_write_nothing_and_shows_look_alikes(server, tmp_path):
+    from click.testing import CliRunner
+
+    from ecoreg_client.cli import cli
+
+    source = tmp_path / "list.csv"
+    source.write_text("企业名称,集群,外部编号\n华域视觉科技(上海)有限公司,intelligence,p-1\n坏,nowhere,p-2\n", encoding="utf-8")
+    candidate = {"id": 12, "score": 0.97, "reasons": ["same_core_name"], "entity": {"id": 12, "name_zh": "华域视觉科技（上海）有限公司"}}
+    Server.answers = [
+        (
+            200,
+            {
+                "dry_run": True,
+                "summary": {"created": 1, "updated": 0, "unchanged": 0, "error": 1},
+                "items": [
+                    {"index": 0, "status": "created", "id": None, "version": None, "match": {"chosen": 12, "candidates": [candidate]}},
+                    {"index": 1, "status": "error", "id": None, "version": None, "errors": {"clusters": ["unknown cluster(s): nowhere"]}},
+                ],
+            },
+        )
+    ]
+    result = CliRunner().invoke(cli, ["--url", server, "import", str(source), "--dry-run", "--set", "kind=enterprise"])
+    assert result.exit_code == 1, result.output
+    [request] = Server.seen
+    assert request["path"] == "/api/v1/entities/batch?dry_run=true"
+    assert request["body"]["entities"][0] == {
+        "name_zh": "华域视觉科技(上海)有限公司",
+        "name": "华域视觉科技(上海)有限公司",
+        "clusters": ["intelligence"],
+        "external_id": "p-1",
+        "kind": "enterprise",
+    }
+    assert "2 rows (dry run: nothing written): 1 would be created, 0 would be updated, 0 would be unchanged, 1 with errors" in result.output
+    assert "line 2: new, but looks like entity 12 华域视觉科技（上海）有限公司 (score 0.97: same_core_name)" in result.output
+    assert (tmp_path / "list.errors.csv").exists()
