@@ -230,7 +230,8 @@ def targets(api: EcoregClient, cluster: str | None, as_json: bool) -> None:
     rows = [
         [
             t["key"],
-            t["status"],
+            # A deadline passed unmet is final: say so plainly.
+            "MISSED (not_achieved)" if t["status"] == "not_achieved" else t["status"],
             "-" if t["current_value"] is None else f"{t['current_value']:g}",
             f"{t['target_value']:g} {t['unit']}",
             _percent(t["attainment"]),

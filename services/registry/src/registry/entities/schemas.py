@@ -128,14 +128,46 @@ class EntitySchema(ma.Schema):
     updated_at = fields.String(metadata={"format": "date-time"})
 
 
+class OneOrMore(fields.String):
+    """``a`` or ``a,b`` in a query string, as a list; each item checked by ``item``.
+
+    The metrics service's counts link here with the filter that defines them, so the
+    list takes every count dimension the way a count does (metrics: counts/links.py).
+    """
+
+    def __init__(self, item, **kwargs):
+        super().__init__(**kwargs)
+        self.item = item
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        items = [part.strip() for part in super()._deserialize(value, attr, data, **kwargs).split(",")]
+        if not all(items):
+            raise ma.ValidationError("give one value or several, comma-separated, none empty")
+        for part in items:
+            self.item(part)
+        return items
+
+
+_NONE = "none"
+_NONE_NOTE = "; none selects entities without one"
+
+
+def _or_none(validator):
+    def check(value):
+        if value != _NONE:
+            validator(value)
+
+    return check
+
+
 class EntityListArgsSchema(InputSchema):
-    kind = fields.String(validate=validate.OneOf(tuple(KINDS)))
-    subtype = fields.String(validate=SLUG)
-    tier = fields.String(validate=validate.OneOf(TIERS))
-    cluster = fields.String(validate=SLUG)
-    track = fields.String(validate=validate.Length(min=1, max=48))
-    district = fields.String(validate=validate.OneOf(tuple(DISTRICTS)))
-    status = fields.String(validate=validate.OneOf(STATUSES))
+    kind = OneOrMore(validate.OneOf(tuple(KINDS)), metadata={"description": "One or more, comma-separated"})
+    subtype = OneOrMore(_or_none(SLUG), metadata={"description": "One or more, comma-separated" + _NONE_NOTE})
+    tier = OneOrMore(validate.OneOf(TIERS), metadata={"description": "One or more, comma-separated"})
+    cluster = OneOrMore(SLUG, metadata={"description": "One or more, comma-separated (an entity in any of them)"})
+    track = OneOrMore(validate.Length(min=1, max=48), metadata={"description": "One or more, comma-separated (an entity in any of them)"})
+    district = OneOrMore(_or_none(validate.OneOf(tuple(DISTRICTS))), metadata={"description": "One or more, comma-separated" + _NONE_NOTE})
+    status = OneOrMore(validate.OneOf(STATUSES), metadata={"description": "One or more, comma-separated; every status when absent"})
     q = fields.String(
         validate=validate.Length(min=1, max=100),
         metadata={
@@ -237,3 +269,58 @@ class BatchItemResultSchema(ma.Schema):
 class BatchResultSchema(ma.Schema):
     summary = fields.Dict(keys=fields.String(), values=fields.Integer())
     items = fields.List(fields.Nested(BatchItemResultSchema))
+
+
+class MatchRecordSchema(InputSchema):
+    """A record to match: what a partner's list says of an organisation (matched leniently)."""
+
+    class Meta:
+        ordered = True
+
+    name = fields.String(allow_none=True, validate=validate.Length(max=300))
+    name_zh = fields.String(allow_none=True, validate=validate.Length(max=300))
+    uscc = fields.String(allow_none=True, validate=validate.Length(max=32), metadata={"description": "Compared after upper-casing"})
+    district = fields.String(allow_none=True, validate=validate.Length(max=32))
+    kind = fields.String(allow_none=True, validate=validate.Length(max=32))
+    external_id = fields.String(
+        allow_none=True, validate=validate.Length(max=128), metadata={"description": "Compared with the calling partner's entities"}
+    )
+
+    @ma.validates_schema
+    def something_to_match(self, data, **kwargs):
+        if not any(data.get(key) for key in ("name", "name_zh", "uscc", "external_id")):
+            raise ma.ValidationError("give at least one of name, name_zh, uscc, external_id")
+
+
+class MatchRequestSchema(InputSchema):
+    records = fields.List(fields.Nested(MatchRecordSchema), required=True, validate=validate.Length(min=1, max=1000))
+    limit = fields.Integer(load_default=3, validate=validate.Range(min=1, max=10), metadata={"description": "Candidates per record"})
+
+
+class MatchCandidateSchema(ma.Schema):
+    class Meta:
+        ordered = True
+
+    id = fields.Integer()
+    score = fields.Float(metadata={"description": "0 to 1"})
+    reasons = fields.List(
+        fields.String(),
+        metadata={
+            "description": "same_uscc, same_external_id, same_name, same_name_zh, same_core_name, similar_name, "
+            "typo, same_district, other_district, other_uscc, other_kind"
+        },
+    )
+    entity = fields.Nested(EntitySchema)
+
+
+class MatchResultSchema(ma.Schema):
+    class Meta:
+        ordered = True
+
+    index = fields.Integer()
+    chosen = fields.Integer(allow_none=True, metadata={"description": "The entity this record is, when unambiguous"})
+    candidates = fields.List(fields.Nested(MatchCandidateSchema))
+
+
+class MatchAnswerSchema(ma.Schema):
+    results = fields.List(fields.Nested(MatchResultSchema))

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Select, and_, bindparam, false, func, select, update
+from sqlalchemy import Select, and_, bindparam, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ecoreg_common.db import allocate_ids, bulk_insert, list_contains, one_of
@@ -150,15 +150,27 @@ def name_contains(session: Session, q: str):
     return func.instr(entities.c.search_text, key) > 0
 
 
+def _listed(value) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
 def filtered_query(session: Session, filters: dict) -> Select:
     query = select(entities).where(entities.c.retired_at.is_(None))
     for name in ("kind", "subtype", "tier", "district", "status"):
-        if filters.get(name) is not None:
-            query = query.where(entities.c[name] == filters[name])
-    if filters.get("cluster"):
-        query = query.where(list_contains(session, entities.c.clusters, filters["cluster"]))
-    if filters.get("track"):
-        query = query.where(list_contains(session, entities.c.tracks, filters["track"]))
+        wanted = _listed(filters.get(name))
+        if wanted:
+            # "none" stands for no subtype / no district, as the metrics service's counts write it.
+            named = [value for value in wanted if not (value == "none" and name in ("subtype", "district"))]
+            conditions = [entities.c[name].in_(named)] if named else []
+            if len(named) < len(wanted):
+                conditions.append(entities.c[name].is_(None))
+            query = query.where(or_(*conditions))
+    for name in ("cluster", "track"):
+        wanted = _listed(filters.get(name))
+        if wanted:
+            query = query.where(or_(*(list_contains(session, entities.c[name + "s"], value) for value in wanted)))
     if filters.get("q"):
         query = query.where(name_contains(session, filters["q"]))
     if filters.get("updated_since") is not None:
