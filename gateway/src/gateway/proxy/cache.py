@@ -34,9 +34,11 @@ class Entry:
 
 
 class AnswerCache:
-    def __init__(self, ttl: float, *, capacity: int = 1024, redis=None, signal=None, announce=None):
+    def __init__(self, ttl: float, *, capacity: int = 1024, redis=None, redis_prefix: str = "ecoreg", signal=None, announce=None):
         """``signal`` changes when any process wrote (local entries are then forgotten);
-        ``announce`` is how this process tells the others it wrote."""
+        ``announce`` is how this process tells the others it wrote; every Redis key
+        starts with ``redis_prefix``, so deployments (and test runs) sharing a Redis
+        never see each other's answers."""
         self.signal = signal
         self.announce = announce
         self._token: object = None
@@ -45,11 +47,13 @@ class AnswerCache:
         self._entries: OrderedDict[str, Entry] = OrderedDict()
         self._lock = threading.Lock()
         self._redis = redis
+        self._revision_key = f"{redis_prefix}:answer-revision"
+        self._answer_prefix = f"{redis_prefix}:answer"
 
     def _redis_key(self, key: str) -> str:
-        # The generation changes with every write through any gateway process (see invalidate).
-        generation = int(self._redis.get("ecoreg:answer-generation") or 0)
-        return f"ecoreg:answer:{generation}:{key}"
+        # The revision changes with every write through any gateway process (see invalidate).
+        revision = int(self._redis.get(self._revision_key) or 0)
+        return f"{self._answer_prefix}:{revision}:{key}"
 
     def invalidate(self) -> None:
         """Forget every answer, here and in every gateway process: a write went through."""
@@ -59,7 +63,7 @@ class AnswerCache:
             self.announce()
         if self._redis is not None:
             try:
-                self._redis.incr("ecoreg:answer-generation")
+                self._redis.incr(self._revision_key)
             except Exception:
                 log.warning("answer cache: Redis unavailable; only this process's cache was cleared", exc_info=True)
 

@@ -271,3 +271,58 @@ class BatchItemResultSchema(ma.Schema):
 class BatchResultSchema(ma.Schema):
     summary = fields.Dict(keys=fields.String(), values=fields.Integer())
     items = fields.List(fields.Nested(BatchItemResultSchema))
+
+
+class MatchRecordSchema(InputSchema):
+    """A record to match: what a partner's list says of an organisation (matched leniently)."""
+
+    class Meta:
+        ordered = True
+
+    name = fields.String(allow_none=True, validate=validate.Length(max=300))
+    name_zh = fields.String(allow_none=True, validate=validate.Length(max=300))
+    uscc = fields.String(allow_none=True, validate=validate.Length(max=32), metadata={"description": "Compared after upper-casing"})
+    district = fields.String(allow_none=True, validate=validate.Length(max=32))
+    kind = fields.String(allow_none=True, validate=validate.Length(max=32))
+    external_id = fields.String(
+        allow_none=True, validate=validate.Length(max=128), metadata={"description": "Compared with the calling partner's entities"}
+    )
+
+    @ma.validates_schema
+    def something_to_match(self, data, **kwargs):
+        if not any(data.get(key) for key in ("name", "name_zh", "uscc", "external_id")):
+            raise ma.ValidationError("give at least one of name, name_zh, uscc, external_id")
+
+
+class MatchRequestSchema(InputSchema):
+    records = fields.List(fields.Nested(MatchRecordSchema), required=True, validate=validate.Length(min=1, max=1000))
+    limit = fields.Integer(load_default=3, validate=validate.Range(min=1, max=10), metadata={"description": "Candidates per record"})
+
+
+class MatchCandidateSchema(ma.Schema):
+    class Meta:
+        ordered = True
+
+    id = fields.Integer()
+    score = fields.Float(metadata={"description": "0 to 1"})
+    reasons = fields.List(
+        fields.String(),
+        metadata={
+            "description": "same_uscc, same_external_id, same_name, same_name_zh, same_core_name, similar_name, "
+            "typo, same_district, other_district, other_uscc, other_kind"
+        },
+    )
+    entity = fields.Nested(EntitySchema)
+
+
+class MatchResultSchema(ma.Schema):
+    class Meta:
+        ordered = True
+
+    index = fields.Integer()
+    chosen = fields.Integer(allow_none=True, metadata={"description": "The entity this record is, when unambiguous"})
+    candidates = fields.List(fields.Nested(MatchCandidateSchema))
+
+
+class MatchAnswerSchema(ma.Schema):
+    results = fields.List(fields.Nested(MatchResultSchema))
