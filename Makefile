@@ -43,7 +43,7 @@ $(STAMP): constraints.txt requirements-dev.txt libs/common/pyproject.toml servic
 ## Run every service with sample data, in the foreground (Ctrl-C stops them all).
 run: venv
 	$(BIN)/ecoreg-registry migrate
-	$(BIN)/ecoreg-registry seed
+	$(BIN)/ecoreg-registry seed --if-empty
 	$(BIN)/ecoreg-metrics migrate
 	$(BIN)/ecoreg-gateway migrate
 	@echo
@@ -53,8 +53,22 @@ run: venv
 	@echo
 	$(BIN)/honcho start
 
-## The whole suite, on SQLite and (when TEST_POSTGRES_URL is set) on PostgreSQL.
+## The whole suite, on SQLite and on PostgreSQL: TEST_POSTGRES_URL when set, else the local
+## server when one answers (LOCAL_POSTGRES_URL); without either the PostgreSQL variants are skipped.
+LOCAL_POSTGRES_URL ?= postgresql+psycopg://$(shell id -un)@127.0.0.1:5432/postgres
+
 test: venv
+	@if [ -z "$$TEST_POSTGRES_URL" ]; then \
+	    if $(BIN)/python -m ecoreg_common.testing probe "$(LOCAL_POSTGRES_URL)"; then \
+	        export TEST_POSTGRES_URL="$(LOCAL_POSTGRES_URL)"; \
+	        echo "make test: PostgreSQL variants run on the local server ($(LOCAL_POSTGRES_URL))"; \
+	    else \
+	        echo "make test: NO PostgreSQL answers at $(LOCAL_POSTGRES_URL) and TEST_POSTGRES_URL is unset:"; \
+	        echo "           every PostgreSQL variant will be SKIPPED (set TEST_POSTGRES_URL to run them)"; \
+	    fi; \
+	else \
+	    echo "make test: PostgreSQL variants run on TEST_POSTGRES_URL"; \
+	fi; \
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 lint: venv

@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions[CACHE_EXTENSION] = AnswerCache(
         settings.cache_seconds,
         redis=_redis(settings),
+        redis_prefix=settings.redis_key_prefix,
         signal=signal_for(settings.database_url, ANSWERS_CHANNEL),
         announce=lambda: bump_answer_generation(db),
     )

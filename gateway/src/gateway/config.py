@@ -23,6 +23,8 @@ class Settings:
     admin_key: str | None = None
     # Shared rate-limit counters and answer cache for all gateway processes; memory when unset.
     redis_url: str | None = None
+    # Every Redis key the gateway writes starts with this, so several deployments (or test runs) can share one Redis.
+    redis_key_prefix: str = "ecoreg"
     anonymous_limit: str = "60/minute"
     key_limit: str = "1200/minute"
     max_body_bytes: int = 4 * 1024 * 1024
@@ -60,6 +62,7 @@ class Settings:
             internal_token=env_str("INTERNAL_TOKEN", None, environ),
             admin_key=env_str("GATEWAY_ADMIN_KEY", None, environ),
             redis_url=env_str("REDIS_URL", None, environ),
+            redis_key_prefix=env_str("GATEWAY_REDIS_KEY_PREFIX", "ecoreg", environ),
             anonymous_limit=env_str("GATEWAY_ANONYMOUS_LIMIT", "60/minute", environ),
             key_limit=env_str("GATEWAY_KEY_LIMIT", "1200/minute", environ),
             max_body_bytes=env_int("GATEWAY_MAX_BODY_BYTES", 4 * 1024 * 1024, environ, minimum=1024),

@@ -76,7 +76,7 @@ def install_limits(app: Flask, settings: Settings) -> Limiter:
         retry_after="delta-seconds",
         swallow_errors=True,
         in_memory_fallback_enabled=True,
-        key_prefix="ecoreg",
+        key_prefix=settings.redis_key_prefix,
     )
     limiter.init_app(app)
     return limiter

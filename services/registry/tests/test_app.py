@@ -81,3 +81,16 @@ def test_unknown_paths_and_methods_are_problems(client):
     response = client.put("/api/v1/entities")
     assert response.status_code == 405
     assert response.mimetype == "application/problem+json"
+
+
+def test_the_followers_routine_polls_are_not_logged_at_info(client, caplog):
+    caplog.set_level("DEBUG", logger="registry.access")
+    client.get("/api/v1/changes?after=0")
+    client.get("/api/v1/changes?after=x")  # a failed poll is worth seeing
+    client.get("/api/v1/entities")
+    levels = [(record.levelname, record.getMessage()) for record in caplog.records if record.name == "registry.access"]
+    assert levels == [
+        ("DEBUG", "GET /api/v1/changes 200"),
+        ("INFO", "GET /api/v1/changes 422"),
+        ("INFO", "GET /api/v1/entities 200"),
+    ]

@@ -38,9 +38,20 @@ class Entry:
 
 
 class AnswerCache:
-    def __init__(self, ttl: float, *, capacity: int = 1024, redis: GuardedRedis | None = None, signal=None, announce=None):
+    def __init__(
+        self,
+        ttl: float,
+        *,
+        capacity: int = 1024,
+        redis: GuardedRedis | None = None,
+        redis_prefix: str = "ecoreg",
+        signal=None,
+        announce=None,
+    ):
         """``signal`` changes when any process wrote (local entries are then forgotten);
-        ``announce`` is how this process tells the others it wrote."""
+        ``announce`` is how this process tells the others it wrote; every Redis key
+        starts with ``redis_prefix``, so deployments (and test runs) sharing a Redis
+        never see each other's answers."""
         self.signal = signal
         self.announce = announce
         self._token: object = None
@@ -49,12 +60,13 @@ class AnswerCache:
         self._entries: OrderedDict[str, Entry] = OrderedDict()
         self._lock = threading.Lock()
         self._redis = redis
+        self._revision_key = f"{redis_prefix}:answer-revision"
+        self._answer_prefix = f"{redis_prefix}:answer"
 
-    @staticmethod
-    def _redis_key(client, key: str) -> str:
-        # The generation changes with every write through any gateway process (see invalidate).
-        generation = int(client.get("ecoreg:answer-generation") or 0)
-        return f"ecoreg:answer:{generation}:{key}"
+    def _redis_key(self, client, key: str) -> str:
+        # The revision changes with every write through any gateway process (see invalidate).
+        revision = int(client.get(self._revision_key) or 0)
+        return f"{self._answer_prefix}:{revision}:{key}"
 
     def invalidate(self) -> None:
         """Forget every answer, here and in every gateway process: a write went through.
@@ -67,7 +79,7 @@ class AnswerCache:
         if self._redis is not None:
             # If Redis is unavailable the breaker logged it; the announcement below reaches every process's memory.
             with contextlib.suppress(RedisUnavailable):
-                self._redis.call(lambda client: client.incr("ecoreg:answer-generation"))
+                self._redis.call(lambda client: client.incr(self._revision_key))
         if self.announce is not None:
             self.announce()
 

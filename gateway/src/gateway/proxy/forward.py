@@ -23,32 +23,20 @@ from ecoreg_common.identity import PARTNER_HEADER, SCOPES_HEADER
 from gateway.auth.keys import Identity
 from gateway.proxy.cache import AnswerCache, Entry
 from gateway.proxy.upstreams import Upstream, UpstreamUnavailable
+from gateway.public_routes import route_for
 
 log = logging.getLogger(__name__)
-# Path prefix -> upstream name. The paths are the services' own: the gateway serves them unchanged.
-ROUTES = (
-    ("/api/v1/entities", "registry"),
-    ("/api/v1/changes", "registry"),
-    ("/api/v1/clusters", "registry"),
-    ("/api/v1/vocabulary", "registry"),
-    ("/api/v1/metrics", "metrics"),
-    ("/api/v1/targets", "metrics"),
-    ("/api/v1/indicators", "metrics"),
-)
-# Which of them have paths beneath them (/api/v1/clusters has none: its subpaths are the gateway's own).
-PREFIXES_WITH_SUBPATHS = frozenset({"/api/v1/entities", "/api/v1/metrics", "/api/v1/targets", "/api/v1/indicators"})
-# GET answers worth caching: aggregates that thousands of dashboards poll.
-CACHED_PREFIXES = ("/api/v1/metrics/", "/api/v1/targets", "/api/v1/indicators", "/api/v1/clusters", "/api/v1/vocabulary")
 
 REQUEST_HEADERS = ("Content-Type", "Accept", "If-Match", "If-None-Match", "Idempotency-Key")
 RESPONSE_HEADERS = ("Content-Type", "ETag", "Location", "Cache-Control", "Retry-After", "Idempotent-Replayed", "Allow")
 
 
 def upstream_for(path: str) -> str:
-    for prefix, name in ROUTES:
-        if path == prefix or path.startswith(prefix + "/"):
-            return name
-    raise NotFound(f"There is nothing at {path}.")
+    """The service that answers ``path`` (public_routes.PUBLIC_ROUTES); NotFound when none does."""
+    route = route_for(path)
+    if route is None or route.upstream is None:
+        raise NotFound(f"There is nothing at {path}.")
+    return route.upstream
 
 
 def identity_headers(identity: Identity) -> dict[str, str]:
@@ -78,7 +66,8 @@ def _forget_cached_answers(cache: AnswerCache) -> None:
 
 def forward(upstream: Upstream, identity: Identity, cache: AnswerCache) -> Response:
     path = request.path
-    if request.method == "GET" and path.startswith(CACHED_PREFIXES) and cache.ttl > 0:
+    route = route_for(path)
+    if request.method == "GET" and route is not None and route.cached and cache.ttl > 0:
         return _cached_get(upstream, identity, cache)
     headers = {name: request.headers[name] for name in REQUEST_HEADERS if name in request.headers}
     answer = upstream.request(

@@ -62,6 +62,8 @@ class CountGroupSchema(ma.Schema):
     status = fields.String()
     district = fields.String(allow_none=True)
     count = fields.Integer()
+    filter = fields.Dict(metadata={"description": "Every dimension this count is of, statuses spelt out"})
+    entities = fields.String(metadata={"description": "The registry list returning exactly these entities (GET, page through it)"})
 
 
 class CountsSchema(ma.Schema):

@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from ecoreg_common.db import Database
+from metrics.counts.links import traced
 from metrics.readmodel import store
 from metrics.tables import count_cells
 
@@ -63,7 +64,11 @@ def grouped(session: Session, group_by: list[str], filters: dict) -> list[dict]:
 
 
 def counts(db: Database, group_by: list[str], filters: dict) -> dict:
+    """The grouped counts, each with its filter and the registry list of its entities (counts/links.py)."""
     with db.read() as session:
         as_of = store.read_state(session).cursor
         groups = grouped(session, group_by, filters)
+    for group in groups:
+        dims = {name: group[name] for name in group_by}
+        group.update(traced(group["count"], filters, dims))
     return {"as_of_seq": as_of, "group_by": group_by, "groups": groups}

@@ -6,7 +6,6 @@ appends to the change feed in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
@@ -19,7 +18,7 @@ from registry import idempotency
 from registry.caller import Caller
 from registry.changes import feed
 from registry.clusters.service import reference
-from registry.entities import rules, store
+from registry.entities import parents, rules, store
 from registry.entities.state import editable_part, merged_state, new_state
 
 
@@ -35,24 +34,14 @@ def location(entity_id: int) -> str:
     return f"/api/v1/entities/{entity_id}"
 
 
-def parent_problems(session: Session, state: dict, current: dict | None, is_live: Callable[[int], bool]) -> list[str]:
-    """Why ``state``'s parent cannot be its parent (it must be live and must not make a cycle)."""
-    parent_id = state["parent_id"]
-    if parent_id is None or (current is not None and parent_id == current["parent_id"]):
-        return []
-    if current is not None and parent_id == current["id"]:
-        return ["an entity cannot be its own parent"]
-    if not is_live(parent_id):
-        return [f"there is no live entity {parent_id}"]
-    if current is not None and current["id"] in store.ancestor_ids(session, parent_id):
-        return [f"entity {parent_id} descends from entity {current['id']}; that would make a cycle"]
-    return []
-
-
 def validate(session: Session, db: Database, state: dict, *, current: dict | None, source: str) -> None:
-    """Raise ValidationFailed (422) or Conflict (409) unless ``state`` may be stored."""
+    """Raise ValidationFailed (422) or Conflict (409) unless ``state`` may be stored.
+
+    The parent is checked (and locked) by ``parents.ParentCheck``, as on every path that writes ``parent_id``.
+    """
     errors = rules.check(state, reference(db))
-    problems = parent_problems(session, state, current, lambda parent_id: bool(store.live_ids(session, [parent_id])))
+    moves = current is not None and state["parent_id"] != current["parent_id"]
+    problems = parents.ParentCheck(session, [state["parent_id"]], moves_existing=moves).problems(state, current)
     if problems:
         errors.setdefault("parent_id", []).extend(problems)
     if errors:
@@ -63,8 +52,7 @@ def validate(session: Session, db: Database, state: dict, *, current: dict | Non
 
 
 def get_entity(db: Database, entity_id: int) -> dict:
-    with db.read() as session:
-        state = store.live_by_id(session, entity_id)
+    state = db.query(lambda session: store.live_by_id(session, entity_id))
     if state is None:
         raise NotFound(f"There is no entity {entity_id}.")
     return state
@@ -77,8 +65,7 @@ def list_entities(db: Database, filters: dict, limit: int, cursor: str | None, *
         if not 0 <= after_id < 2**62:
             raise ValidationFailed({"cursor": ["is not a cursor this API gave out; use next_cursor as given"]})
         query_filters["after_id"] = after_id
-    with db.read() as session:
-        page = store.states_from(session, store.filtered_query(session, query_filters).limit(limit + 1))
+    page = db.query(lambda session: store.states_from(session, store.filtered_query(session, query_filters).limit(limit + 1)))
     more = len(page) > limit
     page = page[:limit]
     return {"items": page, "next_cursor": cursors.encode({"id": page[-1]["id"]}) if more else None}
@@ -126,6 +113,8 @@ def update_entity(db: Database, entity_id: int, fields: dict, caller: Caller, if
     """Apply a partial change; an If-Match precondition is required."""
 
     def work(session: Session) -> dict:
+        if fields.get("parent_id") is not None:
+            parents.lock_graph(session)  # before any row lock, so two re-parentings cannot deadlock
         current = _lock_for_change(session, entity_id, caller, if_match, if_match_required=True)
         state = merged_state(editable_part(current), fields)
         if state == editable_part(current):
@@ -138,15 +127,17 @@ def update_entity(db: Database, entity_id: int, fields: dict, caller: Caller, if
 
 
 def retire_entity(db: Database, entity_id: int, caller: Caller, if_match: list[str] | None) -> None:
-    """Retire an entity: it stays in history and the feed, and leaves lists and counts."""
+    """Retire an entity: it stays in history and the feed, and leaves lists and counts.
+
+    Its live children, whoever owns them, are detached in the same transaction
+    (a new version of each with ``parent_id`` null): no live entity keeps a
+    retired parent, and no other partner's child can block the retire.
+    """
 
     def work(session: Session) -> None:
         current = _lock_for_change(session, entity_id, caller, if_match, if_match_required=False)
-        children = store.live_child_ids(session, entity_id)
-        if children:
-            shown = ", ".join(str(child) for child in children[:10])
-            raise Conflict(f"Entity {entity_id} is the parent of live entities ({shown}); retire or re-parent them first.")
-        store.write(session, store.Plan(retires=[current]), actor=caller.partner, now=utcnow())
+        detached = parents.children_moved_to(session, entity_id, None)
+        store.write(session, store.Plan(updates=detached, retires=[current]), actor=caller.partner, now=utcnow())
 
     db.transact(work)
 
