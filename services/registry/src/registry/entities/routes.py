@@ -6,9 +6,10 @@ from flask import jsonify, request
 from flask.views import MethodView
 
 from ecoreg_common.api import Blueprint
+from ecoreg_common.errors import NotFound
 from ecoreg_common.problems import ProblemSchema
 from registry import idempotency
-from registry.entities import batch, matching, service
+from registry.entities import batch, matching, merge, service
 from registry.entities.schemas import (
     BatchRequestSchema,
     BatchResultSchema,
@@ -20,6 +21,9 @@ from registry.entities.schemas import (
     HistorySchema,
     MatchAnswerSchema,
     MatchRequestSchema,
+    MergeAnswerSchema,
+    MergeRequestSchema,
+    MovedSchema,
 )
 from registry.web import current_caller, current_db, idempotency_key, if_match_tags, optional_partner
 
@@ -106,9 +110,21 @@ class EntityMatch(MethodView):
 @blp.route(f"/entities/<int(max={MAX_ID}):entity_id>")
 class EntityById(MethodView):
     @blp.response(200, EntitySchema, headers=ETAG_HEADER)
+    @blp.alt_response(301, schema=MovedSchema, description="The entity was merged into the one at Location")
     def get(self, entity_id):
-        """One live entity"""
-        state = service.get_entity(current_db(), entity_id)
+        """One live entity (a merged one answers 301 with where it went)"""
+        try:
+            state = service.get_entity(current_db(), entity_id)
+        except NotFound:
+            survivor = merge.survivor_of(current_db(), entity_id)
+            if survivor is None:
+                raise
+            response = jsonify(
+                {"id": entity_id, "merged_into": survivor, "detail": f"Entity {entity_id} was merged into entity {survivor}."}
+            )
+            response.status_code = 301
+            response.headers["Location"] = service.location(survivor)
+            return response
         return state, 200, {"ETag": service.etag(state)}
 
     @blp.arguments(EntityPatchSchema)
@@ -127,6 +143,19 @@ class EntityById(MethodView):
     def delete(self, entity_id):
         """Retire an entity: kept in history, gone from lists and counts"""
         service.retire_entity(current_db(), entity_id, current_caller(), if_match_tags())
+
+
+@blp.route(f"/entities/<int(max={MAX_ID}):entity_id>/merge")
+class EntityMerge(MethodView):
+    @blp.arguments(MergeRequestSchema)
+    @blp.response(200, MergeAnswerSchema)
+    @blp.alt_response(403, schema=ProblemSchema, description="The caller may not change both entities")
+    @blp.alt_response(409, schema=ProblemSchema, description="An entity cannot be merged into itself")
+    @blp.alt_response(412, schema=ProblemSchema, description="If-Match does not match the merged entity's ETag")
+    @blp.doc(parameters=[IF_MATCH_HEADER])
+    def post(self, body, entity_id):
+        """Merge this entity into another (admin, or the partner owning both): history kept, children moved, later upserts land on the survivor"""
+        return merge.merge_entity(current_db(), entity_id, body["into"], current_caller(), if_match_tags())
 
 
 @blp.route(f"/entities/<int(max={MAX_ID}):entity_id>/history")
