@@ -36,6 +36,13 @@ def current_caller() -> Caller:
     return Caller(partner=partner, admin="admin" in parse_scopes(request.headers.get(SCOPES_HEADER)))
 
 
+def optional_partner() -> str | None:
+    """The calling partner for a read that may use it (None when anonymous)."""
+    if not request.headers.get(PARTNER_HEADER, "").strip():
+        return None
+    return current_caller().partner
+
+
 def if_match_tags() -> list[str] | None:
     """The entity tags in If-Match (strong ones only; ``*`` kept as is), or None if absent."""
     raw = request.headers.get("If-Match")

@@ -8,7 +8,7 @@ from flask.views import MethodView
 from ecoreg_common.api import Blueprint
 from ecoreg_common.problems import ProblemSchema
 from registry import idempotency
-from registry.entities import batch, service
+from registry.entities import batch, matching, service
 from registry.entities.schemas import (
     BatchRequestSchema,
     BatchResultSchema,
@@ -18,8 +18,10 @@ from registry.entities.schemas import (
     EntityPatchSchema,
     EntitySchema,
     HistorySchema,
+    MatchAnswerSchema,
+    MatchRequestSchema,
 )
-from registry.web import current_caller, current_db, idempotency_key, if_match_tags
+from registry.web import current_caller, current_db, idempotency_key, if_match_tags, optional_partner
 
 blp = Blueprint("entities", __name__, url_prefix="/api/v1", description="Entities of the five future-industry clusters")
 
@@ -90,6 +92,15 @@ class EntityBatch(MethodView):
                 current_db(), body["entities"], caller, idempotency_key=key, request_fingerprint=fingerprint
             )
         )
+
+
+@blp.route("/entities/match")
+class EntityMatch(MethodView):
+    @blp.arguments(MatchRequestSchema)
+    @blp.response(200, MatchAnswerSchema)
+    def post(self, body):
+        """Which live entities each of up to 1,000 records may be: candidates with scores and reasons, chosen when unambiguous"""
+        return matching.match(current_db(), body["records"], partner=optional_partner(), limit=body["limit"])
 
 
 @blp.route(f"/entities/<int(max={MAX_ID}):entity_id>")
