@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import Response, jsonify, request
 from flask.views import MethodView
 
+from ecoreg_common import conditional
 from ecoreg_common.api import Blueprint
 from ecoreg_common.errors import NotFound
 from ecoreg_common.problems import ProblemSchema
@@ -111,8 +112,10 @@ class EntityMatch(MethodView):
 class EntityById(MethodView):
     @blp.response(200, EntitySchema, headers=ETAG_HEADER)
     @blp.alt_response(301, schema=MovedSchema, description="The entity was merged into the one at Location")
+    @blp.alt_response(304, description="Not modified since the ETag in If-None-Match")
+    @blp.alt_response(412, schema=ProblemSchema, description="If-Match does not match the current ETag")
     def get(self, entity_id):
-        """One live entity (a merged one answers 301 with where it went)"""
+        """One live entity (If-None-Match gets 304 while it is unchanged; a merged one answers 301 with where it went)"""
         try:
             state = service.get_entity(current_db(), entity_id)
         except NotFound:
@@ -125,7 +128,11 @@ class EntityById(MethodView):
             response.status_code = 301
             response.headers["Location"] = service.location(survivor)
             return response
-        return state, 200, {"ETag": service.etag(state)}
+        tag = service.etag(state)
+        headers = request.headers
+        if conditional.evaluate("GET", tag, if_match=headers.get("If-Match"), if_none_match=headers.get("If-None-Match")):
+            return Response(status=304, headers={"ETag": tag})
+        return state, 200, {"ETag": tag}
 
     @blp.arguments(EntityPatchSchema)
     @blp.response(200, EntitySchema, headers=ETAG_HEADER)

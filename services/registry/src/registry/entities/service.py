@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from ecoreg_common import cursors
+from ecoreg_common.conditional import if_match_passes
 from ecoreg_common.db import Database
 from ecoreg_common.errors import Conflict, NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
 from registry import idempotency
@@ -94,7 +95,7 @@ def check_if_match(state: dict, if_match: list[str] | None, *, required: bool) -
         if required:
             raise PreconditionRequired(f"Send If-Match with the entity's ETag ({etag(state)}) to change it.")
         return
-    if "*" not in if_match and etag(state) not in if_match:
+    if not if_match_passes(if_match, etag(state)):  # strong comparison (RFC 9110, 13.1.1)
         raise PreconditionFailed(f"The entity has changed since you read it; its ETag is now {etag(state)}.")
 
 
