@@ -16,9 +16,13 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
+
+# The metrics service names the feed checkpoint an answer was built from.
+CHECKPOINT_HEADER = "X-Ecoreg-Checkpoint"
 
 
 @dataclass
@@ -49,16 +53,28 @@ class AnswerCache:
         self._redis = redis
         self._revision_key = f"{redis_prefix}:answer-revision"
         self._answer_prefix = f"{redis_prefix}:answer"
+        # Read-your-writes: after a write, an answer built from an older feed checkpoint
+        # must not be kept. ``_writes`` counts the writes this process has seen (its own,
+        # or another's through the signal or the Redis revision); ``_floor`` is the
+        # registry's feed position learnt after write number ``_floor_at``.
+        self._writes = 0
+        self._floor = 0
+        self._floor_at = -1
+        self._seen_revision: int | None = None
 
     def _redis_key(self, key: str) -> str:
         # The revision changes with every write through any gateway process (see invalidate).
         revision = int(self._redis.get(self._revision_key) or 0)
+        if revision != self._seen_revision:
+            self._seen_revision = revision
+            self._writes += 1
         return f"{self._answer_prefix}:{revision}:{key}"
 
     def invalidate(self) -> None:
         """Forget every answer, here and in every gateway process: a write went through."""
         with self._lock:
             self._entries.clear()
+            self._writes += 1
         if self.announce is not None:
             self.announce()
         if self._redis is not None:
@@ -83,6 +99,7 @@ class AnswerCache:
             if token != self._token:
                 self._entries.clear()
                 self._token = token
+                self._writes += 1
             entry = self._entries.get(key)
             if entry is not None:
                 self._entries.move_to_end(key)
@@ -107,6 +124,27 @@ class AnswerCache:
             self._entries.move_to_end(key)
             while len(self._entries) > self.capacity:
                 self._entries.popitem(last=False)
+
+    def storable(self, entry: Entry, feed_position: Callable[[], int]) -> bool:
+        """Whether ``entry`` may be kept: an answer that names the follower checkpoint it was
+        built from (``X-Ecoreg-Checkpoint``) is kept only when that checkpoint has reached
+        the registry's feed position as it stood after the last write this process knows of
+        (``feed_position()`` is asked once per write). Otherwise the answer is served but
+        not kept, so the next read asks again and sees the write as soon as the follower
+        applied it."""
+        checkpoint = entry.headers.get(CHECKPOINT_HEADER)
+        if checkpoint is None:
+            return True
+        writes = self._writes
+        if self._floor_at != writes:
+            try:
+                position = feed_position()
+            except Exception:
+                log.warning("answer cache: cannot read the feed position; keeping the answer", exc_info=True)
+                return True
+            self._floor = max(self._floor, position)
+            self._floor_at = writes
+        return int(checkpoint) >= self._floor
 
     def fresh(self, entry: Entry) -> bool:
         # Wall-clock time, so entries shared through Redis age alike in every process.
