@@ -46,9 +46,9 @@ def stack(make_stack, request):
         backend,
         GATEWAY_ADMIN_KEY=ADMIN_KEY,
         INTERNAL_TOKEN=TOKEN,
-        GATEWAY_BREAKER_RESET_S="1",
+        GATEWAY_BREAKER_RESET_SECONDS="1",
         GATEWAY_CACHE_SECONDS="1",
-        METRICS_FOLLOW_INTERVAL_MS="50",
+        METRICS_FOLLOW_INTERVAL_SECONDS="0.05",
     )
     for name in ("registry", "metrics", "follower", "gateway"):
         stack.start(name)
