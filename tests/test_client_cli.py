@@ -67,7 +67,9 @@ def fix_as_the_errors_say(report: Path) -> None:
 
 def test_the_readme_partner_walkthrough_works_as_written(make_stack, tmp_path):
     # As `make run`: sample data into the empty registry, a local admin key, the internal token.
-    stack = make_stack("postgresql", GATEWAY_ADMIN_KEY=ADMIN_KEY, INTERNAL_TOKEN="local-internal-token", METRICS_FOLLOW_INTERVAL_MS="50")
+    stack = make_stack(
+        "postgresql", GATEWAY_ADMIN_KEY=ADMIN_KEY, INTERNAL_TOKEN="local-internal-token", METRICS_FOLLOW_INTERVAL_SECONDS="0.05"
+    )
     assert "sample data loaded" in stack.cli("ecoreg-registry", "seed", "--if-empty")
     for name in ("registry", "metrics", "follower", "gateway"):
         stack.start(name)

@@ -41,9 +41,12 @@ def package_dir(package: str) -> str:
 
 
 def reads(package: str) -> set[str]:
-    """The environment variables a service's config.py reads."""
-    source = (ROOT / package_dir(package) / "src" / package / "config.py").read_text()
-    return set(re.findall(r'env_(?:str|int|bool)\(\s*"([A-Z_]+)"', source))
+    """The environment variables a service's config.py declares (ecoreg_common.config.setting)."""
+    import importlib
+
+    from ecoreg_common.config import variables
+
+    return set(variables(importlib.import_module(f"{package}.config").Settings).values())
 
 
 def port_of(url: str) -> int:

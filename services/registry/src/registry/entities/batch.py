@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ecoreg_common.db import Database
 from registry.caller import Caller
 from registry.clusters.service import reference
-from registry.entities import parents, rules, store
+from registry.entities import merge, parents, rules, store
 from registry.entities.schemas import InvalidItem
 from registry.entities.state import editable_part, merged_state, new_state
 
@@ -101,6 +101,7 @@ def batch_work(db: Database, items: list, caller: Caller) -> Callable[[Session, 
         matches = store.live_matches(session, caller.partner, codes, external_ids)
         by_code = {state["uscc"]: state for state in matches if state["uscc"]}
         by_external_id = {state["external_id"]: state for state in matches if state["source"] == caller.partner and state["external_id"]}
+        aliases = merge.resolve_aliases(session, caller.partner, codes, external_ids, by_code, by_external_id)
 
         plan = store.Plan()
         created_index: list[int] = []
@@ -115,6 +116,7 @@ def batch_work(db: Database, items: list, caller: Caller) -> Callable[[Session, 
                 continue
             if current is not None:
                 claimed[current["id"]] = index
+                fields = merge.keep_survivor_keys(fields, current, aliases)
             state = merged_state(editable_part(current), fields) if current else new_state(fields)
             errors = rules.check(state, known)
             problems = parent_check.problems(state, current)
