@@ -17,6 +17,7 @@ from registry import idempotency
 from registry.caller import Caller
 from registry.entities import batch, matching, merge, service
 from registry.entities.schemas import (
+    BatchArgsSchema,
     BatchRequestSchema,
     BatchResultSchema,
     EntityCreateSchema,
@@ -89,13 +90,17 @@ class Entities(MethodView):
 
 @blp.route("/entities/batch")
 class EntityBatch(MethodView):
+    @blp.arguments(BatchArgsSchema, location="query", as_kwargs=True)
     @blp.arguments(BatchRequestSchema)
     @blp.response(200, BatchResultSchema)
     @blp.doc(parameters=[IDEMPOTENCY_HEADER])
-    def post(self, body):
-        """Create or update up to 1,000 entities, matched on uscc, else on external_id"""
+    def post(self, body, dry_run):
+        """Create or update up to 1,000 entities, matched on uscc, else on external_id (dry_run=true: judge and match, write nothing)"""
         caller = current_caller()
-        apply = batch.batch_work(current_db(), body["entities"], caller)
+        apply = batch.batch_work(current_db(), body["entities"], caller, dry_run=dry_run)
+        if dry_run:
+            # Nothing is written, so there is nothing to answer once: the Idempotency-Key is not recorded.
+            return current_db().transact(lambda session: apply(session, service.utcnow()))
         return answer_once(caller, lambda session, now: idempotency.StoredResponse(200, apply(session, now), {}))
 
 

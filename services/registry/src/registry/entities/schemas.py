@@ -268,9 +268,20 @@ class BatchItemResultSchema(ma.Schema):
     id = fields.Integer(allow_none=True)
     version = fields.Integer(allow_none=True)
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    match = fields.Nested(
+        lambda: MatchSchema(), metadata={"description": "Dry run only: the entities this item may be, as POST /entities/match answers"}
+    )
+
+
+class BatchArgsSchema(InputSchema):
+    dry_run = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Validate and match every item as the batch would, and write nothing (no Idempotency-Key record either)"},
+    )
 
 
 class BatchResultSchema(ma.Schema):
+    dry_run = fields.Boolean(metadata={"description": "Present (true) when nothing was written"})
     summary = fields.Dict(keys=fields.String(), values=fields.Integer())
     items = fields.List(fields.Nested(BatchItemResultSchema))
 
@@ -323,6 +334,14 @@ class MatchResultSchema(ma.Schema):
 
     index = fields.Integer()
     chosen = fields.Integer(allow_none=True, metadata={"description": "The entity this record is, when unambiguous"})
+    candidates = fields.List(fields.Nested(MatchCandidateSchema))
+
+
+class MatchSchema(ma.Schema):
+    class Meta:
+        ordered = True
+
+    chosen = fields.Integer(allow_none=True)
     candidates = fields.List(fields.Nested(MatchCandidateSchema))
 
 
