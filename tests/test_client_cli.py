@@ -154,16 +154,17 @@ def test_partner_files_go_in_and_exports_come_back(make_stack, tmp_path):
     sheet = workbook.active
     sheet.append(["2024 年 企业名单"])
     sheet.append(["企业名称", "英文名称", "统一社会信用代码", "所属区", "成立日期", "类型", "集群", "方向", "外部编号", "备注"])
+    # Names where the registry has keys: 金山区 -> jinshan, 未来能源 -> energy, 新型储能 -> energy_storage.
     sheet.append(
         [
             "上海液流储能有限公司",
             "Shanghai Flowcell Storage Co., Ltd.",
             "91310000MA7C00107L",
-            "jinshan",
+            "金山区",
             "2016-10-10",
             "enterprise",
-            "energy",
-            "energy_storage",
+            "未来能源",
+            "新型储能",
             "x-1",
             "ok",
         ]
@@ -178,6 +179,8 @@ def test_partner_files_go_in_and_exports_come_back(make_stack, tmp_path):
     assert "'备注' maps to no field" in from_excel.stderr
     assert "line 4: district" in from_excel.stderr
     assert (tmp_path / "名单.errors.xlsx").exists()
+    [stored] = requests.get(f"{stack.gateway_url}/api/v1/entities", params={"q": "液流储能"}, timeout=10).json()["items"]
+    assert (stored["district"], stored["clusters"], stored["tracks"]) == ("jinshan", ["energy"], ["energy_storage"])
 
     # Exports: CSV with a BOM and xlsx, both import back unchanged (id, source and version ignored).
     out_csv, out_xlsx = tmp_path / "all.csv", tmp_path / "all.xlsx"

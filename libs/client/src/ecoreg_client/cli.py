@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from ecoreg_client import files
+from ecoreg_client import files, values
 from ecoreg_client.client import EcoregClient, EcoregError, EcoregUnreachable
 
 
@@ -142,6 +142,10 @@ def import_(
     except (files.FileError, OSError) as error:
         raise _unreadable(file, error) from None
 
+    if values.needs_names([entity for _, entity, _, _ in rows]):
+        # Districts, clusters or tracks written as names (浦东新区, 未来能源): the registry's names give their keys.
+        table = values.names(api.vocabulary(), api.clusters())
+        rows = [(line, values.translate(entity, table), errors, cells) for line, entity, errors, cells in rows]
     failures: list[tuple[int, object, dict]] = [(line, cells, errors) for line, _, errors, cells in rows if errors]
     sendable = [(line, entity, cells) for line, entity, errors, cells in rows if not errors]
     totals = {"created": 0, "updated": 0, "unchanged": 0, "error": len(failures)}

@@ -143,6 +143,14 @@ class EcoregClient:
             if not cursor:
                 return
 
+    def vocabulary(self) -> dict:
+        """Kinds, tiers, statuses and districts (``GET /api/v1/vocabulary``)."""
+        return self._call("GET", "/vocabulary").json()
+
+    def clusters(self) -> list[dict]:
+        """The clusters with their tracks, English and Chinese names (``GET /api/v1/clusters``)."""
+        return self._call("GET", "/clusters").json()["clusters"]
+
     def targets(self, cluster: str | None = None) -> list[dict]:
         return self._call("GET", "/targets", params={"cluster": cluster} if cluster else None).json()["targets"]
 
