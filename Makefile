@@ -21,6 +21,11 @@ export REGISTRY_URL METRICS_URL WEB_CONCURRENCY
 # as written. A deployment sets its own secrets (see the README); tests set their own.
 run: export GATEWAY_ADMIN_KEY ?= local-admin-key
 run: export INTERNAL_TOKEN ?= local-internal-token
+# Rate limits are counted in Redis so every gateway process shares one count: `make run`
+# uses the local Redis when one answers, and runs a single gateway process when none does
+# (each process would otherwise count on its own, and the advertised limit would not hold).
+run: export REDIS_URL ?= $(shell $(BIN)/ecoreg-gateway local-redis)
+run: export GATEWAY_WORKERS ?= $(if $(REDIS_URL),$(WEB_CONCURRENCY),1)
 
 PACKAGES := -e libs/common -e libs/client -e services/registry -e services/metrics -e gateway
 

@@ -67,6 +67,7 @@ class Stack:
             "GATEWAY_DATABASE_URL": gateway_db,
             "GATEWAY_PORT": str(self.gateway_port),
             "WEB_CONCURRENCY": "2",
+            "GATEWAY_WORKERS": "2",
             "LOG_LEVEL": "WARNING",
             **extra_env,
         }
@@ -89,10 +90,12 @@ class Stack:
             raise AssertionError(f"{command[0]} exited with {done.returncode}:\n{done.stdout[-6000:]}\n{done.stderr[-2000:]}")
         return done.stdout
 
-    def start(self, name: str) -> subprocess.Popen:
-        process = subprocess.Popen(
-            procfile_command(name, self.env), env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+    def start(self, name: str, log_path: Path | None = None) -> subprocess.Popen:
+        """Start a Procfile process (and wait until it is ready); its output goes to ``log_path`` when given."""
+        output = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 (the process keeps it)
+        process = subprocess.Popen(procfile_command(name, self.env), env=self.env, cwd=ROOT, stdout=output, stderr=output)
+        if log_path:
+            output.close()
         self.processes[name] = process
         if name in ("registry", "metrics", "gateway"):
             wait_until_ready(f"{getattr(self, name + '_url')}/readyz", process)

@@ -113,8 +113,8 @@ def race(work_a, work_b):
 def test_retire_racing_a_new_child_never_leaves_a_live_child_of_a_retired_parent(db):
     owner, other = Caller("partner-a"), Caller("partner-b")
     for trial in range(20):
-        parent, _ = service.create_entity(db, EntityCreateSchema().load(enterprise(1000 + trial)), owner)
-        parent_id = parent.body["id"]
+        parent = service.create_entity(db, EntityCreateSchema().load(enterprise(1000 + trial)), owner)
+        parent_id = parent["id"]
         child_fields = EntityCreateSchema().load(enterprise(2000 + trial, parent_id=parent_id))
         retired, created = race(
             lambda: service.retire_entity(db, parent_id, owner, None),  # noqa: B023 - run before the loop moves on
@@ -124,7 +124,7 @@ def test_retire_racing_a_new_child_never_leaves_a_live_child_of_a_retired_parent
         if isinstance(created, Exception):
             assert getattr(created, "status", None) == 422, created  # the parent was gone first
             continue
-        child = service.get_entity(db, created[0].body["id"])
+        child = service.get_entity(db, created["id"])
         assert child["parent_id"] is None, f"trial {trial}: live child {child['id']} of retired parent {parent_id}"
 
 
@@ -132,12 +132,12 @@ def test_retire_racing_a_new_child_never_leaves_a_live_child_of_a_retired_parent
 def test_two_requests_closing_a_cycle_from_both_ends_cannot_both_win(db):
     caller = Caller("partner-a")
     for trial in range(10):
-        x, _ = service.create_entity(db, EntityCreateSchema().load(enterprise(3000 + 2 * trial)), caller)
-        y, _ = service.create_entity(db, EntityCreateSchema().load(enterprise(3001 + 2 * trial)), caller)
-        x_id, y_id = x.body["id"], y.body["id"]
+        x = service.create_entity(db, EntityCreateSchema().load(enterprise(3000 + 2 * trial)), caller)
+        y = service.create_entity(db, EntityCreateSchema().load(enterprise(3001 + 2 * trial)), caller)
+        x_id, y_id = x["id"], y["id"]
         items_x = BatchRequestSchema().load({"entities": [enterprise(3000 + 2 * trial, parent_id=y_id)]})["entities"]
         results = race(
-            lambda: batch.upsert_batch(db, items_x, caller)[0].body["items"][0]["status"],  # noqa: B023
+            lambda: batch.upsert_batch(db, items_x, caller)["items"][0]["status"],  # noqa: B023
             lambda: service.update_entity(db, y_id, {"parent_id": x_id}, caller, ['"1"']),  # noqa: B023
         )
         x_parent = service.get_entity(db, x_id)["parent_id"]

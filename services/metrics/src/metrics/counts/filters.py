@@ -2,7 +2,9 @@
 
 The registry answers 422 for ``?cluster=nope``; a count of the same filter must
 too. Clusters and tracks are checked against this database's reference tables
-(kept in step with the registry's), statuses against the statuses entities have.
+(which the follower keeps in step with the registry's, feed/reference.py). Kinds,
+subtypes, tiers, districts and statuses are the registry's vocabulary, which this
+service does not hold yet; a value outside it counts 0.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ def _as_list(value) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
-def unknown_values(session: Session, filters: dict, statuses: tuple[str, ...], *, prefix: str = "") -> dict[str, list[str]]:
-    """Field -> messages for each cluster, track or status (not among ``statuses``) in ``filters`` that does not exist.
+def unknown_values(session: Session, filters: dict, *, prefix: str = "") -> dict[str, list[str]]:
+    """Field -> messages for each cluster or track in ``filters`` that does not exist.
 
     ``prefix`` names the field in the messages' keys (``filter.`` for a target's filter).
     """
@@ -28,7 +30,6 @@ def unknown_values(session: Session, filters: dict, statuses: tuple[str, ...], *
     checks = (
         ("cluster", lambda: set(session.scalars(select(clusters.c.key))), "see GET /api/v1/clusters"),
         ("track", lambda: set(session.scalars(select(tracks.c.key))), "see GET /api/v1/clusters"),
-        ("status", lambda: set(statuses), f"one of {', '.join(statuses)}"),
     )
     for name, known, hint in checks:
         values = _as_list(filters.get(name))

@@ -35,8 +35,8 @@ class CountFiltersSchema(InputSchema):
     tier = fields.String(validate=SLUG)
     district = fields.String(validate=SLUG)
     status = CommaList(
-        item_validator=validate.OneOf(("planned", "building", "active", "inactive", "closed")),
-        metadata={"description": "One or more statuses, comma-separated; counts only active entities when absent"},
+        item_validator=SLUG,
+        metadata={"description": "One or more statuses (GET /api/v1/vocabulary), comma-separated; counts only active entities when absent"},
     )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ecoreg_common.db import Database
 from metrics.counts.links import count_filter, entities_link, traced
-from metrics.counts.service import ALL_STATUSES, count_in, grouped
+from metrics.counts.service import ANY_STATUS, count_in, grouped
 from metrics.readmodel import store
 from metrics.tables import clusters, official_totals
 from metrics.targets.service import all_assessed
@@ -54,7 +54,7 @@ def coverage(session: Session, cluster: str | None = None) -> list[dict]:
     """
     out = []
     for row in session.execute(select(official_totals).order_by(official_totals.c.key)):
-        filters = {**row.filter, "status": list(ALL_STATUSES)}
+        filters = {**row.filter, "status": ANY_STATUS}
         if cluster is not None:
             filters["cluster"] = cluster
         registered = count_in(session, filters)

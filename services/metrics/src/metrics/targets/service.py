@@ -11,7 +11,7 @@ from ecoreg_common.db import Database
 from ecoreg_common.errors import Conflict, NotFound, ValidationFailed
 from metrics.counts.filters import unknown_values
 from metrics.counts.links import count_filter, entities_link
-from metrics.counts.service import ALL_STATUSES, count_in
+from metrics.counts.service import count_in
 from metrics.indicators.service import bump_revision, latest_observation, observations_for
 from metrics.tables import clusters, indicators, targets
 from metrics.targets.attainment import Assessment, assess_cagr, assess_linear
@@ -147,7 +147,7 @@ def _check(session: Session, values: dict) -> None:
         errors["baseline_date"] = ["the baseline comes before the deadline"]
     if values.get("cluster") and session.scalar(select(clusters.c.key).where(clusters.c.key == values["cluster"])) is None:
         errors["cluster"] = [f"there is no cluster {values['cluster']!r}; see GET /api/v1/clusters"]
-    errors.update(unknown_values(session, values.get("filter") or {}, ALL_STATUSES, prefix="filter."))
+    errors.update(unknown_values(session, values.get("filter") or {}, prefix="filter."))
     if errors:
         raise ValidationFailed(errors)
 

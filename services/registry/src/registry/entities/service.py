@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from ecoreg_common import cursors
+from ecoreg_common.conditional import if_match_passes
 from ecoreg_common.db import Database
 from ecoreg_common.errors import Conflict, NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
-from registry import idempotency
 from registry.caller import Caller
 from registry.changes import feed
 from registry.clusters.service import reference
@@ -70,23 +70,20 @@ def list_entities(db: Database, filters: dict, limit: int, cursor: str | None, *
     return {"items": page, "next_cursor": cursors.encode({"id": page[-1]["id"]}) if more else None}
 
 
-def create_entity(
-    db: Database,
-    fields: dict,
-    caller: Caller,
-    *,
-    idempotency_key: str | None = None,
-    request_fingerprint: str | None = None,
-) -> tuple[idempotency.StoredResponse, bool]:
-    """Register one entity: the answer to send, and whether it replays an earlier one."""
+def register(session: Session, db: Database, fields: dict, caller: Caller, now: datetime) -> dict:
+    """Register one entity in ``session``'s transaction; the entity as stored (EntitySchema's shape).
 
-    def produce(session: Session, now: datetime) -> idempotency.StoredResponse:
-        state = new_state(fields)
-        validate(session, db, state, current=None, source=caller.partner)
-        [created] = store.write(session, store.Plan(creates=[state]), actor=caller.partner, now=now)
-        return idempotency.StoredResponse(201, created, {"Location": location(created["id"]), "ETag": etag(created)})
+    Raises ValidationFailed (a rule broken), Conflict (uscc or external_id taken).
+    """
+    state = new_state(fields)
+    validate(session, db, state, current=None, source=caller.partner)
+    [created] = store.write(session, store.Plan(creates=[state]), actor=caller.partner, now=now)
+    return created
 
-    return idempotency.run(db, caller.partner, idempotency_key, request_fingerprint, produce)
+
+def create_entity(db: Database, fields: dict, caller: Caller) -> dict:
+    """Register one entity in a transaction of its own (see ``register``)."""
+    return db.transact(lambda session: register(session, db, fields, caller, utcnow()))
 
 
 def check_if_match(state: dict, if_match: list[str] | None, *, required: bool) -> None:
@@ -94,7 +91,7 @@ def check_if_match(state: dict, if_match: list[str] | None, *, required: bool) -
         if required:
             raise PreconditionRequired(f"Send If-Match with the entity's ETag ({etag(state)}) to change it.")
         return
-    if "*" not in if_match and etag(state) not in if_match:
+    if not if_match_passes(if_match, etag(state)):  # strong comparison (RFC 9110, 13.1.1)
         raise PreconditionFailed(f"The entity has changed since you read it; its ETag is now {etag(state)}.")
 
 
