@@ -24,9 +24,14 @@ def current_db() -> Database:
     return current_app.extensions[DB_EXTENSION]
 
 
-def data_version(db: Database) -> str:
+# The follower checkpoint an answer was built from: the gateway keeps an answer only
+# when it is not older than the registry's position after the last write (read-your-writes).
+CHECKPOINT_HEADER = "X-Ecoreg-Checkpoint"
+
+
+def data_version(db: Database) -> tuple[str, int]:
     """What every aggregate answer depends on: the feed position (and whether the
-    registry answers), and the revision of targets and observations."""
+    registry answers), and the revision of targets and observations; and the checkpoint."""
     with db.read() as session:
         state = session.execute(
             select(follower_state.c.cursor, follower_state.c.registry_latest_seq, follower_state.c.last_error).where(
@@ -34,7 +39,7 @@ def data_version(db: Database) -> str:
             )
         ).one()
         rev = session.scalar(select(revision.c.value).where(revision.c.id == 1))
-    return f"{state.cursor}:{state.registry_latest_seq}:{state.last_error is not None}:{rev}"
+    return f"{state.cursor}:{state.registry_latest_seq}:{state.last_error is not None}:{rev}", state.cursor
 
 
 def conditional(answer: Callable[[], object], *, today: date | None = None) -> Response:
@@ -44,7 +49,8 @@ def conditional(answer: Callable[[], object], *, today: date | None = None) -> R
     the date (attainment depends on today) and the request's path and query.
     """
     today = today or date.today()
-    token = f"{data_version(current_db())}:{today.isoformat()}:{request.full_path}"
+    version, checkpoint = data_version(current_db())
+    token = f"{version}:{today.isoformat()}:{request.full_path}"
     etag = etag_for(token)
     headers = request.headers
     if evaluate(request.method, etag, if_match=headers.get("If-Match"), if_none_match=headers.get("If-None-Match")):
@@ -54,6 +60,7 @@ def conditional(answer: Callable[[], object], *, today: date | None = None) -> R
         response = body if isinstance(body, Response) else jsonify(body)
     response.headers["ETag"] = etag
     response.headers["Cache-Control"] = CACHE_CONTROL
+    response.headers[CHECKPOINT_HEADER] = str(checkpoint)
     return response
 
 
