@@ -13,12 +13,13 @@ from datetime import date
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from ecoreg_common.formats import key_pattern
 from ecoreg_common.problems import flatten_messages
 from ecoreg_common.validation import InputSchema, UTCDateTimeField, date_range, visible_text
 from registry import uscc
 from registry.vocabulary import DISTRICTS, KINDS, STATUSES, TIERS
 
-SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9_]{0,47}$", error="must be a lowercase slug (a-z, 0-9, _)")
+SLUG = validate.Regexp(key_pattern(48), error="must be a lowercase slug (a-z, 0-9, _)")
 MAX_ATTRIBUTES_BYTES = 4096
 
 
