@@ -15,11 +15,13 @@ from ecoreg_common.errors import NotFound
 from ecoreg_common.problems import ProblemSchema
 from registry import idempotency
 from registry.caller import Caller
-from registry.entities import batch, matching, merge, service
+from registry.entities import batch, duplicates, matching, merge, service
 from registry.entities.schemas import (
     BatchArgsSchema,
     BatchRequestSchema,
     BatchResultSchema,
+    DuplicatesArgsSchema,
+    DuplicatesPageSchema,
     EntityCreateSchema,
     EntityListArgsSchema,
     EntityPageSchema,
@@ -111,6 +113,16 @@ class EntityMatch(MethodView):
     def post(self, body):
         """Which live entities each of up to 1,000 records may be: candidates with scores and reasons, chosen when unambiguous"""
         return matching.match(current_db(), body["records"], partner=optional_partner(), limit=body["limit"])
+
+
+@blp.route("/entities/duplicates")
+class EntityDuplicates(MethodView):
+    @blp.arguments(DuplicatesArgsSchema, location="query", as_kwargs=True)
+    @blp.response(200, DuplicatesPageSchema)
+    @blp.alt_response(403, schema=ProblemSchema, description="Not an administrator")
+    def get(self, limit, cursor=None):
+        """Likely duplicate pairs among live entities (admin): the same core name, no contradicting USCC"""
+        return duplicates.likely_duplicates(current_db(), current_caller(), limit, cursor)
 
 
 @blp.route(f"/entities/<int(max={MAX_ID}):entity_id>")

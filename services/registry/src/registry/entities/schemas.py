@@ -365,3 +365,24 @@ class MovedSchema(ma.Schema):
     id = fields.Integer()
     merged_into = fields.Integer()
     detail = fields.String()
+
+
+class DuplicatesArgsSchema(InputSchema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500), metadata={"description": "Pairs per page (about)"})
+    cursor = fields.String(validate=validate.Length(max=400), metadata={"description": "next_cursor of the previous page"})
+
+
+class DuplicatePairSchema(ma.Schema):
+    class Meta:
+        ordered = True
+
+    a = fields.Nested(EntitySchema)
+    b = fields.Nested(EntitySchema)
+    score = fields.Float(metadata={"description": "0 to 1, as POST /entities/match scores b for a record of a"})
+    reasons = fields.List(fields.String())
+    name = fields.String(metadata={"description": "The core name they share (registry.names.core)"})
+
+
+class DuplicatesPageSchema(ma.Schema):
+    items = fields.List(fields.Nested(DuplicatePairSchema))
+    next_cursor = fields.String(allow_none=True)
