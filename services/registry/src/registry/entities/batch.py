@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ecoreg_common.db import Database
 from registry.caller import Caller
 from registry.clusters.service import reference
-from registry.entities import merge, parents, rules, store
+from registry.entities import matching, merge, parents, rules, store
 from registry.entities.schemas import InvalidItem
 from registry.entities.state import editable_part, merged_state, new_state
 
@@ -85,10 +85,15 @@ def upsert_batch(db: Database, items: list, caller: Caller) -> dict:
     return db.transact(lambda session: work(session, datetime.now(UTC)))
 
 
-def batch_work(db: Database, items: list, caller: Caller) -> Callable[[Session, datetime], dict]:
+def batch_work(db: Database, items: list, caller: Caller, *, dry_run: bool = False) -> Callable[[Session, datetime], dict]:
     """The batch as one unit of work: items are screened now (no transaction needed), and the
     returned function applies them in the transaction it is given and returns the answer,
-    ``{"summary": {created, updated, unchanged, error}, "items": [...]}`` (BatchResultSchema)."""
+    ``{"summary": {created, updated, unchanged, error}, "items": [...]}`` (BatchResultSchema).
+
+    ``dry_run``: judge every item exactly as the batch would, write nothing, and add to
+    each item that is not an error its ``match`` (``matching.match_records``: look-alikes
+    of a would-be create are possible duplicates); the answer says ``"dry_run": true``.
+    """
     screened, candidates, judged_later = _prescreen(items)
     known = reference(db)
 
@@ -138,14 +143,24 @@ def batch_work(db: Database, items: list, caller: Caller) -> Callable[[Session, 
         for index, fields in judged_later:
             _add_rule_errors(results[index]["errors"], fields, by_code, by_external_id, caller, known)
 
-        written = store.write(session, plan, actor=caller.partner, now=now)
+        if dry_run:
+            # The entity as it is now for a would-be update, none for a would-be create.
+            written = [None] * len(created_index) + [current for current, _ in plan.updates]
+        else:
+            written = store.write(session, plan, actor=caller.partner, now=now)
         statuses = ["created"] * len(created_index) + ["updated"] * len(updated_index)
         for index, status, state in zip(created_index + updated_index, statuses, written, strict=True):
             results[index] = _result(index, status, state)
         summary = {status: 0 for status in ("created", "updated", "unchanged", "error")}
         for result in results:
             summary[result["status"]] += 1
-        return {"summary": summary, "items": results}
+        if not dry_run:
+            return {"summary": summary, "items": results}
+        judged = [(index, fields) for index, fields in candidates if results[index]["status"] != "error"]
+        found = matching.match_records(session, [matching.record_from(fields) for _, fields in judged], partner=caller.partner)
+        for (index, _), match in zip(judged, found, strict=True):
+            results[index]["match"] = {"chosen": match["chosen"], "candidates": match["candidates"]}
+        return {"dry_run": True, "summary": summary, "items": results}
 
     return apply
 

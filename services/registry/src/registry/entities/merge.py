@@ -21,7 +21,8 @@ from registry.entities.service import check_if_match, utcnow
 
 def survivor_of(db: Database, entity_id: int) -> int | None:
     """The live entity ``entity_id`` was merged into (following merges of merges), or None."""
-    return db.query(lambda session: store.merged_into(session, entity_id))
+    with db.read() as session:  # a walk of one or more statements
+        return store.merged_into(session, entity_id)
 
 
 def merge_entity(db: Database, entity_id: int, into: int, caller: Caller, if_match: list[str] | None) -> dict:

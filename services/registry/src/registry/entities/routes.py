@@ -15,10 +15,13 @@ from ecoreg_common.errors import NotFound
 from ecoreg_common.problems import ProblemSchema
 from registry import idempotency
 from registry.caller import Caller
-from registry.entities import batch, matching, merge, service
+from registry.entities import batch, duplicates, matching, merge, service
 from registry.entities.schemas import (
+    BatchArgsSchema,
     BatchRequestSchema,
     BatchResultSchema,
+    DuplicatesArgsSchema,
+    DuplicatesPageSchema,
     EntityCreateSchema,
     EntityListArgsSchema,
     EntityPageSchema,
@@ -90,13 +93,17 @@ class Entities(MethodView):
 
 @blp.route("/entities/batch")
 class EntityBatch(MethodView):
+    @blp.arguments(BatchArgsSchema, location="query", as_kwargs=True)
     @blp.arguments(BatchRequestSchema)
     @blp.response(200, BatchResultSchema)
     @blp.doc(parameters=[IDEMPOTENCY_HEADER])
-    def post(self, body):
-        """Create or update up to 1,000 entities, matched on uscc, else on external_id"""
+    def post(self, body, dry_run):
+        """Create or update up to 1,000 entities, matched on uscc, else on external_id (dry_run=true: judge and match, write nothing)"""
         caller = current_caller()
-        apply = batch.batch_work(current_db(), body["entities"], caller)
+        apply = batch.batch_work(current_db(), body["entities"], caller, dry_run=dry_run)
+        if dry_run:
+            # Nothing is written, so there is nothing to answer once: the Idempotency-Key is not recorded.
+            return current_db().transact(lambda session: apply(session, service.utcnow()))
         return answer_once(caller, lambda session, now: idempotency.StoredResponse(200, apply(session, now), {}))
 
 
@@ -107,6 +114,16 @@ class EntityMatch(MethodView):
     def post(self, body):
         """Which live entities each of up to 1,000 records may be: candidates with scores and reasons, chosen when unambiguous"""
         return matching.match(current_db(), body["records"], partner=optional_partner(), limit=body["limit"])
+
+
+@blp.route("/entities/duplicates")
+class EntityDuplicates(MethodView):
+    @blp.arguments(DuplicatesArgsSchema, location="query", as_kwargs=True)
+    @blp.response(200, DuplicatesPageSchema)
+    @blp.alt_response(403, schema=ProblemSchema, description="Not an administrator")
+    def get(self, limit, cursor=None):
+        """Likely duplicate pairs among live entities (admin): the same core name, no contradicting USCC"""
+        return duplicates.likely_duplicates(current_db(), current_caller(), limit, cursor)
 
 
 @blp.route(f"/entities/<int(max={MAX_ID}):entity_id>")
