@@ -4,6 +4,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from ecoreg_common.validation import InputSchema
+from metrics.counts.schemas import AsOfArgsSchema
 from metrics.counts.service import FILTERABLE
 from metrics.targets.attainment import STATUSES
 
@@ -51,7 +52,7 @@ class TargetCreateSchema(TargetWriteSchema):
     key = fields.String(required=True, validate=KEY)
 
 
-class TargetListArgsSchema(InputSchema):
+class TargetListArgsSchema(AsOfArgsSchema):
     cluster = fields.String(validate=KEY)
 
 
