@@ -88,6 +88,8 @@ def forward(upstream: Upstream, identity: Identity, cache: AnswerCache) -> Respo
         params=list(request.args.items(multi=True)),
         data=request.get_data() if request.method not in ("GET", "HEAD") else None,
         headers={**headers, **identity_headers(identity)},
+        # A redirect (a merged entity's 301) goes to the client as it is, Location and all.
+        allow_redirects=False,
     )
     if request.method not in ("GET", "HEAD", "OPTIONS") and answer.status_code < 400:
         _forget_cached_answers(cache)

@@ -10,6 +10,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
 from webargs.flaskparser import FlaskParser, is_json_request
+from werkzeug.routing import BaseConverter
 
 from ecoreg_common import strictjson
 from ecoreg_common.problems import ProblemSchema, handle_http_exception, install_problem_handlers
@@ -76,6 +77,25 @@ def document_problems_as_problem_json(document: dict) -> dict:
     return document
 
 
+class KeyConverter(BaseConverter):
+    """``<key:name>``: a lowercase key (a-z, 0-9, _; 1 to 64 characters), as the schemas' KEY patterns.
+
+    A path segment that is not one (``Bad Key!``, ``a%00b``, 65 characters) matches
+    no route (404) for every method, so it never reaches a query: PostgreSQL refuses
+    NUL in text, and a PUT can no longer create what a POST would refuse.
+    ``<key(length=48):name>`` allows at most 48 characters.
+    """
+
+    def __init__(self, url_map, length: int = 64):
+        super().__init__(url_map)
+        self.regex = f"[a-z0-9][a-z0-9_]{{0,{length - 1}}}"
+        self.length = length
+
+
+def _key_in_openapi(converter: KeyConverter) -> dict:
+    return {"type": "string", "pattern": f"^[a-z0-9][a-z0-9_]{{0,{converter.length - 1}}}$"}
+
+
 class StrictJSONProvider(DefaultJSONProvider):
     """Flask's JSON with ``request.get_json`` as strict as the argument parser."""
 
@@ -91,7 +111,9 @@ def create_api(app: Flask, title: str, version: str = "1.0.0") -> ProblemApi:
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
     app.json = StrictJSONProvider(app)
     app.json.ensure_ascii = False  # Chinese names as text, not \u escapes
+    app.url_map.converters["key"] = KeyConverter
     api = ProblemApi(app)
+    api.register_converter(KeyConverter, _key_in_openapi)
     to_dict = api.spec.to_dict
     api.spec.to_dict = lambda: document_problems_as_problem_json(to_dict())
     install_problem_handlers(app)

@@ -107,6 +107,8 @@ def group_cells(cells: Counter[CellKey], group_by: list[str], filters: dict, def
         values = [value] if isinstance(value, str) else list(value or [])
         if name == "status":
             values = values or list(default_statuses)
+            if values == ["*"]:  # every status (counts.service.ANY_STATUS)
+                continue
         if values:
             wanted[index[name]] = set(values)
     totals: Counter[tuple] = Counter()

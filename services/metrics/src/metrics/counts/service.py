@@ -10,7 +10,9 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from ecoreg_common.db import Database
+from ecoreg_common.errors import ValidationFailed
 from metrics.counts.as_of import AsOf, group_cells
+from metrics.counts.filters import unknown_values
 from metrics.counts.links import traced
 from metrics.readmodel import store
 from metrics.tables import CELL_DIMENSIONS, count_cells
@@ -88,6 +90,9 @@ def counts(db: Database, group_by: list[str], filters: dict, as_of: AsOf | None 
     links list today's entities with those filters (the registry lists the present).
     """
     with db.read() as session:
+        unknown = unknown_values(session, filters)
+        if unknown:
+            raise ValidationFailed(unknown)
         seq = store.read_state(session).cursor
         groups = grouped(session, group_by, filters, as_of)
     for group in groups:

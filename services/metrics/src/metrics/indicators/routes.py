@@ -28,7 +28,7 @@ class Indicators(MethodView):
         return conditional(lambda: {"indicators": service.list_indicators(current_db())})
 
 
-@blp.route("/indicators/<string(maxlength=64):key>/observations")
+@blp.route("/indicators/<key:key>/observations")
 class Observations(MethodView):
     @blp.arguments(ObservationScopeSchema, location="query")
     @blp.response(200, ObservationListSchema)
@@ -37,7 +37,7 @@ class Observations(MethodView):
         return conditional(lambda: service.list_observations(current_db(), key, args.get("cluster")))
 
 
-@blp.route(f"/indicators/<string(maxlength=64):key>/observations/{PERIOD}")
+@blp.route(f"/indicators/<key:key>/observations/{PERIOD}")
 class ObservationByPeriod(MethodView):
     @blp.arguments(ObservationScopeSchema, location="query")
     @blp.arguments(ObservationWriteSchema)

@@ -12,8 +12,9 @@ from ecoreg_common.db import Database, upsert
 from ecoreg_common.errors import NotFound, ValidationFailed
 from metrics.tables import clusters, indicators, observation_reports, observations, revision
 
-_YEAR = re.compile(r"^\d{4}$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# ASCII digits only: \d would also match full-width digits (U+FF10-FF19) and other scripts' digits.
+_YEAR = re.compile(r"^[0-9]{4}$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 def canonical_period(period: str) -> str:

@@ -42,7 +42,7 @@ class Targets(MethodView):
         return target, 201, {"Location": url_for("targets.TargetByKey", key=target["key"])}
 
 
-@blp.route("/targets/<string(maxlength=64):key>")
+@blp.route("/targets/<key:key>")
 class TargetByKey(MethodView):
     @blp.arguments(AsOfArgsSchema, location="query")
     @blp.response(200, TargetSchema)

@@ -128,6 +128,7 @@ class EntitySchema(ma.Schema):
     version = fields.Integer()
     created_at = fields.String(metadata={"format": "date-time"})
     updated_at = fields.String(metadata={"format": "date-time"})
+    merged_into = fields.Integer(metadata={"description": "Only in a merge's snapshot: the entity this one was merged into"})
 
 
 class OneOrMore(fields.String):
@@ -216,7 +217,8 @@ class HistoryEntrySchema(ma.Schema):
 
 class HistorySchema(ma.Schema):
     entity_id = fields.Integer()
-    retired = fields.Boolean()
+    retired = fields.Boolean(metadata={"description": "Retired or merged: no longer in lists and counts"})
+    merged_into = fields.Integer(allow_none=True, metadata={"description": "The entity it was merged into, if it was"})
     versions = fields.List(fields.Nested(HistoryEntrySchema))
 
 
@@ -266,9 +268,20 @@ class BatchItemResultSchema(ma.Schema):
     id = fields.Integer(allow_none=True)
     version = fields.Integer(allow_none=True)
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    match = fields.Nested(
+        lambda: MatchSchema(), metadata={"description": "Dry run only: the entities this item may be, as POST /entities/match answers"}
+    )
+
+
+class BatchArgsSchema(InputSchema):
+    dry_run = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Validate and match every item as the batch would, and write nothing (no Idempotency-Key record either)"},
+    )
 
 
 class BatchResultSchema(ma.Schema):
+    dry_run = fields.Boolean(metadata={"description": "Present (true) when nothing was written"})
     summary = fields.Dict(keys=fields.String(), values=fields.Integer())
     items = fields.List(fields.Nested(BatchItemResultSchema))
 
@@ -324,5 +337,30 @@ class MatchResultSchema(ma.Schema):
     candidates = fields.List(fields.Nested(MatchCandidateSchema))
 
 
+class MatchSchema(ma.Schema):
+    class Meta:
+        ordered = True
+
+    chosen = fields.Integer(allow_none=True)
+    candidates = fields.List(fields.Nested(MatchCandidateSchema))
+
+
 class MatchAnswerSchema(ma.Schema):
     results = fields.List(fields.Nested(MatchResultSchema))
+
+
+class MergeRequestSchema(InputSchema):
+    into = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=2**62), metadata={"description": "The surviving entity's id"}
+    )
+
+
+class MergeAnswerSchema(ma.Schema):
+    merged = fields.Nested(EntitySchema, metadata={"description": "The merged entity's last version (with merged_into)"})
+    survivor = fields.Nested(EntitySchema)
+
+
+class MovedSchema(ma.Schema):
+    id = fields.Integer()
+    merged_into = fields.Integer()
+    detail = fields.String()

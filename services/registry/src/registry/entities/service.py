@@ -144,6 +144,7 @@ def entity_history(db: Database, entity_id: int) -> dict:
         raise NotFound(f"There is no entity {entity_id}.")
     return {
         "entity_id": entity_id,
-        "retired": versions[-1]["op"] == "retire",
+        "retired": versions[-1]["op"] in ("retire", "merge"),
+        "merged_into": versions[-1]["entity"].get("merged_into") if versions[-1]["op"] == "merge" else None,
         "versions": [{key: version[key] for key in ("version", "op", "at", "actor", "seq", "changes", "entity")} for version in versions],
     }
