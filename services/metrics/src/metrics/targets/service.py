@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from ecoreg_common.db import Database
 from ecoreg_common.errors import Conflict, NotFound, ValidationFailed
+from ecoreg_common.formats import instant_text
 from metrics.counts.as_of import AsOf
 from metrics.counts.filters import unknown_values
 from metrics.counts.links import count_filter, entities_link
@@ -42,7 +43,7 @@ def _public(row) -> dict:
     target = {"key": row.key, **{name: getattr(row, name) for name in FIELDS}}
     for name in ("baseline_date", "deadline"):
         target[name] = target[name].isoformat() if target[name] else None
-    target["updated_at"] = row.updated_at.isoformat().replace("+00:00", "Z")
+    target["updated_at"] = instant_text(row.updated_at)
     return target
 
 

@@ -15,11 +15,13 @@ from ecoreg_common.errors import NotFound
 from ecoreg_common.problems import ProblemSchema
 from registry import idempotency
 from registry.caller import Caller
-from registry.entities import batch, matching, merge, service
+from registry.entities import batch, duplicates, matching, merge, service
 from registry.entities.schemas import (
     BatchArgsSchema,
     BatchRequestSchema,
     BatchResultSchema,
+    DuplicatesArgsSchema,
+    DuplicatesPageSchema,
     EntityCreateSchema,
     EntityListArgsSchema,
     EntityPageSchema,
@@ -31,6 +33,7 @@ from registry.entities.schemas import (
     MergeAnswerSchema,
     MergeRequestSchema,
     MovedSchema,
+    PageArgsSchema,
 )
 from registry.web import current_caller, current_db, idempotency_key, if_match_tags, optional_partner
 
@@ -113,6 +116,16 @@ class EntityMatch(MethodView):
         return matching.match(current_db(), body["records"], partner=optional_partner(), limit=body["limit"])
 
 
+@blp.route("/entities/duplicates")
+class EntityDuplicates(MethodView):
+    @blp.arguments(DuplicatesArgsSchema, location="query", as_kwargs=True)
+    @blp.response(200, DuplicatesPageSchema)
+    @blp.alt_response(403, schema=ProblemSchema, description="Not an administrator")
+    def get(self, limit, cursor=None):
+        """Likely duplicate pairs among live entities (admin): the same core name, no contradicting USCC"""
+        return duplicates.likely_duplicates(current_db(), current_caller(), limit, cursor)
+
+
 @blp.route(f"/entities/<int(max={MAX_ID}):entity_id>")
 class EntityById(MethodView):
     @blp.response(200, EntitySchema, headers=ETAG_HEADER)
@@ -172,7 +185,8 @@ class EntityMerge(MethodView):
 
 @blp.route(f"/entities/<int(max={MAX_ID}):entity_id>/history")
 class EntityHistory(MethodView):
+    @blp.arguments(PageArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, HistorySchema)
-    def get(self, entity_id):
-        """Every version of an entity, with who changed what"""
-        return service.entity_history(current_db(), entity_id)
+    def get(self, entity_id, limit, cursor=None):
+        """The versions of an entity, oldest first, with who changed what (paged: next_cursor)"""
+        return service.entity_history(current_db(), entity_id, limit, cursor)
