@@ -110,7 +110,9 @@ def create_api(app: Flask, title: str, version: str = "1.0.0") -> ProblemApi:
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
-    app.json = StrictJSONProvider(app)
+    strict = StrictJSONProvider(app)
+    strict.sort_keys = app.json.sort_keys  # keep what the app chose before (key order as the schemas give it)
+    app.json = strict
     app.json.ensure_ascii = False  # Chinese names as text, not \u escapes
     app.url_map.converters["key"] = KeyConverter
     api = ProblemApi(app)

@@ -221,6 +221,14 @@ class HistorySchema(ma.Schema):
     retired = fields.Boolean(metadata={"description": "Retired or merged: no longer in lists and counts"})
     merged_into = fields.Integer(allow_none=True, metadata={"description": "The entity it was merged into, if it was"})
     versions = fields.List(fields.Nested(HistoryEntrySchema))
+    next_cursor = fields.String(allow_none=True, metadata={"description": "Pass as cursor for the next page; null on the last"})
+
+
+class PageArgsSchema(InputSchema):
+    """``limit`` and ``cursor``: the paging of every list that can grow (history here; keys, targets, observations alike)."""
+
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+    cursor = fields.String(validate=validate.Length(max=200), metadata={"description": "next_cursor of the previous page"})
 
 
 class InvalidItem:
