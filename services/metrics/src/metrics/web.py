@@ -10,8 +10,7 @@ from sqlalchemy import select
 
 from ecoreg_common.conditional import etag_for, evaluate
 from ecoreg_common.db import Database
-from ecoreg_common.errors import Unauthorized
-from ecoreg_common.identity import PARTNER_HEADER, PARTNER_PATTERN
+from ecoreg_common.identity import required_partner
 from metrics.tables import follower_state, revision
 
 DB_EXTENSION = "metrics.db"
@@ -29,7 +28,7 @@ def current_db() -> Database:
 CHECKPOINT_HEADER = "X-Ecoreg-Checkpoint"
 
 
-def data_version(db: Database) -> tuple[str, int]:
+def answer_revision(db: Database) -> tuple[str, int]:
     """What every aggregate answer depends on: the feed position (and whether the
     registry answers), and the revision of targets and observations; and the checkpoint."""
     with db.read() as session:
@@ -49,7 +48,7 @@ def conditional(answer: Callable[[], object], *, today: date | None = None) -> R
     the date (attainment depends on today) and the request's path and query.
     """
     today = today or date.today()
-    version, checkpoint = data_version(current_db())
+    version, checkpoint = answer_revision(current_db())
     token = f"{version}:{today.isoformat()}:{request.full_path}"
     etag = etag_for(token)
     headers = request.headers
@@ -64,9 +63,6 @@ def conditional(answer: Callable[[], object], *, today: date | None = None) -> R
     return response
 
 
-def current_reporter() -> str:
-    """Who reports an observation or changes a target (the gateway sets it from the API key)."""
-    partner = request.headers.get(PARTNER_HEADER, "").strip()
-    if not partner or not PARTNER_PATTERN.match(partner):
-        raise Unauthorized(f"Writes need a partner identity in {PARTNER_HEADER} (the gateway sets it from your API key).")
-    return partner
+def current_partner() -> str:
+    """The calling partner: who reports an observation or changes a target (the gateway sets it from the API key)."""
+    return required_partner(request.headers)
