@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import requests
@@ -48,18 +49,48 @@ class Follower:
         self.interval_s = interval_s
         self.clock = clock
         self.after_page = after_page
+        # The next page, fetched while this one is applied: (after, future of the page).
+        self._ahead: tuple[int, Future] | None = None
+        self._fetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feed-prefetch")
+
+    def _fetch(self, after: int) -> dict:
+        response = self.client.get("/api/v1/changes", params={"after": after, "limit": self.batch})
+        response.raise_for_status()
+        return response.json()
+
+    def _page_after(self, cursor: int) -> dict:
+        """The page after ``cursor``: the one fetched ahead if it starts there, else fetched now."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            after, future = ahead
+            if after == cursor:
+                return future.result()  # a failed fetch raises here, as a direct one would
+            future.cancel()
+        return self._fetch(cursor)
 
     def poll_once(self) -> tuple[Applied, bool]:
-        """Fetch and apply one page; the result, and whether the feed had more than this page."""
-        with self.db.read() as session:
-            cursor = store.read_state(session).cursor
-        response = self.client.get("/api/v1/changes", params={"after": cursor, "limit": self.batch})
-        response.raise_for_status()
-        page = response.json()
+        """Fetch and apply one page; the result, and whether the feed had more than this page.
+
+        While a page is applied (its own transaction, as before), the next one
+        is already being fetched, so reading the feed and writing the read model
+        overlap instead of taking turns. The fetched-ahead page is used only if
+        it starts exactly at the stored checkpoint; otherwise it is dropped.
+        """
+        cursor = self.db.query(lambda session: store.read_state(session).cursor)
+        page = self._page_after(cursor)
+        if page["changes"] and page["next_after"] < page["latest_seq"]:
+            self._ahead = (page["next_after"], self._fetcher.submit(self._fetch, page["next_after"]))
         applied = apply_page(self.db, page["changes"], registry_latest_seq=page["latest_seq"], now=self.clock())
         if self.after_page:
             self.after_page()
         return applied, applied.cursor < page["latest_seq"]
+
+    def close(self) -> None:
+        """Drop a page fetched ahead and stop the fetching thread."""
+        if self._ahead is not None:
+            self._ahead[1].cancel()
+            self._ahead = None
+        self._fetcher.shutdown(wait=True)
 
     def catch_up(self) -> int:
         """Apply pages until the feed has nothing newer; how many changes were applied."""

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ecoreg_common.db import one_of, upsert
+from ecoreg_common.db import one_of, upsert_many
 from metrics.readmodel.facts import CellKey, Fact
 from metrics.tables import CELL_DIMENSIONS, count_cells, entity_facts, follower_state, tracks
 
@@ -63,24 +63,20 @@ def save_facts(session: Session, facts: Iterable[Fact]) -> None:
         }
         for f in facts
     ]
-    if not rows:
-        return
-    statement = upsert(session, entity_facts)
-    columns = {name: statement.excluded[name] for name in rows[0] if name != "entity_id"}
-    session.execute(statement.on_conflict_do_update(index_elements=["entity_id"], set_=columns), rows)
+    upsert_many(
+        session,
+        entity_facts,
+        rows,
+        key=["entity_id"],
+        set_=lambda excluded: {name: excluded[name] for name in rows[0] if name != "entity_id"},
+    )
 
 
 def add_to_cells(session: Session, delta: Counter[CellKey]) -> None:
     """Add each non-zero delta to its cell, creating cells as needed."""
     rows = [{**dict(zip(CELL_DIMENSIONS, key, strict=True)), "count": change} for key, change in delta.items() if change]
-    if not rows:
-        return
-    statement = upsert(session, count_cells)
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=list(CELL_DIMENSIONS), set_={"count": count_cells.c.count + statement.excluded.count}
-        ),
-        rows,
+    upsert_many(
+        session, count_cells, rows, key=list(CELL_DIMENSIONS), set_=lambda excluded: {"count": count_cells.c.count + excluded.count}
     )
 
 
