@@ -76,6 +76,18 @@ def test_vocabulary_lists_the_16_districts(client):
     assert "hydrogen_station" in vocabulary["kinds"]["facility"]
 
 
+def test_every_word_of_the_vocabulary_has_an_english_and_a_chinese_name(client):
+    vocabulary = client.get("/api/v1/vocabulary").json
+    names = vocabulary["names"]
+    assert set(names["kinds"]) == set(vocabulary["kinds"])
+    assert set(names["subtypes"]) == {subtype for subtypes in vocabulary["kinds"].values() for subtype in subtypes}
+    assert set(names["tiers"]) == set(vocabulary["tiers"])
+    assert set(names["statuses"]) == set(vocabulary["statuses"])
+    for table in names.values():
+        assert all(name["name_en"] and name["name_zh"] for name in table.values())
+    assert names["kinds"]["tech_centre"]["name_zh"] == "企业技术中心"
+
+
 def test_unknown_paths_and_methods_are_problems(client):
     assert client.get("/api/v1/nothing").mimetype == "application/problem+json"
     response = client.put("/api/v1/entities")

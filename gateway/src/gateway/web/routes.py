@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, render_template, request
 
 from gateway.requests_context import upstream
 from gateway.security import script_nonce, style_nonce
+from gateway.web import vocabulary
 from gateway.web.labels import LANGUAGES, words
 from gateway.web.service import cluster_page, home
 
@@ -26,7 +27,8 @@ def language() -> str:
 
 def _render(template: str, page: dict):
     lang = language()
-    return render_template(template, page=page, lang=lang, t=words(lang), style_nonce=style_nonce(), script_nonce=script_nonce())
+    names = vocabulary.in_language(vocabulary.names(upstream("registry"), _timeout()), lang)
+    return render_template(template, page=page, lang=lang, t=words(lang, names), style_nonce=style_nonce(), script_nonce=script_nonce())
 
 
 def _timeout() -> float:

@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import requests
+from requests.adapters import BaseAdapter
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
@@ -25,6 +27,19 @@ TEST_POSTGRES_ENV = "TEST_POSTGRES_URL"
 
 def postgres_base_url() -> str | None:
     return os.environ.get(TEST_POSTGRES_ENV) or None
+
+
+def postgres_answers(url: str, timeout_seconds: float = 2.0) -> bool:
+    """Whether a PostgreSQL server at ``url`` accepts a connection and may create databases
+    (what the fixtures need); ``make test`` asks this before it chooses the local server."""
+    engine = create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": max(1, int(timeout_seconds))})
+    try:
+        with engine.connect() as connection:
+            return bool(connection.exec_driver_sql("SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user").scalar())
+    except Exception:  # noqa: BLE001 - any failure means "not usable here"; make says so plainly
+        return False
+    finally:
+        engine.dispose()
 
 
 @contextmanager
@@ -89,6 +104,54 @@ def wait_until_ready(url: str, process: subprocess.Popen, timeout: float = 60) -
     raise RuntimeError(f"{url} was not ready within {timeout} s")
 
 
+class WSGITransport(BaseAdapter):
+    """A requests transport adapter that answers from a WSGI app in this process.
+
+    Mounted on a session (``session.mount("http://registry", WSGITransport(app))``),
+    it lets a service's HTTP client (ecoreg_common.http.ServiceClient, the gateway's
+    upstreams) talk to the real app of another service without a process or a
+    socket: the follower's loop and the gateway's proxy, cache and composition are
+    tested this way. ``fail`` (a callable, or None) may raise
+    ``requests.ConnectionError`` to play a peer that is down.
+    """
+
+    def __init__(self, app, fail: Callable[[], None] | None = None):
+        super().__init__()
+        self.app = app
+        self.fail = fail
+        self.calls: list[tuple[str, str]] = []
+
+    def send(self, request, **_kwargs):
+        from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+        if self.fail is not None:
+            self.fail()
+        url = requests.utils.urlparse(request.url)
+        self.calls.append((request.method, url.path))
+        body = request.body.encode() if isinstance(request.body, str) else request.body
+        builder = EnvironBuilder(
+            path=url.path, query_string=url.query, method=request.method, headers=dict(request.headers), data=body or b""
+        )
+        try:
+            app_iter, status, headers = run_wsgi_app(self.app, builder.get_environ(), buffered=True)
+        finally:
+            builder.close()
+        response = requests.Response()
+        response.status_code = int(status.split(" ", 1)[0])
+        response.reason = status.split(" ", 1)[1] if " " in status else ""
+        response.headers = requests.structures.CaseInsensitiveDict(headers.items())
+        response._content = b"".join(app_iter)
+        if hasattr(app_iter, "close"):
+            app_iter.close()
+        response.url = request.url
+        response.request = request
+        response.encoding = requests.utils.get_encoding_from_headers(response.headers)
+        return response
+
+    def close(self) -> None:
+        pass
+
+
 @contextmanager
 def database_round_trips(engine) -> Iterator[list[str]]:
     """Record what ``engine``'s connections send to the database while the block runs.
@@ -150,3 +213,12 @@ def database_round_trips(engine) -> Iterator[list[str]]:
         event.remove(engine, "checkin", stop)
         for trace in traces.values():
             trace.close()
+
+
+if __name__ == "__main__":
+    # `python -m ecoreg_common.testing probe URL`: exit 0 when the server at URL is usable for tests.
+    import sys
+
+    if len(sys.argv) != 3 or sys.argv[1] != "probe":
+        sys.exit("usage: python -m ecoreg_common.testing probe POSTGRES_URL")
+    sys.exit(0 if postgres_answers(sys.argv[2]) else 1)

@@ -25,6 +25,8 @@ from difflib import SequenceMatcher
 
 # Runs of letters and digits (any script); everything else separates them.
 _TOKEN = re.compile(r"[^\W_]+")
+# Spaces between two CJK characters mean nothing (华 域 视 觉 is 华域视觉).
+_CJK_GAP = re.compile(r"(?<=[\u2e80-\u9fff\uf900-\ufaff])\s+(?=[\u2e80-\u9fff\uf900-\ufaff])")
 
 # Chinese legal forms, longest first, stripped from the end of the last token.
 _ZH_FORMS = (
@@ -61,7 +63,7 @@ _EN_FORMS = frozenset(
 _PLACE_TOKENS = frozenset({"上海", "上海市", "中国", "shanghai", "china"})
 _CITY = "上海"
 _CITY_FULL = "上海市"
-# A core must say at least this much (see _weight) to stand for the name.
+# A core must say at least this much (see weight) to stand for the name.
 _MIN_CORE_WEIGHT = 6
 
 
@@ -72,7 +74,7 @@ def fold(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """The runs of letters and digits of the folded text, in order."""
-    return _TOKEN.findall(fold(text))
+    return _TOKEN.findall(_CJK_GAP.sub("", fold(text)))
 
 
 def _canonical_city(token: str) -> str:
@@ -107,7 +109,7 @@ def _strip_forms(parts: list[str]) -> list[str]:
     return parts
 
 
-def _weight(text: str) -> int:
+def weight(text: str) -> int:
     # How much a name says: a CJK character carries about as much as two Latin letters.
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
@@ -138,7 +140,7 @@ def core(text: str | None) -> str:
     if kept and kept[0].startswith(_CITY):
         kept[0] = kept[0][len(_CITY_FULL) :] if kept[0].startswith(_CITY_FULL) else kept[0][len(_CITY) :]
     result = "".join(_strip_forms([t for t in kept if t]))
-    return result if _weight(result) >= _MIN_CORE_WEIGHT else whole
+    return result if weight(result) >= _MIN_CORE_WEIGHT else whole
 
 
 def query_key(q: str) -> str:
@@ -162,6 +164,22 @@ def similarity(a: str, b: str) -> float:
     if not a or not b:
         return 0.0
     return SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def within_edits(a: str, b: str, limit: int = 2) -> bool:
+    """Whether ``a`` becomes ``b`` by at most ``limit`` single-character insertions,
+    deletions or substitutions (Levenshtein distance, one band of the table at a time)."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    previous = list(range(len(b) + 1))
+    for i, char in enumerate(a, start=1):
+        current = [i] + [0] * len(b)
+        for j, other in enumerate(b, start=1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other))
+        if min(current) > limit:
+            return False
+        previous = current
+    return previous[-1] <= limit
 
 
 def stored_forms(state: dict) -> dict[str, str | None]:

@@ -24,7 +24,7 @@ SAMPLE_PARTNER = "ecoreg-sample"
 
 def _code(serial: int) -> str:
     # 9 = registered with the market regulator, 1 = enterprise, 310115 = Pudong; then a 9-character organisation code.
-    return uscc.complete(f"91310115MA1K{serial:05d}")
+    return uscc.make("91310115", f"MA1K{serial:04d}")
 
 
 PILOT_ZONES = [
@@ -213,11 +213,11 @@ def _load(db: Database, items: list[dict]) -> dict[str, int]:
     """Upsert ``items``; their ids by external_id (raises if any item is refused)."""
     # The same schema as POST /api/v1/entities/batch, so sample data obeys every rule.
     loaded = BatchRequestSchema().load({"entities": items})["entities"]
-    answer, _ = batch.upsert_batch(db, loaded, Caller(SAMPLE_PARTNER))
-    refused = [result for result in answer.body["items"] if result["status"] == "error"]
+    answer = batch.upsert_batch(db, loaded, Caller(SAMPLE_PARTNER))
+    refused = [result for result in answer["items"] if result["status"] == "error"]
     if refused:
         raise RuntimeError(f"sample data refused: {refused}")
-    return {item["external_id"]: result["id"] for item, result in zip(items, answer.body["items"], strict=True)}
+    return {item["external_id"]: result["id"] for item, result in zip(items, answer["items"], strict=True)}
 
 
 def load(db: Database) -> dict[str, int]:

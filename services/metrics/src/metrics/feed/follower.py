@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 
 import requests
@@ -19,6 +19,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from ecoreg_common.db import Database
 from ecoreg_common.http import ServiceClient
+from metrics.feed import reference
 from metrics.readmodel import store
 from metrics.readmodel.apply import Applied, apply_page
 from metrics.tables import count_cells, entity_facts
@@ -52,6 +53,7 @@ class Follower:
         # The next page, fetched while this one is applied: (after, future of the page).
         self._ahead: tuple[int, Future] | None = None
         self._fetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feed-prefetch")
+        self._reference_checked = False
 
     def _fetch(self, after: int) -> dict:
         response = self.client.get("/api/v1/changes", params={"after": after, "limit": self.batch})
@@ -65,19 +67,29 @@ class Follower:
             after, future = ahead
             if after == cursor:
                 return future.result()  # a failed fetch raises here, as a direct one would
-            future.cancel()
+            wait([future])  # not wanted, but let it finish: one request on the client at a time
         return self._fetch(cursor)
 
     def poll_once(self) -> tuple[Applied, bool]:
         """Fetch and apply one page; the result, and whether the feed had more than this page.
 
+        The clusters and tracks are refreshed from the registry first on the first page,
+        and again whenever a page names one this database does not know (feed/reference.py).
+
         While a page is applied (its own transaction, as before), the next one
         is already being fetched, so reading the feed and writing the read model
         overlap instead of taking turns. The fetched-ahead page is used only if
-        it starts exactly at the stored checkpoint; otherwise it is dropped.
+        it starts exactly at the stored checkpoint; otherwise it is dropped. The
+        client is never used by both threads at once: the page ahead is
+        requested after this page's reference refresh and awaited before the next.
         """
-        cursor = self.db.query(lambda session: store.read_state(session).cursor)
+        with self.db.read() as session:
+            cursor = store.read_state(session).cursor
+            cluster_keys, track_keys = reference.known(session)
         page = self._page_after(cursor)
+        if not self._reference_checked or reference.names_unknown(page["changes"], cluster_keys, track_keys):
+            reference.refresh(self.db, self.client)
+            self._reference_checked = True
         if page["changes"] and page["next_after"] < page["latest_seq"]:
             self._ahead = (page["next_after"], self._fetcher.submit(self._fetch, page["next_after"]))
         applied = apply_page(self.db, page["changes"], registry_latest_seq=page["latest_seq"], now=self.clock())

@@ -11,17 +11,16 @@ pass, so a partner sees every error of a row in one answer, not one per try.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
 from ecoreg_common.db import Database
-from registry import idempotency
 from registry.caller import Caller
 from registry.clusters.service import reference
-from registry.entities import rules, store
+from registry.entities import parents, rules, store
 from registry.entities.schemas import InvalidItem
-from registry.entities.service import parent_problems
 from registry.entities.state import editable_part, merged_state, new_state
 
 MAX_ITEMS = 1000
@@ -68,27 +67,29 @@ def _prescreen(items: list) -> tuple[list[dict | None], list[tuple[int, dict]]]:
     return results, candidates
 
 
-def upsert_batch(
-    db: Database,
-    items: list,
-    caller: Caller,
-    *,
-    idempotency_key: str | None = None,
-    request_fingerprint: str | None = None,
-) -> tuple[idempotency.StoredResponse, bool]:
-    """Create or update each item; the per-item answer, and whether it replays an earlier one."""
+def upsert_batch(db: Database, items: list, caller: Caller) -> dict:
+    """Create or update each item in one transaction; the per-item answer (see ``batch_work``)."""
+    work = batch_work(db, items, caller)
+    return db.transact(lambda session: work(session, datetime.now(UTC)))
+
+
+def batch_work(db: Database, items: list, caller: Caller) -> Callable[[Session, datetime], dict]:
+    """The batch as one unit of work: items are screened now (no transaction needed), and the
+    returned function applies them in the transaction it is given and returns the answer,
+    ``{"summary": {created, updated, unchanged, error}, "items": [...]}`` (BatchResultSchema)."""
     screened, candidates = _prescreen(items)
     known = reference(db)
 
-    def produce(session: Session, now: datetime) -> idempotency.StoredResponse:
+    def apply(session: Session, now: datetime) -> dict:
         results = list(screened)
+        # Before any row lock (see parents.py); sees every item's parent at once.
+        parent_check = parents.ParentCheck(session, [fields.get("parent_id") for _, fields in candidates], moves_existing=True)
         invalid = [(index, item.valid) for index, item in enumerate(items) if isinstance(item, InvalidItem)]
         codes = [fields["uscc"] for _, fields in candidates + invalid if fields.get("uscc")]
         external_ids = [fields["external_id"] for _, fields in candidates + invalid if fields.get("external_id")]
         matches = store.live_matches(session, caller.partner, codes, external_ids)
         by_code = {state["uscc"]: state for state in matches if state["uscc"]}
         by_external_id = {state["external_id"]: state for state in matches if state["source"] == caller.partner and state["external_id"]}
-        parents = store.live_ids(session, [fields["parent_id"] for _, fields in candidates if fields.get("parent_id")])
 
         plan = store.Plan()
         created_index: list[int] = []
@@ -105,12 +106,14 @@ def upsert_batch(
                 claimed[current["id"]] = index
             state = merged_state(editable_part(current), fields) if current else new_state(fields)
             errors = rules.check(state, known)
-            problems = parent_problems(session, state, current, parents.__contains__)
+            problems = parent_check.problems(state, current)
             if problems:
                 errors.setdefault("parent_id", []).extend(problems)
             if errors:
                 results[index] = _result(index, "error", errors=errors)
-            elif current is None:
+                continue
+            parent_check.accept(state, current)
+            if current is None:
                 plan.creates.append(state)
                 created_index.append(index)
             elif state == editable_part(current):
@@ -129,9 +132,9 @@ def upsert_batch(
         summary = {status: 0 for status in ("created", "updated", "unchanged", "error")}
         for result in results:
             summary[result["status"]] += 1
-        return idempotency.StoredResponse(200, {"summary": summary, "items": results}, {})
+        return {"summary": summary, "items": results}
 
-    return idempotency.run(db, caller.partner, idempotency_key, request_fingerprint, produce)
+    return apply
 
 
 def _match(fields: dict, by_code: dict, by_external_id: dict, caller: Caller) -> tuple[dict | None, dict | None]:
