@@ -196,25 +196,35 @@ class Database:
         with self._writer() as session, session.begin():
             yield session
 
-    def transact(self, work: Callable[[Session], T], attempts: int = 3) -> T:
+    def transact(self, work: Callable[[Session], T], attempts: int = 3, *, repeatable: bool = False) -> T:
         """Run ``work`` in a write transaction, again if a concurrent writer got in the way.
 
         A unique-key collision with a concurrent transaction (both inserted the
         same code), a deadlock or a serialization failure is retried on a fresh
         transaction, where ``work`` sees the other writer's result and answers
         accordingly. If it still collides, the caller gets a 409, never a 500.
+
+        ``repeatable=True`` is for work that gives the same result when run again
+        even after its first commit may have happened (applying a feed page under
+        its checkpoint): the connection is then not pinged first, and a dead one
+        found by the work's first statement is replaced and the work run again.
         """
-        for attempt in range(1, attempts + 1):
-            try:
-                with self.write() as session:
-                    return work(session)
-            except IntegrityError:
-                if attempt == attempts:
-                    raise Conflict("A concurrent request wrote the same data; retry the request.") from None
-            except DBAPIError as error:
-                code = getattr(error.orig, "sqlstate", None)
-                if code not in _RETRYABLE_PGCODES or attempt == attempts:
-                    raise
+        token = _checkout_without_ping.set(repeatable)
+        try:
+            for attempt in range(1, attempts + 1):
+                try:
+                    with self.write() as session:
+                        return work(session)
+                except IntegrityError:
+                    if attempt == attempts:
+                        raise Conflict("A concurrent request wrote the same data; retry the request.") from None
+                except DBAPIError as error:
+                    code = getattr(error.orig, "sqlstate", None)
+                    dead = repeatable and error.connection_invalidated
+                    if (code not in _RETRYABLE_PGCODES and not dead) or attempt == attempts:
+                        raise
+        finally:
+            _checkout_without_ping.reset(token)
         raise AssertionError("unreachable")
 
     def ping(self) -> None:
@@ -223,6 +233,21 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def deferred_flush(session: Session) -> list[ColumnElement]:
+    """Columns that, selected in a transaction, let its commit return before its WAL reaches disk.
+
+    ``set_config('synchronous_commit', 'off', true)`` is ``SET LOCAL
+    synchronous_commit = off`` as an expression, so it rides on a statement the
+    transaction sends anyway. The commit stays atomic and ordered, but a
+    server crash may lose the last few hundred milliseconds of commits, each
+    as a whole. Only for data that can be rebuilt and whose position is in the
+    same transaction (a read model and its checkpoint). None on SQLite.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return [func.set_config("synchronous_commit", "off", True)]
+    return []
 
 
 def allocate_ids(session: Session, table: Table, count: int) -> list[int]:

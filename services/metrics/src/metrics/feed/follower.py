@@ -14,15 +14,16 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 
 import requests
-from sqlalchemy import delete
+from sqlalchemy import String, cast, delete, literal, select, union_all
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.orm import Session
 
 from ecoreg_common.db import Database
 from ecoreg_common.http import ServiceClient
 from metrics.feed import reference
 from metrics.readmodel import store
 from metrics.readmodel.apply import Applied, apply_page
-from metrics.tables import count_cells, entity_facts
+from metrics.tables import clusters, count_cells, entity_facts, follower_state, tracks
 
 log = logging.getLogger(__name__)
 
@@ -83,16 +84,17 @@ class Follower:
         client is never used by both threads at once: the page ahead is
         requested after this page's reference refresh and awaited before the next.
         """
-        with self.db.read() as session:
-            cursor = store.read_state(session).cursor
-            cluster_keys, track_keys = reference.known(session)
+        cursor, cluster_keys, track_cluster = self.db.query(_position_and_reference)
         page = self._page_after(cursor)
-        if not self._reference_checked or reference.names_unknown(page["changes"], cluster_keys, track_keys):
+        if not self._reference_checked or reference.names_unknown(page["changes"], cluster_keys, frozenset(track_cluster)):
             reference.refresh(self.db, self.client)
             self._reference_checked = True
+            track_cluster = None  # the refresh may have changed it: let the apply read it
         if page["changes"] and page["next_after"] < page["latest_seq"]:
             self._ahead = (page["next_after"], self._fetcher.submit(self._fetch, page["next_after"]))
-        applied = apply_page(self.db, page["changes"], registry_latest_seq=page["latest_seq"], now=self.clock())
+        applied = apply_page(
+            self.db, page["changes"], registry_latest_seq=page["latest_seq"], now=self.clock(), track_cluster=track_cluster
+        )
         if self.after_page:
             self.after_page()
         return applied, applied.cursor < page["latest_seq"]
@@ -136,6 +138,20 @@ class Follower:
                 store.record_error(session, f"{type(error).__name__}: {error}", self.clock())
         except (OperationalError, InterfaceError):
             log.warning("cannot record the failure: the metrics database is not answering")
+
+
+def _position_and_reference(session: Session) -> tuple[int, frozenset[str], dict[str, str]]:
+    """The checkpoint, the known cluster keys and track -> cluster: one statement, one snapshot."""
+    rows = session.execute(
+        union_all(
+            select(literal("checkpoint"), cast(follower_state.c.cursor, String), literal("")).where(follower_state.c.id == 1),
+            select(literal("cluster"), clusters.c.key, literal("")),
+            select(literal("track"), tracks.c.key, tracks.c.cluster_key),
+        )
+    ).all()
+    checkpoint = next(int(key) for what, key, _ in rows if what == "checkpoint")
+    cluster_keys = frozenset(key for what, key, _ in rows if what == "cluster")
+    return checkpoint, cluster_keys, {key: owner for what, key, owner in rows if what == "track"}
 
 
 def reset(db: Database) -> None:

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ecoreg_common.db import one_of, upsert_many
+from ecoreg_common.db import deferred_flush, one_of, upsert_many
 from metrics.readmodel.facts import CellKey, Fact
 from metrics.tables import CELL_DIMENSIONS, count_cells, entity_facts, follower_state, tracks
 
@@ -80,9 +80,14 @@ def add_to_cells(session: Session, delta: Counter[CellKey]) -> None:
     )
 
 
-def lock_state(session: Session):
-    """The follower's state row, locked: one applier at a time, whatever runs."""
-    return session.execute(select(follower_state).where(follower_state.c.id == 1).with_for_update()).one()
+def lock_state(session: Session, *, defer_flush: bool = False):
+    """The follower's state row, locked: one applier at a time, whatever runs.
+
+    ``defer_flush``: this transaction's commit need not wait for the disk (see
+    ``ecoreg_common.db.deferred_flush``), set by the same statement.
+    """
+    columns = [follower_state, *(deferred_flush(session) if defer_flush else [])]
+    return session.execute(select(*columns).where(follower_state.c.id == 1).with_for_update(of=follower_state)).one()
 
 
 def read_state(session: Session):
