@@ -32,7 +32,7 @@ def _render(template: str, page: dict):
 
 
 def _timeout() -> float:
-    return current_app.config["GATEWAY_SETTINGS"].compose_timeout_ms / 1000
+    return current_app.config["GATEWAY_SETTINGS"].compose_timeout_seconds
 
 
 @blp.get("/")
