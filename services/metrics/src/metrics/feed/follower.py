@@ -90,8 +90,9 @@ class Follower:
             reference.refresh(self.db, self.client)
             self._reference_checked = True
             track_cluster = None  # the refresh may have changed it: let the apply read it
-        if page["changes"] and page["next_after"] < page["latest_seq"]:
-            self._ahead = (page["next_after"], self._fetcher.submit(self._fetch, page["next_after"]))
+        if page["changes"] and page["changes"][-1]["seq"] < page["latest_seq"]:
+            after = page["changes"][-1]["seq"]
+            self._ahead = (after, self._fetcher.submit(self._fetch, after))
         applied = apply_page(
             self.db, page["changes"], registry_latest_seq=page["latest_seq"], now=self.clock(), track_cluster=track_cluster
         )
