@@ -23,7 +23,7 @@ from ecoreg_common.http import ServiceClient
 from metrics.feed import reference
 from metrics.readmodel import store
 from metrics.readmodel.apply import Applied, apply_page
-from metrics.tables import clusters, count_cells, entity_facts, follower_state, tracks
+from metrics.tables import clusters, count_cells, entity_facts, fact_versions, follower_state, tracks
 
 log = logging.getLogger(__name__)
 
@@ -161,4 +161,5 @@ def reset(db: Database) -> None:
         store.lock_state(session)
         session.execute(delete(count_cells))
         session.execute(delete(entity_facts))
+        session.execute(delete(fact_versions))
         store.save_state(session, cursor=0, registry_latest_seq=0, caught_up_at=None)
