@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import subprocess
 import threading
-from collections import Counter
 import time
 import uuid
+from collections import Counter
 
 import pytest
 import requests
