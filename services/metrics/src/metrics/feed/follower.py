@@ -58,9 +58,9 @@ class Follower:
         and again whenever a page names one this database does not know (feed/reference.py).
         """
         with self.db.read() as session:
-            cursor = store.read_state(session).cursor
+            checkpoint = store.read_state(session).checkpoint
             cluster_keys, track_keys = reference.known(session)
-        response = self.client.get("/api/v1/changes", params={"after": cursor, "limit": self.batch})
+        response = self.client.get("/api/v1/changes", params={"after": checkpoint, "limit": self.batch})
         response.raise_for_status()
         page = response.json()
         if not self._reference_checked or reference.names_unknown(page["changes"], cluster_keys, track_keys):
@@ -69,7 +69,7 @@ class Follower:
         applied = apply_page(self.db, page["changes"], registry_latest_seq=page["latest_seq"], now=self.clock())
         if self.after_page:
             self.after_page()
-        return applied, applied.cursor < page["latest_seq"]
+        return applied, applied.checkpoint < page["latest_seq"]
 
     def catch_up(self) -> int:
         """Apply pages until the feed has nothing newer; how many changes were applied."""
@@ -112,4 +112,4 @@ def reset(db: Database) -> None:
         session.execute(delete(count_cells))
         session.execute(delete(entity_facts))
         session.execute(delete(fact_versions))
-        store.save_state(session, cursor=0, registry_latest_seq=0, caught_up_at=None)
+        store.save_state(session, checkpoint=0, registry_latest_seq=0, caught_up_at=None)
