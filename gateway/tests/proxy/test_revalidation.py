@@ -12,7 +12,7 @@ import pytest
 
 from gateway import create_app
 from gateway.config import Settings
-from gateway.requests_context import DB_EXTENSION
+from gateway.request_context import DB_EXTENSION
 
 
 class SlowMetrics(BaseHTTPRequestHandler):

@@ -25,7 +25,7 @@ from gateway.auth.keys import Identity
 from gateway.proxy.cache import CHECKPOINT_HEADER, AnswerCache, Entry
 from gateway.proxy.upstreams import Upstream, UpstreamUnavailable
 from gateway.public_routes import route_for
-from gateway.requests_context import upstream as current_upstream
+from gateway.request_context import upstream as current_upstream
 
 log = logging.getLogger(__name__)
 
