@@ -27,8 +27,14 @@ MAX_ATTRIBUTES_BYTES = 4096
 class UsccField(fields.String):
     """A Unified Social Credit Code: compacted (``uscc.compact``), then verified per GB 32100-2015."""
 
+    # Room for separators around the 18 characters, and no more (the body-size budget counts on it).
+    MAX_WRITTEN = 36
+
     def _deserialize(self, value, attr, data, **kwargs):
-        code = uscc.compact(super()._deserialize(value, attr, data, **kwargs))
+        written = super()._deserialize(value, attr, data, **kwargs)
+        if len(written) > self.MAX_WRITTEN:
+            raise ma.ValidationError(f"not a valid Unified Social Credit Code: at most {self.MAX_WRITTEN} characters with separators")
+        code = uscc.compact(written)
         problem = uscc.problem(code)
         if problem:
             raise ma.ValidationError(f"not a valid Unified Social Credit Code: {problem}")
