@@ -13,6 +13,7 @@ from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.routing import BaseConverter
 
 from ecoreg_common import strictjson
+from ecoreg_common.formats import key_pattern, key_regex
 from ecoreg_common.problems import ProblemSchema, handle_http_exception, install_problem_handlers
 
 
@@ -88,12 +89,12 @@ class KeyConverter(BaseConverter):
 
     def __init__(self, url_map, length: int = 64):
         super().__init__(url_map)
-        self.regex = f"[a-z0-9][a-z0-9_]{{0,{length - 1}}}"
+        self.regex = key_regex(length)
         self.length = length
 
 
 def _key_in_openapi(converter: KeyConverter) -> dict:
-    return {"type": "string", "pattern": f"^[a-z0-9][a-z0-9_]{{0,{converter.length - 1}}}$"}
+    return {"type": "string", "pattern": key_pattern(converter.length)}
 
 
 class StrictJSONProvider(DefaultJSONProvider):
@@ -109,7 +110,9 @@ def create_api(app: Flask, title: str, version: str = "1.0.0") -> ProblemApi:
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
-    app.json = StrictJSONProvider(app)
+    strict = StrictJSONProvider(app)
+    strict.sort_keys = app.json.sort_keys  # keep what the app chose before (key order as the schemas give it)
+    app.json = strict
     app.json.ensure_ascii = False  # Chinese names as text, not \u escapes
     app.url_map.converters["key"] = KeyConverter
     api = ProblemApi(app)

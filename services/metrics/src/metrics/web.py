@@ -10,8 +10,7 @@ from sqlalchemy import select
 
 from ecoreg_common.conditional import etag_for, evaluate
 from ecoreg_common.db import Database
-from ecoreg_common.errors import Unauthorized
-from ecoreg_common.identity import PARTNER_HEADER, PARTNER_PATTERN
+from ecoreg_common.identity import required_partner
 from metrics.tables import follower_state, revision
 
 DB_EXTENSION = "metrics.db"
@@ -64,9 +63,6 @@ def conditional(answer: Callable[[], object], *, today: date | None = None) -> R
     return response
 
 
-def current_reporter() -> str:
-    """Who reports an observation or changes a target (the gateway sets it from the API key)."""
-    partner = request.headers.get(PARTNER_HEADER, "").strip()
-    if not partner or not PARTNER_PATTERN.match(partner):
-        raise Unauthorized(f"Writes need a partner identity in {PARTNER_HEADER} (the gateway sets it from your API key).")
-    return partner
+def current_partner() -> str:
+    """The calling partner: who reports an observation or changes a target (the gateway sets it from the API key)."""
+    return required_partner(request.headers)

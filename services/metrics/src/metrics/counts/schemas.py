@@ -3,10 +3,11 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from ecoreg_common.formats import key_pattern
 from ecoreg_common.validation import InputSchema
 from metrics.counts.service import GROUPABLE
 
-SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9_]{0,47}$", error="must be a lowercase key (a-z, 0-9, _)")
+SLUG = validate.Regexp(key_pattern(48), error="must be a lowercase key (a-z, 0-9, _)")
 
 
 class CommaList(fields.String):
@@ -40,7 +41,14 @@ class CountFiltersSchema(InputSchema):
     )
 
 
-class CountArgsSchema(CountFiltersSchema):
+class AsOfArgsSchema(InputSchema):
+    as_of = fields.String(
+        validate=validate.Length(min=10, max=40),
+        metadata={"description": "A date (end of that day) or an ISO 8601 instant; Asia/Shanghai unless an offset is given"},
+    )
+
+
+class CountArgsSchema(CountFiltersSchema, AsOfArgsSchema):
     group_by = CommaList(
         item_validator=validate.OneOf(GROUPABLE),
         load_default=list,
@@ -67,6 +75,7 @@ class CountGroupSchema(ma.Schema):
 
 
 class CountsSchema(ma.Schema):
+    as_of = fields.String(metadata={"description": "With ?as_of: the moment answered, in Asia/Shanghai"})
     as_of_seq = fields.Integer(metadata={"description": "The registry change this answer includes, and all before it"})
     group_by = fields.List(fields.String())
     groups = fields.List(fields.Nested(CountGroupSchema))

@@ -9,6 +9,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from ecoreg_common.api import Blueprint
+from ecoreg_common.formats import key_regex
 from ecoreg_common.validation import date_range
 from metrics.counts.schemas import CountFiltersSchema
 from metrics.history import snapshots
@@ -25,7 +26,7 @@ DAYS = date_range(date(1900, 1, 1), date(2100, 12, 31))
 class HistoryArgsSchema(CountFiltersSchema):
     metric = fields.String(
         required=True,
-        validate=validate.Regexp(r"^(count|target:[a-z0-9][a-z0-9_]{0,63})$", error="must be count or target:<key>"),
+        validate=validate.Regexp(f"^(count|target:{key_regex(64)})$", error="must be count or target:<key>"),
         metadata={"description": "count (with the filters of /metrics/counts) or target:<key>"},
     )
     start = fields.Date(data_key="from", validate=DAYS, metadata={"description": "First day (default: 90 days before to)"})

@@ -13,7 +13,7 @@ from metrics.indicators.schemas import (
     ObservationScopeSchema,
     ObservationWriteSchema,
 )
-from metrics.web import conditional, current_db, current_reporter
+from metrics.web import conditional, current_db, current_partner
 
 blp = Blueprint("indicators", __name__, url_prefix="/api/v1", description="Indicators and reported observations")
 
@@ -45,5 +45,5 @@ class ObservationByPeriod(MethodView):
     @blp.alt_response(201, schema=ObservationSchema, description="Recorded for the first time")
     def put(self, scope, data, key, period):
         """Report the value for a period (a year or a date); repeating it changes nothing"""
-        observation, created = service.put_observation(current_db(), key, period, {**data, **scope}, current_reporter())
+        observation, created = service.put_observation(current_db(), key, period, {**data, **scope}, current_partner())
         return observation, 201 if created else 200

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ecoreg_common.db import Database, upsert
 from ecoreg_common.errors import NotFound, ValidationFailed
+from ecoreg_common.formats import instant_text
 from metrics.tables import clusters, indicators, observation_reports, observations, revision
 
 # ASCII digits only: \d would also match full-width digits (U+FF10-FF19) and other scripts' digits.
@@ -53,10 +54,7 @@ def _reports(session: Session, key: str, period: str, scope: str) -> list[dict]:
         .where(observation_reports.c.indicator_key == key, observation_reports.c.period == period, observation_reports.c.scope == scope)
         .order_by(observation_reports.c.id)
     )
-    return [
-        {"value": r.value, "source": r.source, "recorded_at": r.recorded_at.isoformat().replace("+00:00", "Z")}
-        for r in session.execute(query)
-    ]
+    return [{"value": r.value, "source": r.source, "recorded_at": instant_text(r.recorded_at)} for r in session.execute(query)]
 
 
 def _public(row) -> dict:
@@ -67,20 +65,46 @@ def _public(row) -> dict:
         "cluster": row.scope or None,
         "value": row.value,
         "source": row.source,
-        "recorded_at": row.recorded_at.isoformat().replace("+00:00", "Z"),
+        "recorded_at": instant_text(row.recorded_at),
     }
 
 
-def observations_for(session: Session, key: str, scopes: list[str] | None = None) -> list[dict]:
+def _reported_before(session: Session, key: str, scopes: list[str] | None, before: datetime) -> list[dict]:
+    """Each period's latest report recorded before ``before`` (the observations as they stood then)."""
+    query = select(observation_reports).where(observation_reports.c.indicator_key == key, observation_reports.c.recorded_at < before)
+    if scopes is not None:
+        query = query.where(observation_reports.c.scope.in_(scopes))
+    latest: dict[tuple[str, str], object] = {}
+    for row in session.execute(query.order_by(observation_reports.c.id)):
+        latest[(row.period, row.scope)] = row
+    found = [
+        {
+            "indicator": key,
+            "period": row.period,
+            "period_end": period_end(row.period).isoformat(),
+            "cluster": row.scope or None,
+            "value": row.value,
+            "source": row.source,
+            "recorded_at": row.recorded_at.isoformat().replace("+00:00", "Z"),
+        }
+        for row in latest.values()
+    ]
+    return sorted(found, key=lambda o: (o["period_end"], o["cluster"] or ""))
+
+
+def observations_for(session: Session, key: str, scopes: list[str] | None = None, before: datetime | None = None) -> list[dict]:
+    """Observations oldest period first; with ``before``, as they stood then (from the reports)."""
+    if before is not None:
+        return _reported_before(session, key, scopes, before)
     query = select(observations).where(observations.c.indicator_key == key)
     if scopes is not None:
         query = query.where(observations.c.scope.in_(scopes))
     return [_public(row) for row in session.execute(query.order_by(observations.c.period_end, observations.c.scope))]
 
 
-def latest_observation(session: Session, key: str, scopes: list[str] | None) -> dict | None:
+def latest_observation(session: Session, key: str, scopes: list[str] | None, before: datetime | None = None) -> dict | None:
     """The newest observation in any of ``scopes`` (any scope for None); on the same period the first scope named wins."""
-    found = observations_for(session, key, scopes)
+    found = observations_for(session, key, scopes, before)
     if not found:
         return None
     newest = max(row["period_end"] for row in found)

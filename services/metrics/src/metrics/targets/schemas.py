@@ -5,13 +5,15 @@ from datetime import date
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from ecoreg_common.formats import key_pattern
 from ecoreg_common.validation import InputSchema, JSONNumber, date_range, visible_text
+from metrics.counts.schemas import AsOfArgsSchema
 from metrics.counts.service import FILTERABLE
 from metrics.targets.attainment import STATUSES
 
-KEY = validate.Regexp(r"^[a-z0-9][a-z0-9_]{0,63}$", error="must be a lowercase key (a-z, 0-9, _)")
+KEY = validate.Regexp(key_pattern(64), error="must be a lowercase key (a-z, 0-9, _)")
 # Cluster keys are at most 32 characters (the clusters table); which exist is checked against it (service).
-CLUSTER = validate.Regexp(r"^[a-z0-9][a-z0-9_]{0,31}$", error="must be a cluster key (a-z, 0-9, _; at most 32)")
+CLUSTER = validate.Regexp(key_pattern(32), error="must be a cluster key (a-z, 0-9, _; at most 32)")
 # The plan's horizon with room either side; year 1 or 9999 is a slip, not a deadline.
 PLAN_DATES = date_range(date(2000, 1, 1), date(2100, 12, 31))
 TEXT = [validate.Length(min=1, max=200), visible_text]
@@ -58,7 +60,7 @@ class TargetCreateSchema(TargetWriteSchema):
     key = fields.String(required=True, validate=KEY)
 
 
-class TargetListArgsSchema(InputSchema):
+class TargetListArgsSchema(AsOfArgsSchema):
     cluster = fields.String(validate=CLUSTER)
 
 

@@ -33,6 +33,7 @@ from registry.entities.schemas import (
     MergeAnswerSchema,
     MergeRequestSchema,
     MovedSchema,
+    PageArgsSchema,
 )
 from registry.web import current_caller, current_db, idempotency_key, if_match_tags, optional_partner
 
@@ -184,7 +185,8 @@ class EntityMerge(MethodView):
 
 @blp.route(f"/entities/<int(max={MAX_ID}):entity_id>/history")
 class EntityHistory(MethodView):
+    @blp.arguments(PageArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, HistorySchema)
-    def get(self, entity_id):
-        """Every version of an entity, with who changed what"""
-        return service.entity_history(current_db(), entity_id)
+    def get(self, entity_id, limit, cursor=None):
+        """The versions of an entity, oldest first, with who changed what (paged: next_cursor)"""
+        return service.entity_history(current_db(), entity_id, limit, cursor)

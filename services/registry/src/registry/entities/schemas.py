@@ -13,12 +13,13 @@ from datetime import date
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from ecoreg_common.formats import key_pattern
 from ecoreg_common.problems import flatten_messages
 from ecoreg_common.validation import InputSchema, UTCDateTimeField, date_range, visible_text
 from registry import uscc
 from registry.vocabulary import DISTRICTS, KINDS, STATUSES, TIERS
 
-SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9_]{0,47}$", error="must be a lowercase slug (a-z, 0-9, _)")
+SLUG = validate.Regexp(key_pattern(48), error="must be a lowercase slug (a-z, 0-9, _)")
 MAX_ATTRIBUTES_BYTES = 4096
 
 
@@ -220,6 +221,14 @@ class HistorySchema(ma.Schema):
     retired = fields.Boolean(metadata={"description": "Retired or merged: no longer in lists and counts"})
     merged_into = fields.Integer(allow_none=True, metadata={"description": "The entity it was merged into, if it was"})
     versions = fields.List(fields.Nested(HistoryEntrySchema))
+    next_cursor = fields.String(allow_none=True, metadata={"description": "Pass as cursor for the next page; null on the last"})
+
+
+class PageArgsSchema(InputSchema):
+    """``limit`` and ``cursor``: the paging of every list that can grow (history here; keys, targets, observations alike)."""
+
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+    cursor = fields.String(validate=validate.Length(max=200), metadata={"description": "next_cursor of the previous page"})
 
 
 class InvalidItem:
