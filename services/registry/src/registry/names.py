@@ -75,7 +75,13 @@ def fold(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """The runs of letters and digits of the folded text, in order."""
-    return _TOKEN.findall(_CJK_GAP.sub("", fold(text)))
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=4096)
+def _tokens(text: str) -> tuple[str, ...]:
+    # Cached: one write derives three forms from each name (search_text, norm, core).
+    return tuple(_TOKEN.findall(_CJK_GAP.sub("", fold(text))))
 
 
 def _canonical_city(token: str) -> str:

@@ -142,8 +142,12 @@ def _check(session: Session, values: dict) -> None:
     if values["measure"] == "indicator":
         if not values.get("indicator_key"):
             errors["indicator_key"] = ["an indicator target names its indicator"]
-        elif session.scalar(select(indicators.c.key).where(indicators.c.key == values["indicator_key"])) is None:
-            errors["indicator_key"] = [f"there is no indicator {values['indicator_key']!r}; see GET /api/v1/indicators"]
+        else:
+            indicator = session.execute(select(indicators).where(indicators.c.key == values["indicator_key"])).first()
+            if indicator is None:
+                errors["indicator_key"] = [f"there is no indicator {values['indicator_key']!r}; see GET /api/v1/indicators"]
+            elif indicator.retired_at is not None:
+                errors["indicator_key"] = [f"indicator {values['indicator_key']!r} is retired; define it again to use it"]
         if values.get("filter"):
             errors["filter"] = ["only a count target has a filter"]
     elif values.get("indicator_key"):

@@ -28,17 +28,17 @@ def current_db() -> Database:
 CHECKPOINT_HEADER = "X-Ecoreg-Checkpoint"
 
 
-def data_version(db: Database) -> tuple[str, int]:
+def answer_revision(db: Database) -> tuple[str, int]:
     """What every aggregate answer depends on: the feed position (and whether the
     registry answers), and the revision of targets and observations; and the checkpoint."""
     with db.read() as session:
         state = session.execute(
-            select(follower_state.c.cursor, follower_state.c.registry_latest_seq, follower_state.c.last_error).where(
+            select(follower_state.c.checkpoint, follower_state.c.registry_latest_seq, follower_state.c.last_error).where(
                 follower_state.c.id == 1
             )
         ).one()
         rev = session.scalar(select(revision.c.value).where(revision.c.id == 1))
-    return f"{state.cursor}:{state.registry_latest_seq}:{state.last_error is not None}:{rev}", state.cursor
+    return f"{state.checkpoint}:{state.registry_latest_seq}:{state.last_error is not None}:{rev}", state.checkpoint
 
 
 def conditional(answer: Callable[[], object], *, today: date | None = None) -> Response:
@@ -48,7 +48,7 @@ def conditional(answer: Callable[[], object], *, today: date | None = None) -> R
     the date (attainment depends on today) and the request's path and query.
     """
     today = today or date.today()
-    version, checkpoint = data_version(current_db())
+    version, checkpoint = answer_revision(current_db())
     token = f"{version}:{today.isoformat()}:{request.full_path}"
     etag = etag_for(token)
     headers = request.headers
