@@ -106,8 +106,8 @@ def main() -> None:
                 follow_rates.append(applied / (time.perf_counter() - started))
                 with db.read() as session:
                     state = read_state(session)
-                if seen != total or applied != args.entities * 2 or state.cursor != total:
-                    raise RuntimeError(f"seen {seen}, applied {applied}, cursor {state.cursor}; expected {total}")
+                if seen != total or applied != args.entities * 2 or state.checkpoint != total:
+                    raise RuntimeError(f"seen {seen}, applied {applied}, checkpoint {state.checkpoint}; expected {total}")
                 print(
                     f"round {round_number}: feed served {feed_rates[-1]:9,.0f} changes/s   follower applied {follow_rates[-1]:9,.0f} changes/s"
                 )

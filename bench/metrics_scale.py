@@ -116,7 +116,7 @@ def write_lag(base: str, rate: float, seconds: float) -> list[float]:
 
         def applied_seq() -> int:
             with db.read() as session:
-                return read_state(session).cursor
+                return read_state(session).checkpoint
 
         try:
             http = requests.Session()

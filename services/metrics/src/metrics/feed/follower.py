@@ -61,15 +61,15 @@ class Follower:
         response.raise_for_status()
         return response.json()
 
-    def _page_after(self, cursor: int) -> dict:
-        """The page after ``cursor``: the one fetched ahead if it starts there, else fetched now."""
+    def _page_after(self, checkpoint: int) -> dict:
+        """The page after ``checkpoint``: the one fetched ahead if it starts there, else fetched now."""
         ahead, self._ahead = self._ahead, None
         if ahead is not None:
             after, future = ahead
-            if after == cursor:
+            if after == checkpoint:
                 return future.result()  # a failed fetch raises here, as a direct one would
             wait([future])  # not wanted, but let it finish: one request on the client at a time
-        return self._fetch(cursor)
+        return self._fetch(checkpoint)
 
     def poll_once(self) -> tuple[Applied, bool]:
         """Fetch and apply one page; the result, and whether the feed had more than this page.
@@ -84,8 +84,8 @@ class Follower:
         client is never used by both threads at once: the page ahead is
         requested after this page's reference refresh and awaited before the next.
         """
-        cursor, cluster_keys, track_cluster = self.db.query(_position_and_reference)
-        page = self._page_after(cursor)
+        checkpoint, cluster_keys, track_cluster = self.db.query(_position_and_reference)
+        page = self._page_after(checkpoint)
         if not self._reference_checked or reference.names_unknown(page["changes"], cluster_keys, frozenset(track_cluster)):
             reference.refresh(self.db, self.client)
             self._reference_checked = True
@@ -98,7 +98,7 @@ class Follower:
         )
         if self.after_page:
             self.after_page()
-        return applied, applied.cursor < page["latest_seq"]
+        return applied, applied.checkpoint < page["latest_seq"]
 
     def close(self) -> None:
         """Drop a page fetched ahead and stop the fetching thread."""
@@ -145,7 +145,7 @@ def _position_and_reference(session: Session) -> tuple[int, frozenset[str], dict
     """The checkpoint, the known cluster keys and track -> cluster: one statement, one snapshot."""
     rows = session.execute(
         union_all(
-            select(literal("checkpoint"), cast(follower_state.c.cursor, String), literal("")).where(follower_state.c.id == 1),
+            select(literal("checkpoint"), cast(follower_state.c.checkpoint, String), literal("")).where(follower_state.c.id == 1),
             select(literal("cluster"), clusters.c.key, literal("")),
             select(literal("track"), tracks.c.key, tracks.c.cluster_key),
         )
@@ -162,4 +162,4 @@ def reset(db: Database) -> None:
         session.execute(delete(count_cells))
         session.execute(delete(entity_facts))
         session.execute(delete(fact_versions))
-        store.save_state(session, cursor=0, registry_latest_seq=0, caught_up_at=None)
+        store.save_state(session, checkpoint=0, registry_latest_seq=0, caught_up_at=None)

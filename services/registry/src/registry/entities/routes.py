@@ -35,7 +35,7 @@ from registry.entities.schemas import (
     MovedSchema,
     PageArgsSchema,
 )
-from registry.web import current_caller, current_db, idempotency_key, if_match_tags, optional_partner
+from registry.request_context import current_caller, current_db, idempotency_key, if_match_tags, optional_partner
 
 blp = Blueprint("entities", __name__, url_prefix="/api/v1", description="Entities of the five future-industry clusters")
 
