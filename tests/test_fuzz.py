@@ -15,7 +15,7 @@ from __future__ import annotations
 import pytest
 
 pytestmark = pytest.mark.slow
-SECONDS_PER_BACKEND = 60
+SECONDS_PER_BACKEND = 40
 PHASES = "examples,coverage,fuzzing,stateful"
 
 
