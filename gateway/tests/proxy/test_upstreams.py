@@ -74,6 +74,23 @@ def test_the_breaker_logs_each_change_once(caplog):
     assert "closed" in messages[1]
 
 
+def test_a_long_outage_is_one_warning_not_one_per_failed_trial(caplog):
+    clock = Clock()
+    breaker = Breaker("svc", fail_max=1, reset_seconds=5, clock=clock)
+    with caplog.at_level("INFO", logger="gateway.proxy.breaker"):
+        assert breaker.admit()
+        breaker.failure()
+        for _ in range(20):  # still down: every trial fails
+            clock.now += 5
+            assert breaker.admit()
+            breaker.failure()
+            assert breaker.state == OPEN
+        clock.now += 5
+        assert breaker.admit()
+        breaker.success()
+    assert [record.levelname for record in caplog.records] == ["WARNING", "INFO"], [r.getMessage() for r in caplog.records]
+
+
 def test_the_bulkhead_refuses_when_full():
     bulkhead = Bulkhead(2, wait_seconds=0)
     assert bulkhead.enter()
