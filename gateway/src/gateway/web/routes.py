@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 
-from gateway.requests_context import upstream
+from gateway.request_context import upstream
 from gateway.security import script_nonce, style_nonce
 from gateway.web import vocabulary
 from gateway.web.labels import LANGUAGES, words
