@@ -21,6 +21,11 @@ export REGISTRY_URL METRICS_URL WEB_CONCURRENCY
 # as written. A deployment sets its own secrets (see the README); tests set their own.
 run: export GATEWAY_ADMIN_KEY ?= local-admin-key
 run: export INTERNAL_TOKEN ?= local-internal-token
+# Rate limits are counted in Redis so every gateway process shares one count: `make run`
+# uses the local Redis when one answers, and runs a single gateway process when none does
+# (each process would otherwise count on its own, and the advertised limit would not hold).
+run: export REDIS_URL ?= $(shell $(BIN)/ecoreg-gateway local-redis)
+run: export GATEWAY_WORKERS ?= $(if $(REDIS_URL),$(WEB_CONCURRENCY),1)
 
 PACKAGES := -e libs/common -e libs/client -e services/registry -e services/metrics -e gateway
 
@@ -38,7 +43,7 @@ $(STAMP): constraints.txt requirements-dev.txt libs/common/pyproject.toml servic
 ## Run every service with sample data, in the foreground (Ctrl-C stops them all).
 run: venv
 	$(BIN)/ecoreg-registry migrate
-	$(BIN)/ecoreg-registry seed
+	$(BIN)/ecoreg-registry seed --if-empty
 	$(BIN)/ecoreg-metrics migrate
 	$(BIN)/ecoreg-gateway migrate
 	@echo
@@ -48,8 +53,22 @@ run: venv
 	@echo
 	$(BIN)/honcho start
 
-## The whole suite, on SQLite and (when TEST_POSTGRES_URL is set) on PostgreSQL.
+## The whole suite, on SQLite and on PostgreSQL: TEST_POSTGRES_URL when set, else the local
+## server when one answers (LOCAL_POSTGRES_URL); without either the PostgreSQL variants are skipped.
+LOCAL_POSTGRES_URL ?= postgresql+psycopg://$(shell id -un)@127.0.0.1:5432/postgres
+
 test: venv
+	@if [ -z "$$TEST_POSTGRES_URL" ]; then \
+	    if $(BIN)/python -m ecoreg_common.testing probe "$(LOCAL_POSTGRES_URL)"; then \
+	        export TEST_POSTGRES_URL="$(LOCAL_POSTGRES_URL)"; \
+	        echo "make test: PostgreSQL variants run on the local server ($(LOCAL_POSTGRES_URL))"; \
+	    else \
+	        echo "make test: NO PostgreSQL answers at $(LOCAL_POSTGRES_URL) and TEST_POSTGRES_URL is unset:"; \
+	        echo "           every PostgreSQL variant will be SKIPPED (set TEST_POSTGRES_URL to run them)"; \
+	    fi; \
+	else \
+	    echo "make test: PostgreSQL variants run on TEST_POSTGRES_URL"; \
+	fi; \
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 lint: venv

@@ -48,7 +48,7 @@ def make_entities(count: int) -> list[dict]:
                 "clusters": [cluster],
                 "tracks": [track],
                 "district": DISTRICTS[n % len(DISTRICTS)],
-                "uscc": uscc.complete(f"91310000MA{n:07d}"),
+                "uscc": uscc.make("91310000", f"M{n:07d}"),
                 "external_id": f"bench-{n}",
                 "established_on": "2018-05-01",
                 "attributes": {"employees": 50 + n % 500},

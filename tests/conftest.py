@@ -12,6 +12,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -66,6 +67,7 @@ class Stack:
             "GATEWAY_DATABASE_URL": gateway_db,
             "GATEWAY_PORT": str(self.gateway_port),
             "WEB_CONCURRENCY": "2",
+            "GATEWAY_WORKERS": "2",
             "LOG_LEVEL": "WARNING",
             **extra_env,
         }
@@ -88,10 +90,12 @@ class Stack:
             raise AssertionError(f"{command[0]} exited with {done.returncode}:\n{done.stdout[-6000:]}\n{done.stderr[-2000:]}")
         return done.stdout
 
-    def start(self, name: str) -> subprocess.Popen:
-        process = subprocess.Popen(
-            procfile_command(name, self.env), env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+    def start(self, name: str, log_path: Path | None = None) -> subprocess.Popen:
+        """Start a Procfile process (and wait until it is ready); its output goes to ``log_path`` when given."""
+        output = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 (the process keeps it)
+        process = subprocess.Popen(procfile_command(name, self.env), env=self.env, cwd=ROOT, stdout=output, stderr=output)
+        if log_path:
+            output.close()
         self.processes[name] = process
         if name in ("registry", "metrics", "gateway"):
             wait_until_ready(f"{getattr(self, name + '_url')}/readyz", process)
@@ -134,3 +138,34 @@ def make_stack(tmp_path_factory) -> Iterator:
         finally:
             for stack in stacks:
                 stack.stop_all()
+
+
+TEST_REDIS_ENV = "TEST_REDIS_URL"
+
+
+@pytest.fixture
+def shared_redis() -> Iterator[dict[str, str]]:
+    """Settings for a stack whose gateways share a Redis, under a key prefix of this test's own.
+
+    Other runs (and a developer's own data) may live in the same Redis database: this
+    test writes only keys under its prefix and, at the end, deletes only those. It
+    never flushes. The Redis is ``TEST_REDIS_URL`` (default 127.0.0.1:6379, database 0).
+    """
+    import redis
+
+    url = os.environ.get(TEST_REDIS_ENV) or "redis://127.0.0.1:6379/0"
+    prefix = f"ecoreg-test-{uuid.uuid4().hex[:12]}"
+    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        client.close()
+        pytest.skip(f"no Redis at {url} ({error}): set {TEST_REDIS_ENV} to run this test")
+    try:
+        yield {"REDIS_URL": url, "GATEWAY_REDIS_KEY_PREFIX": prefix}
+    finally:
+        # flask-limiter's keys embed the prefix after its own ("LIMITS:LIMITER/<prefix>/..."), the answer cache's start with it.
+        mine = list(client.scan_iter(match=f"*{prefix}*", count=1000))
+        if mine:
+            client.delete(*mine)
+        client.close()

@@ -1,90 +1,230 @@
-"""The partner's `ecoreg` command end to end against the real stack, through the gateway."""
+"""The partner's `ecoreg` command end to end against the real stack, through the gateway.
+
+The README's partner walkthrough runs as written; then the files partners have
+(GBK CSV, xlsx, Chinese headers, an extra column), exports that import back,
+report naming, and the gateway being down.
+"""
 
 from __future__ import annotations
 
 import csv
-import json
+import os
+import re
 import shutil
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 import requests
-
-from registry import uscc
+from openpyxl import Workbook
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
-ADMIN_KEY = "cli-admin-key"
-ECOREG = str(Path(sys.executable).parent / "ecoreg")
+README = ROOT / "README.md"
+VENV = Path(sys.executable).parent.parent
+ECOREG = str(VENV / "bin" / "ecoreg")
+ADMIN_KEY = "local-admin-key"
 
 
-def ecoreg(stack, *args: str, key: str = ADMIN_KEY) -> subprocess.CompletedProcess:
+def ecoreg(stack, *args: str, key: str = ADMIN_KEY, cwd: Path | None = None) -> subprocess.CompletedProcess:
     env = {**stack.env, "ECOREG_URL": stack.gateway_url, "ECOREG_API_KEY": key}
-    return subprocess.run([ECOREG, *args], env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run([ECOREG, *args], env=env, capture_output=True, text=True, timeout=120, cwd=cwd)
 
 
-def test_import_fix_reimport_export_and_read(make_stack, tmp_path):
-    stack = make_stack("postgresql", GATEWAY_ADMIN_KEY=ADMIN_KEY, INTERNAL_TOKEN="cli-token", METRICS_FOLLOW_INTERVAL_MS="50")
+def walkthrough() -> list[str]:
+    text = README.read_text(encoding="utf-8")
+    block = re.search(r"<!-- partner-walkthrough:start -->\s*```sh\n(.*?)```\s*<!-- partner-walkthrough:end -->", text, re.S)
+    assert block, "README.md lost its partner-walkthrough block"
+    return [line for line in block.group(1).splitlines() if line.strip()]
+
+
+def fix_as_the_errors_say(report: Path) -> None:
+    """What a person does with the report in a spreadsheet: each fix read off the row's errors."""
+    with report.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 3
+    for row in rows:
+        errors = row["errors"]
+        if found := re.search(r"GB 32100 gives '(.)'", errors):
+            row["uscc"] = row["uscc"][:17] + found[1]
+        if found := re.search(r"belongs to cluster '(\w+)'", errors):
+            row["clusters"] += f";{found[1]}"
+        if found := re.search(r"district: Must be one of: (\w+)", errors):
+            row["district"] = found[1]
+        if "must have a tier" in errors:
+            row["tier"] = "municipal"
+    assert [bool(row["errors"]) for row in rows] == [True] * 3
+    assert "tier" in rows[2]["errors"]  # both errors of the row, at once
+    assert "district" in rows[2]["errors"]
+    with report.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_the_readme_partner_walkthrough_works_as_written(make_stack, tmp_path):
+    # As `make run`: sample data into the empty registry, a local admin key, the internal token.
+    stack = make_stack("postgresql", GATEWAY_ADMIN_KEY=ADMIN_KEY, INTERNAL_TOKEN="local-internal-token", METRICS_FOLLOW_INTERVAL_MS="50")
+    assert "sample data loaded" in stack.cli("ecoreg-registry", "seed", "--if-empty")
     for name in ("registry", "metrics", "follower", "gateway"):
         stack.start(name)
+    (tmp_path / "samples").symlink_to(ROOT / "samples")
+    (tmp_path / ".venv").symlink_to(VENV)
+    env = {**stack.env, "PATH": os.environ["PATH"]}
+    for line in walkthrough():
+        line = line.replace("http://127.0.0.1:8080", stack.gateway_url)
+        if line.startswith("# fix"):
+            fix_as_the_errors_say(tmp_path / "my-entities.errors.csv")
+            continue
+        command, _, claim = line.partition("  #")
+        if command.startswith("export "):
+            name = command.split()[1].split("=")[0]
+            done = subprocess.run(["bash", "-c", f'{command}; printf %s "${name}"'], env=env, cwd=tmp_path, capture_output=True, text=True)
+            assert done.returncode == 0, done.stderr
+            assert done.stdout, done.stderr
+            env[name] = done.stdout
+            continue
+        done = subprocess.run(["bash", "-c", command], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        errors_claimed = re.search(r"[1-9]\d* with errors", claim)
+        assert done.returncode == (1 if errors_claimed else 0), f"{command}\n{done.stdout}\n{done.stderr}"
+        for said in re.findall(r"\d+ (?:would be created|created|unchanged|with errors)", claim):
+            assert said in done.stdout, f"{command}: README says {said!r}, the command said:\n{done.stdout}"
+        if "nothing written" in claim:
+            assert "nothing written" in done.stdout
+        for report in re.findall(r"-> (\S+)", claim):
+            assert (tmp_path / report).exists(), done.stdout
+            assert report in done.stdout
 
-    created = ecoreg(stack, "keys", "create", "sample-partner", "--scope", "entities:write")
+    # The second report points into the original file; the fixed first report was left alone.
+    with (tmp_path / "my-entities.errors-2.csv").open(encoding="utf-8-sig") as handle:
+        assert [row["line"] for row in csv.DictReader(handle)] == ["24", "25", "26"]
+    with (tmp_path / "my-entities.errors.csv").open(encoding="utf-8-sig") as handle:
+        assert "materials" in list(csv.DictReader(handle))[1]["clusters"]
+    assert (tmp_path / "energy.xlsx").read_bytes().startswith(b"PK")
+    mine = [e for e in requests.get(f"{stack.gateway_url}/api/v1/entities", params={"limit": 500}, timeout=10).json()["items"]]
+    mine = [e for e in mine if e["source"] == "my-partner"]
+    assert len(mine) == 25
+    assert len({e["external_id"] for e in mine}) == 25
+
+
+def test_partner_files_go_in_and_exports_come_back(make_stack, tmp_path):
+    stack = make_stack("sqlite", GATEWAY_ADMIN_KEY=ADMIN_KEY, INTERNAL_TOKEN="cli-token")
+    for name in ("registry", "gateway"):
+        stack.start(name)
+    created = ecoreg(stack, "keys", "create", "list-partner", "--scope", "entities:write")
     assert created.returncode == 0, created.stderr
-    partner_key = created.stdout.strip().splitlines()[-1]
+    key = created.stdout.strip().splitlines()[-1]
 
+    # A published list, saved as GBK by Excel: 序号 ignored, 认定批次 maps to nothing (warned, kept).
+    published = tmp_path / "国家企业技术中心.csv"
+    published.write_bytes("序号,企业名称,认定批次\n1,上海蓝氢装备有限公司,第30批\n2,华域视觉科技（上海）有限公司,第31批\n".encode("gbk"))
+    as_is = ecoreg(stack, "import", str(published), key=key)
+    assert as_is.returncode == 1
+    assert "read as GB18030" in as_is.stderr
+    assert "'认定批次' maps to no field" in as_is.stderr
+    assert "2 rows: 0 created, 0 updated, 0 unchanged, 2 with errors" in as_is.stdout
+    with (tmp_path / "国家企业技术中心.errors.csv").open(encoding="utf-8-sig") as handle:
+        report = list(csv.DictReader(handle))
+    assert [(row["line"], row["企业名称"], row["认定批次"]) for row in report] == [
+        ("2", "上海蓝氢装备有限公司", "第30批"),
+        ("3", "华域视觉科技（上海）有限公司", "第31批"),
+    ]
+    assert all("kind" in row["errors"] and "clusters" in row["errors"] for row in report)  # every error at once
+    listed = [
+        "--set", "kind=tech_centre", "--set", "subtype=enterprise_tech_centre", "--set", "tier=national",
+        "--set", "clusters=energy", "--map", "企业名称=external_id", "--map", "认定批次=attributes.batch",
+    ]  # fmt: skip
+    done = ecoreg(stack, "import", str(published), *listed, key=key)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 rows: 2 created" in done.stdout
+    assert "maps to no field" not in done.stderr
+    again = ecoreg(stack, "import", str(published), *listed, key=key)
+    assert "2 unchanged" in again.stdout
+    centres = requests.get(f"{stack.gateway_url}/api/v1/entities", params={"kind": "tech_centre"}, timeout=10).json()["items"]
+    assert {(c["name_zh"], c["tier"], c["attributes"]["batch"]) for c in centres} == {
+        ("上海蓝氢装备有限公司", "national", "第30批"),
+        ("华域视觉科技（上海）有限公司", "national", "第31批"),
+    }
+
+    # An xlsx with Chinese headers, a title row and one row with an error.
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["2024 年 企业名单"])
+    sheet.append(["企业名称", "英文名称", "统一社会信用代码", "所属区", "成立日期", "类型", "集群", "方向", "外部编号", "备注"])
+    # Names where the registry has keys: 金山区 -> jinshan, 未来能源 -> energy, 新型储能 -> energy_storage.
+    sheet.append(
+        [
+            "上海液流储能有限公司",
+            "Shanghai Flowcell Storage Co., Ltd.",
+            "91310000MA7C00107L",
+            "金山区",
+            "2016-10-10",
+            "enterprise",
+            "未来能源",
+            "新型储能",
+            "x-1",
+            "ok",
+        ]
+    )
+    sheet.append(["上海错区有限公司", "Wrong District Co.", None, "atlantis", None, "enterprise", "energy", "hydrogen", "x-2", "?"])
+    path = tmp_path / "名单.xlsx"
+    workbook.save(path)
+    from_excel = ecoreg(stack, "import", str(path), key=key)
+    assert from_excel.returncode == 1
+    assert "2 rows: 1 created, 0 updated, 0 unchanged, 1 with errors" in from_excel.stdout
+    assert "the 1 row with errors is in" in from_excel.stdout
+    assert "'备注' maps to no field" in from_excel.stderr
+    assert "line 4: district" in from_excel.stderr
+    assert (tmp_path / "名单.errors.xlsx").exists()
+    [stored] = requests.get(f"{stack.gateway_url}/api/v1/entities", params={"q": "液流储能"}, timeout=10).json()["items"]
+    assert (stored["district"], stored["clusters"], stored["tracks"]) == ("jinshan", ["energy"], ["energy_storage"])
+
+    # Exports: CSV with a BOM and xlsx, both import back unchanged (id, source and version ignored).
+    out_csv, out_xlsx = tmp_path / "all.csv", tmp_path / "all.xlsx"
+    assert "3 entities written" in ecoreg(stack, "export", "-o", str(out_csv)).stdout
+    assert ecoreg(stack, "export", "-o", str(out_xlsx)).returncode == 0
+    assert out_csv.read_bytes().startswith(b"\xef\xbb\xbfid,kind,")
+    one = ecoreg(stack, "export", "--kind", "enterprise", "-o", str(tmp_path / "one.csv"))
+    assert "1 entity written" in one.stdout
+    for exported in (out_csv, out_xlsx):
+        back = ecoreg(stack, "import", str(exported), key=key)
+        assert back.returncode == 0, back.stdout + back.stderr
+        assert "3 rows: 0 created, 0 updated, 3 unchanged, 0 with errors" in back.stdout
+    to_stdout = ecoreg(stack, "export", "--kind", "facility")
+    assert to_stdout.stdout.startswith("\ufeffid,kind")
+
+    # The API refusing is one line and exit 4; a file that cannot be read, exit 3.
+    refused = ecoreg(stack, "import", str(published), *listed, key="eco_not-a-key")
+    assert refused.returncode == 4, refused.stderr
+    assert [line for line in refused.stderr.splitlines() if line.startswith("ecoreg:")] == [
+        "ecoreg: the API answered 401: This API key is not valid (unknown or revoked)."
+    ]
+    assert "Traceback" not in refused.stderr
+    broken = tmp_path / "broken.xlsx"
+    broken.write_text("not a workbook")
+    unreadable = ecoreg(stack, "import", str(broken), key=key)
+    assert unreadable.returncode == 3
+    assert "cannot be read" in unreadable.stderr
+
+
+def test_a_gateway_that_is_down_is_one_line_at_once(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     sample = tmp_path / "entities.csv"
     shutil.copy(ROOT / "samples" / "entities.csv", sample)
-    first = ecoreg(stack, "import", str(sample), "--batch-size", "10", key=partner_key)
-    assert first.returncode == 1, first.stdout + first.stderr
-    assert "25 rows: 22 created, 0 updated, 0 unchanged, 3 with errors" in first.stdout
-    report = tmp_path / "entities.errors.csv"
-    with report.open(encoding="utf-8") as handle:
-        failed = list(csv.DictReader(handle))
-    assert [row["external_id"] for row in failed] == ["crm-bad-1", "crm-bad-2", "crm-bad-3"]
-    assert "check character" in failed[0]["errors"]
-    assert "tracks" in failed[1]["errors"]
-    assert "district" in failed[2]["errors"]
-
-    # The partner fixes the rows in the report and imports the report itself.
-    failed[0]["uscc"] = uscc.complete(failed[0]["uscc"][:17])
-    failed[1]["tracks"] = "gene_cell_therapy"
-    failed[2]["tier"], failed[2]["district"] = "municipal", "baoshan"
-    with report.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(failed[0]))
-        writer.writeheader()
-        writer.writerows(failed)
-    fixed = ecoreg(stack, "import", str(report), key=partner_key)
-    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
-    assert "3 rows: 3 created" in fixed.stdout
-
-    # Importing the original again creates nothing.
-    again = ecoreg(stack, "import", str(sample), key=partner_key)
-    assert "22 unchanged" in again.stdout
-    listed = requests.get(f"{stack.gateway_url}/api/v1/entities", params={"limit": 500}, timeout=10).json()["items"]
-    assert len(listed) == 25
-    assert len({entity["external_id"] for entity in listed}) == 25
-
-    exported = tmp_path / "energy.jsonl"
-    out = ecoreg(stack, "export", "--cluster", "energy", "--format", "jsonl", "--output", str(exported))
-    assert out.returncode == 0, out.stderr
-    lines = [json.loads(line) for line in exported.read_text(encoding="utf-8").splitlines()]
-    energy = requests.get(f"{stack.gateway_url}/api/v1/entities", params={"cluster": "energy", "limit": 500}, timeout=10).json()["items"]
-    assert lines == energy
-    as_csv = ecoreg(stack, "export", "--kind", "facility")
-    assert as_csv.stdout.count("hydrogen_station") == 2
-
-    targets = ecoreg(stack, "targets", "--cluster", "energy")
-    assert "hydrogen_stations" in targets.stdout
-    summary = ecoreg(stack, "summary")
-    assert "未来能源" in summary.stdout
-    assert "National-level enterprise technology centres" in summary.stdout
-
-    listed_keys = ecoreg(stack, "keys", "list")
-    assert "sample-partner" in listed_keys.stdout
-    key_id = created.stdout.split()[1]
-    assert ecoreg(stack, "keys", "revoke", key_id).returncode == 0
-    refused = ecoreg(stack, "import", str(sample), key=partner_key)
-    assert refused.returncode != 0
-    assert "401" in refused.stderr
+    env = {**os.environ, "ECOREG_URL": f"http://127.0.0.1:{port}", "ECOREG_API_KEY": "eco_x"}
+    for args in (["summary"], ["import", str(sample)], ["export"]):
+        started = time.perf_counter()
+        done = subprocess.run([ECOREG, *args], env=env, capture_output=True, text=True, timeout=60)
+        elapsed = time.perf_counter() - started
+        lines = [line for line in done.stderr.splitlines() if not line.startswith("importing")]
+        assert done.returncode == 5, done.stderr
+        assert lines == [
+            f"ecoreg: cannot reach http://127.0.0.1:{port}: connection refused (is the gateway running? check --url or ECOREG_URL)"
+        ]
+        assert "Traceback" not in done.stderr
+        assert elapsed < 5, elapsed

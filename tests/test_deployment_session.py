@@ -114,12 +114,8 @@ def drive_session(gateway: str, admin_key: str) -> None:
     assert requests.get(f"{gateway}/api/v1/entities/{newest['id']}", timeout=10).status_code == 404
 
 
-def test_the_session_on_the_services_as_processes(make_stack):
-    import redis
-
-    with redis.Redis.from_url("redis://127.0.0.1:6379/9") as client:
-        client.flushdb()
-    stack = make_stack("postgresql", GATEWAY_ADMIN_KEY=ADMIN_KEY, INTERNAL_TOKEN=uuid.uuid4().hex, REDIS_URL="redis://127.0.0.1:6379/9")
+def test_the_session_on_the_services_as_processes(make_stack, shared_redis):
+    stack = make_stack("postgresql", GATEWAY_ADMIN_KEY=ADMIN_KEY, INTERNAL_TOKEN=uuid.uuid4().hex, **shared_redis)
     for name in ("registry", "metrics", "follower", "gateway"):
         stack.start(name)
     drive_session(stack.gateway_url, ADMIN_KEY)
@@ -150,7 +146,7 @@ def docker_engine_problem() -> str | None:
 def test_the_session_under_docker_compose(tmp_path):
     problem = docker_engine_problem()
     if problem:
-        pytest.skip(f"no Docker engine is reachable ({problem}); docker-compose.yml was checked statically only (test_compose.py)")
+        pytest.skip(f"no Docker engine is reachable ({problem}); docker-compose.yml was checked statically only (test_docker_compose.py)")
     project = f"ecoregtest{uuid.uuid4().hex[:8]}"
     port = 18000 + int(uuid.uuid4().int % 1000)
     env_file = tmp_path / ".env"

@@ -5,15 +5,18 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from flask import Flask, request
+from flask import Flask, g, request
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ecoreg_common.api import create_api
 from ecoreg_common.db import Database
+from ecoreg_common.errors import Forbidden, Unauthorized
 from ecoreg_common.health import health_blueprint
 from ecoreg_common.logs import configure_logging, install_request_ids
 from gateway.auth import keys
+from gateway.auth.keys import ANONYMOUS
 from gateway.auth.policy import authorise
 from gateway.auth.revocations import ANSWERS_CHANNEL, announce, signal_for
 from gateway.config import Settings
@@ -21,6 +24,7 @@ from gateway.docs.openapi import MergedDocument
 from gateway.limits import install_limits
 from gateway.proxy.cache import AnswerCache
 from gateway.proxy.upstreams import Upstream
+from gateway.redis_link import GuardedRedis
 from gateway.requests_context import CACHE_EXTENSION, DB_EXTENSION, KEYS_EXTENSION, UPSTREAMS_EXTENSION, current_identity, identify
 from gateway.security import install_security_headers
 from gateway.tables import answer_generation
@@ -28,12 +32,10 @@ from gateway.tables import answer_generation
 log = logging.getLogger(__name__)
 
 
-def _redis(url: str | None):
-    if not url:
+def _redis(settings: Settings) -> GuardedRedis | None:
+    if not settings.redis_url:
         return None
-    import redis
-
-    return redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+    return GuardedRedis(settings.redis_url, timeout_seconds=settings.redis_timeout_seconds, retry_seconds=settings.redis_retry_seconds)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -41,6 +43,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     configure_logging(settings.log_level)
 
     app = Flask(__name__)
+    if settings.proxy_hops:
+        # Behind nginx: the client's address is the one nginx appended to X-Forwarded-For.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.config["GATEWAY_SETTINGS"] = settings
     # The gateway serves the merged document itself (docs/routes.py).
@@ -51,9 +56,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions[DB_EXTENSION] = db
     upstream_options = {
         "internal_token": settings.internal_token,
-        "timeout_s": settings.upstream_timeout_ms / 1000,
+        "timeout_seconds": settings.upstream_timeout_ms / 1000,
         "fail_max": settings.breaker_failures,
-        "reset_s": settings.breaker_reset_s,
+        "reset_seconds": settings.breaker_reset_s,
+        "max_in_flight": settings.upstream_max_in_flight,
+        "queue_seconds": settings.upstream_queue_seconds,
     }
     upstreams = {
         "registry": Upstream("registry", settings.registry_url, **upstream_options),
@@ -62,7 +69,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions[UPSTREAMS_EXTENSION] = upstreams
     app.extensions[CACHE_EXTENSION] = AnswerCache(
         settings.cache_seconds,
-        redis=_redis(settings.redis_url),
+        redis=_redis(settings),
+        redis_prefix=settings.redis_key_prefix,
         signal=signal_for(settings.database_url, ANSWERS_CHANNEL),
         announce=lambda: bump_answer_generation(db),
     )
@@ -76,10 +84,22 @@ def create_app(settings: Settings | None = None) -> Flask:
     @app.before_request
     def identify_and_authorise():
         if request.path.startswith("/api/v1/"):
-            identify()
-            authorise(current_identity(), request.method, request.path)
+            try:
+                identify()
+                authorise(current_identity(), request.method, request.path)
+            except (Unauthorized, Forbidden) as refused:
+                # Refused after the limiter has counted it against the address (below),
+                # so a storm of made-up keys or forbidden writes gets 429 like any other.
+                g.identity = ANONYMOUS
+                g.refused = refused
 
     install_limits(app, settings)
+
+    @app.before_request
+    def answer_refused():
+        refused = g.pop("refused", None)
+        if refused is not None:
+            raise refused
 
     from gateway.auth.routes import blp as keys_blp
     from gateway.compose.routes import blp as compose_blp

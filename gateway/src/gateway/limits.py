@@ -1,16 +1,30 @@
 """Rate limits per API key and per anonymous client address (flask-limiter).
 
 Counters live in Redis when REDIS_URL is set, so every gateway process shares
-them; otherwise in this process's memory. If Redis fails, flask-limiter falls
-back to memory and the gateway keeps serving (errors are logged, not raised).
+them and the advertised limit holds however many processes serve; otherwise
+in this process's memory, and each process counts on its own (`make run` uses
+the local Redis when one answers, and runs one gateway process when none does).
+If Redis fails, flask-limiter falls back to memory at once (short timeouts, no
+retries: redis_link.redis_options) and logs one line when it does and one when
+Redis is back; it checks again after 1, 2, 4 ... seconds.
+
+A request whose key is unknown or lacks the scope is counted against the
+client address's (anonymous) limit before it is refused, so 401/403 storms get 429.
+
+Headers follow the RateLimit header fields draft (draft-ietf-httpapi-ratelimit-headers,
+section 3.3): ``RateLimit-Reset`` is delta-seconds, and a 429's ``Retry-After`` is the same number.
 """
 
 from __future__ import annotations
+
+import math
+import time
 
 from flask import Flask, request
 from flask_limiter import HeaderNames, Limiter
 
 from gateway.config import Settings
+from gateway.redis_link import redis_options
 from gateway.requests_context import current_identity
 
 EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
@@ -27,10 +41,17 @@ def client_key() -> str:
 def install_limits(app: Flask, settings: Settings) -> Limiter:
     # Registered before the limiter's own hook, so it runs after it (Flask runs them in reverse).
     @app.after_request
-    def retry_after_only_on_429(response):
-        retry_after = response.headers.pop(LIMIT_RETRY_AFTER, None)
-        if response.status_code == 429 and retry_after:
-            response.headers["Retry-After"] = retry_after
+    def reset_as_delta_seconds(response):
+        response.headers.pop(LIMIT_RETRY_AFTER, None)
+        reset_at = response.headers.get("RateLimit-Reset")
+        if reset_at is None:
+            return response
+        # flask-limiter gives the epoch second the window frees up; the draft wants seconds from now.
+        delta = max(0, math.floor(float(reset_at) - time.time()))
+        if response.status_code == 429:
+            delta = max(1, delta)
+            response.headers["Retry-After"] = str(delta)
+        response.headers["RateLimit-Reset"] = str(delta)
         return response
 
     def current_limit() -> str:
@@ -41,6 +62,7 @@ def install_limits(app: Flask, settings: Settings) -> Limiter:
         application_limits=[current_limit],
         application_limits_exempt_when=lambda: request.path in EXEMPT_PATHS,
         storage_uri=settings.redis_url or "memory://",
+        storage_options=redis_options(settings.redis_timeout_seconds) if settings.redis_url else {},
         strategy="moving-window",
         headers_enabled=True,
         header_name_mapping={
@@ -54,7 +76,7 @@ def install_limits(app: Flask, settings: Settings) -> Limiter:
         retry_after="delta-seconds",
         swallow_errors=True,
         in_memory_fallback_enabled=True,
-        key_prefix="ecoreg",
+        key_prefix=settings.redis_key_prefix,
     )
     limiter.init_app(app)
     return limiter

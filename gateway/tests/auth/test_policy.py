@@ -4,7 +4,8 @@ import pytest
 
 from ecoreg_common.errors import Forbidden, Unauthorized
 from gateway.auth.keys import ANONYMOUS, Identity
-from gateway.auth.policy import authorise, required_scope
+from gateway.auth.policy import authorise
+from gateway.public_routes import ANY_KEY, OPEN, access_for, scope
 
 PARTNER = Identity(key_id=1, partner="acme", scopes=frozenset({"entities:write"}))
 REPORTER = Identity(key_id=2, partner="stats", scopes=frozenset({"indicators:write"}))
@@ -12,25 +13,37 @@ ADMIN = Identity(key_id=3, partner="ops", scopes=frozenset({"admin"}))
 
 
 @pytest.mark.parametrize(
-    ("method", "path", "scope"),
+    ("method", "path", "access"),
     [
-        ("GET", "/api/v1/entities", None),
-        ("GET", "/api/v1/metrics/summary", None),
-        ("POST", "/api/v1/entities", "entities:write"),
-        ("PATCH", "/api/v1/entities/4", "entities:write"),
-        ("DELETE", "/api/v1/entities/4", "entities:write"),
-        ("POST", "/api/v1/entities/batch", "entities:write"),
-        ("PUT", "/api/v1/indicators/fuel_cell_vehicles/observations/2025", "indicators:write"),
-        ("PUT", "/api/v1/targets/pilot_zones", "admin"),
-        ("POST", "/api/v1/targets", "admin"),
-        ("POST", "/api/v1/keys", "admin"),
-        ("GET", "/api/v1/keys", "key"),
-        ("DELETE", "/api/v1/keys/3", "key"),
-        ("POST", "/api/v1/anything-else", "admin"),
+        ("GET", "/api/v1/entities", OPEN),
+        ("GET", "/api/v1/metrics/summary", OPEN),
+        ("POST", "/api/v1/entities", scope("entities:write")),
+        ("PATCH", "/api/v1/entities/4", scope("entities:write")),
+        ("DELETE", "/api/v1/entities/4", scope("entities:write")),
+        ("POST", "/api/v1/entities/batch", scope("entities:write")),
+        ("PUT", "/api/v1/indicators/fuel_cell_vehicles/observations/2025", scope("indicators:write")),
+        ("PUT", "/api/v1/targets/pilot_zones", scope("admin")),
+        ("POST", "/api/v1/targets", scope("admin")),
+        ("POST", "/api/v1/keys", scope("admin")),
+        ("GET", "/api/v1/keys", ANY_KEY),
+        ("DELETE", "/api/v1/keys/3", ANY_KEY),
+        ("POST", "/api/v1/anything-else", scope("admin")),
+        ("GET", "/api/v1/anything-else", OPEN),
+        ("PUT", "/api/v1/indicators/fuel_cell_vehicles", scope("admin")),
+        ("GET", "/api/v1/clusters/energy/overview", OPEN),
+        ("POST", "/api/v1/clusters/energy/overview", scope("admin")),
     ],
 )
-def test_required_scopes(method, path, scope):
-    assert required_scope(method, path) == scope
+def test_what_each_request_must_present(method, path, access):
+    assert access_for(method, path) == access
+
+
+def test_any_key_is_not_a_scope():
+    assert ANY_KEY.key
+    assert ANY_KEY.scope is None
+    authorise(PARTNER, "GET", "/api/v1/keys")  # a key without any particular scope
+    with pytest.raises(Unauthorized):
+        authorise(ANONYMOUS, "GET", "/api/v1/keys")
 
 
 def test_anonymous_reads_but_does_not_write():

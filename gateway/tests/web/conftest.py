@@ -15,6 +15,7 @@ from gateway import create_app
 from gateway.config import Settings
 from gateway.proxy.upstreams import UpstreamUnavailable
 from gateway.requests_context import UPSTREAMS_EXTENSION
+from gateway.web import vocabulary
 
 
 def response(status: int, body) -> requests.Response:
@@ -61,6 +62,12 @@ VOCABULARY = {
     "kinds": {"facility": ["hydrogen_station"]},
     "tiers": ["none"],
     "statuses": ["active"],
+    "names": {
+        "kinds": {"facility": {"name_en": "facilities", "name_zh": "设施"}},
+        "subtypes": {"hydrogen_station": {"name_en": "hydrogen refuelling station", "name_zh": "加氢站"}},
+        "tiers": {"none": {"name_en": "other", "name_zh": "其他"}},
+        "statuses": {"active": {"name_en": "active", "name_zh": "运营中"}},
+    },
     "districts": [
         {"key": "jiading", "name_en": "Jiading", "name_zh": "嘉定区"},
         {"key": "pudong", "name_en": "Pudong New Area", "name_zh": "浦东新区"},
@@ -121,7 +128,9 @@ def app(database_url, db, fakes):
     real = app.extensions[UPSTREAMS_EXTENSION]
     registry, metrics = fakes
     app.extensions[UPSTREAMS_EXTENSION] = {"registry": registry, "metrics": metrics}
+    vocabulary._remembered.clear()  # each test's fake registry names its own words
     yield app
+    vocabulary._remembered.clear()
     for upstream in real.values():
         upstream.close()
     app.extensions["gateway.recent_keys"].close()

@@ -151,7 +151,7 @@ def test_the_list_page_shows_its_filters_pages_and_downloads(app, fakes):
     assert first.status_code == 200
     html = first.get_data(as_text=True)
     assert "集群: <strong>未来能源</strong>" in html
-    assert "状态: <strong>运行中</strong>" in html
+    assert "状态: <strong>运营中</strong>" in html
     assert html.count("data-entity-row=") == 50
     assert "第 1–50 行" in html
     next_page = re.search(r'href="([^"]+)" data-next', html).group(1).replace("&amp;", "&")

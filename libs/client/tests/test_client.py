@@ -17,6 +17,7 @@ class Server(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", 0))
         Server.seen.append(
             {
+                "path": self.path,
                 "key": self.headers.get("Idempotency-Key"),
                 "auth": self.headers.get("Authorization"),
                 "body": json.loads(self.rfile.read(length)),
@@ -61,3 +62,70 @@ def test_problems_are_raised_with_their_document(server):
         api.upsert_batch([{}])
     assert raised.value.status == 422
     assert raised.value.problem["errors"] == {"entities": ["too many"]}
+
+
+def test_a_refused_connection_fails_at_once_without_retries():
+    import socket
+    import time
+
+    from ecoreg_client import EcoregUnreachable
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    started = time.perf_counter()
+    with EcoregClient(f"http://127.0.0.1:{port}", backoff=5) as api, pytest.raises(EcoregUnreachable, match="connection refused"):
+        api.summary()
+    assert time.perf_counter() - started < 2  # a retry would have slept 5 s
+
+
+def test_a_post_without_idempotency_key_is_not_retried(server):
+    Server.answers = [(503, {"title": "Service Unavailable"})]
+    with EcoregClient(server, backoff=0) as api, pytest.raises(EcoregError) as raised:
+        api.create_key("p", [])
+    assert raised.value.status == 503
+    assert len(Server.seen) == 1
+
+
+def test_retries_are_bounded(server):
+    Server.answers = [(503, {"title": "Service Unavailable"})] * 10
+    with EcoregClient(server, backoff=0, retries=2) as api, pytest.raises(EcoregError):
+        api.upsert_batch([{"kind": "lab"}])
+    assert len(Server.seen) == 3
+
+
+def test_dry_run_asks_the_registry_to_write_nothing_and_shows_look_alikes(server, tmp_path):
+    from click.testing import CliRunner
+
+    from ecoreg_client.cli import cli
+
+    source = tmp_path / "list.csv"
+    source.write_text("企业名称,集群,外部编号\n华域视觉科技(上海)有限公司,intelligence,p-1\n坏,nowhere,p-2\n", encoding="utf-8")
+    candidate = {"id": 12, "score": 0.97, "reasons": ["same_core_name"], "entity": {"id": 12, "name_zh": "华域视觉科技（上海）有限公司"}}
+    Server.answers = [
+        (
+            200,
+            {
+                "dry_run": True,
+                "summary": {"created": 1, "updated": 0, "unchanged": 0, "error": 1},
+                "items": [
+                    {"index": 0, "status": "created", "id": None, "version": None, "match": {"chosen": 12, "candidates": [candidate]}},
+                    {"index": 1, "status": "error", "id": None, "version": None, "errors": {"clusters": ["unknown cluster(s): nowhere"]}},
+                ],
+            },
+        )
+    ]
+    result = CliRunner().invoke(cli, ["--url", server, "import", str(source), "--dry-run", "--set", "kind=enterprise"])
+    assert result.exit_code == 1, result.output
+    [request] = Server.seen
+    assert request["path"] == "/api/v1/entities/batch?dry_run=true"
+    assert request["body"]["entities"][0] == {
+        "name_zh": "华域视觉科技(上海)有限公司",
+        "name": "华域视觉科技(上海)有限公司",
+        "clusters": ["intelligence"],
+        "external_id": "p-1",
+        "kind": "enterprise",
+    }
+    assert "2 rows (dry run: nothing written): 1 would be created, 0 would be updated, 0 would be unchanged, 1 with errors" in result.output
+    assert "line 2: new, but looks like entity 12 华域视觉科技（上海）有限公司 (score 0.97: same_core_name)" in result.output
+    assert (tmp_path / "list.errors.csv").exists()

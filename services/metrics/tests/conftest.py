@@ -14,7 +14,20 @@ from ecoreg_common.db import Database
 from ecoreg_common.testing import migrated_database
 from metrics import create_app, migrate
 from metrics.config import Settings
-from metrics.tables import cell_snapshots, count_cells, entity_facts, follower_state, observations, revision, target_snapshots, targets
+from metrics.tables import (
+    cell_snapshots,
+    count_cells,
+    entity_facts,
+    follower_state,
+    indicators,
+    observation_reports,
+    observations,
+    revision,
+    target_snapshots,
+    targets,
+)
+
+RESTORED = (indicators, targets, observations, observation_reports)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -27,7 +40,7 @@ def database_url(request, tmp_path_factory):
 def database(database_url):
     db = Database(database_url)
     with db.read() as session:
-        reference = {table: [row._asdict() for row in session.execute(select(table))] for table in (targets, observations)}
+        reference = {table: [row._asdict() for row in session.execute(select(table))] for table in RESTORED}
     yield db, reference
     db.dispose()
 
@@ -37,13 +50,15 @@ def db(database):
     db, reference = database
     yield db
     with db.write() as session:
-        for table in (target_snapshots, cell_snapshots, count_cells, entity_facts, observations, targets):
+        for table in (target_snapshots, cell_snapshots, count_cells, entity_facts, observation_reports, observations, targets, indicators):
             session.execute(delete(table))
-        for table in (targets, observations):
+        for table in RESTORED:
             if reference[table]:
                 session.execute(insert(table), reference[table])
         session.execute(
-            update(follower_state).values(cursor=0, registry_latest_seq=0, caught_up_at=None, last_success_at=None, last_error=None)
+            update(follower_state).values(
+                cursor=0, registry_latest_seq=0, caught_up_at=None, last_success_at=None, last_error=None, checkpoint_at=None
+            )
         )
         session.execute(update(revision).values(value=revision.c.value + 1))
 

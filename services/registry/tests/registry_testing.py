@@ -15,7 +15,7 @@ def as_partner(partner: str = "partner-a", *, admin: bool = False, **extra: str)
 
 def code(serial: int) -> str:
     """A valid Unified Social Credit Code, different for each serial."""
-    return uscc.complete(f"91310000MA1G{serial:05d}")
+    return uscc.make("91310000", f"MA{serial:06d}")
 
 
 def enterprise(serial: int = 1, **overrides) -> dict:

@@ -76,8 +76,33 @@ def test_vocabulary_lists_the_16_districts(client):
     assert "hydrogen_station" in vocabulary["kinds"]["facility"]
 
 
+def test_every_word_of_the_vocabulary_has_an_english_and_a_chinese_name(client):
+    vocabulary = client.get("/api/v1/vocabulary").json
+    names = vocabulary["names"]
+    assert set(names["kinds"]) == set(vocabulary["kinds"])
+    assert set(names["subtypes"]) == {subtype for subtypes in vocabulary["kinds"].values() for subtype in subtypes}
+    assert set(names["tiers"]) == set(vocabulary["tiers"])
+    assert set(names["statuses"]) == set(vocabulary["statuses"])
+    for table in names.values():
+        assert all(name["name_en"] and name["name_zh"] for name in table.values())
+    assert names["kinds"]["tech_centre"]["name_zh"] == "企业技术中心"
+
+
 def test_unknown_paths_and_methods_are_problems(client):
     assert client.get("/api/v1/nothing").mimetype == "application/problem+json"
     response = client.put("/api/v1/entities")
     assert response.status_code == 405
     assert response.mimetype == "application/problem+json"
+
+
+def test_the_followers_routine_polls_are_not_logged_at_info(client, caplog):
+    caplog.set_level("DEBUG", logger="registry.access")
+    client.get("/api/v1/changes?after=0")
+    client.get("/api/v1/changes?after=x")  # a failed poll is worth seeing
+    client.get("/api/v1/entities")
+    levels = [(record.levelname, record.getMessage()) for record in caplog.records if record.name == "registry.access"]
+    assert levels == [
+        ("DEBUG", "GET /api/v1/changes 200"),
+        ("INFO", "GET /api/v1/changes 422"),
+        ("INFO", "GET /api/v1/entities 200"),
+    ]

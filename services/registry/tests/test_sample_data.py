@@ -16,3 +16,21 @@ def test_sample_data_loads_and_reloads_without_changes(db):
     before = service.list_entities(db, {}, 500, None)["items"]
     sample_data.load(db)
     assert service.list_entities(db, {}, 500, None)["items"] == before
+
+
+def test_load_if_empty_loads_only_into_an_empty_registry(db):
+    from registry.caller import Caller
+
+    assert sample_data.load_if_empty(db) is not None
+    listed = service.list_entities(db, {}, 500, None)["items"]
+    edited, retired = listed[0], next(e for e in listed if e["kind"] == "lab")
+    admin = Caller("admin", admin=True)
+    service.update_entity(db, edited["id"], {"name": "Edited by hand"}, admin, [f'"{edited["version"]}"'])
+    service.retire_entity(db, retired["id"], admin, None)
+
+    assert sample_data.load_if_empty(db) is None  # `make run` again: nothing is re-seeded
+    after = {e["id"]: e for e in service.list_entities(db, {}, 500, None)["items"]}
+    assert after[edited["id"]]["name"] == "Edited by hand"
+    assert retired["id"] not in after
+    assert all(e["external_id"] != retired["external_id"] for e in after.values())
+    assert len(after) == len(listed) - 1

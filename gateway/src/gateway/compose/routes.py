@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 import marshmallow as ma
@@ -11,6 +10,7 @@ from flask.views import MethodView
 from marshmallow import fields
 
 from ecoreg_common.api import Blueprint
+from ecoreg_common.conditional import etag_for, evaluate
 from gateway.compose import service
 from gateway.requests_context import upstream
 
@@ -43,9 +43,10 @@ class DashboardSchema(ComposedSchema):
 def _answer(body: dict) -> Response:
     """JSON with an ETag of its content; If-None-Match gets 304. Degraded answers are not to be cached long."""
     payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-    etag = '"' + hashlib.sha256(payload).hexdigest()[:24] + '"'
+    etag = etag_for(payload)
     cache_control = "no-store" if body["degraded"] else "max-age=5, must-revalidate"
-    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+    headers = request.headers
+    if evaluate(request.method, etag, if_match=headers.get("If-Match"), if_none_match=headers.get("If-None-Match")):
         return Response(status=304, headers={"ETag": etag, "Cache-Control": cache_control})
     return Response(payload, mimetype="application/json", headers={"ETag": etag, "Cache-Control": cache_control})
 

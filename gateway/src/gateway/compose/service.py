@@ -75,6 +75,10 @@ def _marked(body: dict, results: dict[str, dict | None]) -> dict:
     }
 
 
+# What the overview's counts carry: each count with the registry list of its entities.
+OVERVIEW_COUNTS = ("active_entities", "filter", "entities", "by_kind", "by_kind_entities", "by_tier", "by_tier_entities")
+
+
 def cluster_overview(registry: Upstream, metrics: Upstream, key: str, timeout_s: float, recent: int = 5) -> dict:
     results = fetch(
         [
@@ -94,16 +98,26 @@ def cluster_overview(registry: Upstream, metrics: Upstream, key: str, timeout_s:
     metrics_cluster = next((c for c in summary["clusters"] if c["key"] == key), None) if summary else None
     if cluster is None and metrics_cluster is None:
         raise NotFound(f"There is no cluster {key!r}; see GET /api/v1/clusters.")
-    coverage = summary["coverage"] if summary else None
+    # The cluster's own coverage (official totals counted inside it), never the programme's.
+    coverage = metrics_cluster.get("coverage") if metrics_cluster else None
     body = {
         "cluster": cluster or {k: metrics_cluster[k] for k in ("key", "name_en", "name_zh")},
-        "counts": {k: metrics_cluster[k] for k in ("active_entities", "by_kind", "by_tier")} if metrics_cluster else None,
+        "counts": {k: metrics_cluster.get(k) for k in OVERVIEW_COUNTS} if metrics_cluster else None,
         "coverage": coverage,
         "targets": results["targets"]["targets"] if results["targets"] else None,
         "recent_entities": results["recent_entities"]["items"] if results["recent_entities"] else None,
-        "freshness": {k: summary[k] for k in ("as_of_seq", "registry_latest_seq", "behind_changes", "seconds_behind")} if summary else None,
+        "freshness": _freshness(summary),
     }
     return _marked(body, results)
+
+
+FRESHNESS = ("as_of_seq", "registry_latest_seq", "behind_changes", "seconds_behind", "as_of_time", "checked_at")
+
+
+def _freshness(summary: dict | None) -> dict | None:
+    """How current the figures are: ``as_of_time`` (commit time of the last change counted,
+    Asia/Shanghai) for people, the sequence numbers for machines."""
+    return {k: summary.get(k) for k in FRESHNESS} if summary else None
 
 
 def dashboard(registry: Upstream, metrics: Upstream, timeout_s: float) -> dict:
@@ -128,8 +142,12 @@ def dashboard(registry: Upstream, metrics: Upstream, timeout_s: float) -> dict:
                 "name_zh": cluster["name_zh"],
                 "tracks": cluster.get("tracks"),
                 "active_entities": counted["active_entities"] if counted else None,
+                "entities": counted.get("entities") if counted else None,
                 "by_kind": counted["by_kind"] if counted else None,
+                "by_kind_entities": counted.get("by_kind_entities") if counted else None,
                 "by_tier": counted["by_tier"] if counted else None,
+                "by_tier_entities": counted.get("by_tier_entities") if counted else None,
+                "coverage": counted.get("coverage") if counted else None,
                 "targets": [t for t in targets if t["cluster"] == cluster["key"]] if summary else None,
             }
         )
@@ -138,6 +156,7 @@ def dashboard(registry: Upstream, metrics: Upstream, timeout_s: float) -> dict:
         "programme_targets": [t for t in targets if t["cluster"] is None] if summary else None,
         "coverage": summary["coverage"] if summary else None,
         "active_entities": summary["active_entities"] if summary else None,
-        "freshness": {k: summary[k] for k in ("as_of_seq", "registry_latest_seq", "behind_changes", "seconds_behind")} if summary else None,
+        "active_entities_entities": summary.get("active_entities_entities") if summary else None,
+        "freshness": _freshness(summary),
     }
     return _marked(body, results)

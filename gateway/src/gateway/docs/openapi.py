@@ -8,6 +8,7 @@ import threading
 import time
 
 from gateway.proxy.upstreams import Upstream, UpstreamUnavailable
+from gateway.public_routes import access_for, route_for
 
 log = logging.getLogger(__name__)
 REFRESH_S = 60
@@ -21,8 +22,31 @@ SECURITY_SCHEME = {
 }
 
 
+OPERATIONS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def served_by(path: str, upstream: str) -> bool:
+    """Whether the public route table sends ``path`` (an OpenAPI path, ``{name}`` segments) to ``upstream``."""
+    route = route_for(path)
+    return route is not None and route.upstream == upstream
+
+
+def with_security(path: str, item: dict) -> dict:
+    """``item`` with each operation's security as the route table requires it: open ones
+    may send a key (a higher rate limit), the others must."""
+    item = dict(item)
+    for method, operation in item.items():
+        if method in OPERATIONS and isinstance(operation, dict):
+            access = access_for(method.upper(), path)
+            item[method] = {**operation, "security": [{"bearerAuth": []}] if access.key else [{}, {"bearerAuth": []}]}
+            if access.scope:
+                item[method]["x-ecoreg-scope"] = access.scope
+    return item
+
+
 def merge(own: dict, upstream_docs: dict[str, dict]) -> dict:
-    """The gateway's document with every upstream path and schema added; the first definition of a name wins."""
+    """The gateway's document with every upstream path the route table serves, and their schemas,
+    added; each operation's security from the table; the first definition of a name wins."""
     merged = copy.deepcopy(own)
     merged.setdefault("paths", {})
     components = merged.setdefault("components", {})
@@ -30,7 +54,8 @@ def merge(own: dict, upstream_docs: dict[str, dict]) -> dict:
     tags = {tag["name"]: tag for tag in merged.get("tags", [])}
     for name, doc in upstream_docs.items():
         for path, item in doc.get("paths", {}).items():
-            merged["paths"].setdefault(path, item)
+            if served_by(path, name):
+                merged["paths"].setdefault(path, item)
         for schema_name, schema in doc.get("components", {}).get("schemas", {}).items():
             if schema_name in schemas and schemas[schema_name] != schema:
                 log.warning("OpenAPI: %s defines schema %s differently; keeping the first", name, schema_name)
@@ -42,7 +67,7 @@ def merge(own: dict, upstream_docs: dict[str, dict]) -> dict:
     merged["tags"] = list(tags.values())
     components["securitySchemes"] = SECURITY_SCHEME
     merged["security"] = [{}, {"bearerAuth": []}]
-    merged["paths"] = dict(sorted(merged["paths"].items()))
+    merged["paths"] = {path: with_security(path, item) for path, item in sorted(merged["paths"].items())}
     return merged
 
 

@@ -6,17 +6,21 @@ If-None-Match, and a 304 renews the entry without moving the body. When the
 upstream is down, a stale entry is served (marked) rather than failing. Any
 write through the gateway forgets every entry, so a client reads its own writes.
 Entries live in the process (bounded); with Redis configured they are shared by
-all gateway processes.
+all gateway processes. Redis is reached through a GuardedRedis (redis_link.py):
+when it is slow or gone, answers come from this process's memory at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+
+from gateway.redis_link import GuardedRedis, RedisUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +38,20 @@ class Entry:
 
 
 class AnswerCache:
-    def __init__(self, ttl: float, *, capacity: int = 1024, redis=None, signal=None, announce=None):
+    def __init__(
+        self,
+        ttl: float,
+        *,
+        capacity: int = 1024,
+        redis: GuardedRedis | None = None,
+        redis_prefix: str = "ecoreg",
+        signal=None,
+        announce=None,
+    ):
         """``signal`` changes when any process wrote (local entries are then forgotten);
-        ``announce`` is how this process tells the others it wrote."""
+        ``announce`` is how this process tells the others it wrote; every Redis key
+        starts with ``redis_prefix``, so deployments (and test runs) sharing a Redis
+        never see each other's answers."""
         self.signal = signal
         self.announce = announce
         self._token: object = None
@@ -45,30 +60,35 @@ class AnswerCache:
         self._entries: OrderedDict[str, Entry] = OrderedDict()
         self._lock = threading.Lock()
         self._redis = redis
+        self._revision_key = f"{redis_prefix}:answer-revision"
+        self._answer_prefix = f"{redis_prefix}:answer"
 
-    def _redis_key(self, key: str) -> str:
-        # The generation changes with every write through any gateway process (see invalidate).
-        generation = int(self._redis.get("ecoreg:answer-generation") or 0)
-        return f"ecoreg:answer:{generation}:{key}"
+    def _redis_key(self, client, key: str) -> str:
+        # The revision changes with every write through any gateway process (see invalidate).
+        revision = int(client.get(self._revision_key) or 0)
+        return f"{self._answer_prefix}:{revision}:{key}"
 
     def invalidate(self) -> None:
-        """Forget every answer, here and in every gateway process: a write went through."""
+        """Forget every answer, here and in every gateway process: a write went through.
+
+        Raises what ``announce`` raises (the caller decides; a write that the
+        upstream acknowledged must not turn into an error because of it).
+        """
         with self._lock:
             self._entries.clear()
+        if self._redis is not None:
+            # If Redis is unavailable the breaker logged it; the announcement below reaches every process's memory.
+            with contextlib.suppress(RedisUnavailable):
+                self._redis.call(lambda client: client.incr(self._revision_key))
         if self.announce is not None:
             self.announce()
-        if self._redis is not None:
-            try:
-                self._redis.incr("ecoreg:answer-generation")
-            except Exception:
-                log.warning("answer cache: Redis unavailable; only this process's cache was cleared", exc_info=True)
 
     def get(self, key: str) -> Entry | None:
         if self._redis is not None:
             try:
-                raw = self._redis.get(self._redis_key(key))
-            except Exception:
-                log.warning("answer cache: Redis unavailable; using this process's cache", exc_info=True)
+                raw = self._redis.call(lambda client: client.get(self._redis_key(client, key)))
+            except RedisUnavailable:
+                pass  # the breaker logged it once; this process's memory answers
             else:
                 if raw is None:
                     return None
@@ -86,23 +106,25 @@ class AnswerCache:
 
     def put(self, key: str, entry: Entry) -> None:
         if self._redis is not None:
+            payload = json.dumps(
+                {"status": entry.status, "body": entry.body.decode("latin-1"), "headers": entry.headers, "stored_at": entry.stored_at}
+            )
             try:
-                payload = {
-                    "status": entry.status,
-                    "body": entry.body.decode("latin-1"),
-                    "headers": entry.headers,
-                    "stored_at": entry.stored_at,
-                }
                 # Keep stale entries a while: they answer when the upstream is down.
-                self._redis.set(self._redis_key(key), json.dumps(payload), ex=max(60, int(self.ttl * 30)))
+                self._redis.call(lambda client: client.set(self._redis_key(client, key), payload, ex=self.keep_seconds))
                 return
-            except Exception:
-                log.warning("answer cache: Redis unavailable; using this process's cache", exc_info=True)
+            except RedisUnavailable:
+                pass
         with self._lock:
             self._entries[key] = entry
             self._entries.move_to_end(key)
             while len(self._entries) > self.capacity:
                 self._entries.popitem(last=False)
+
+    @property
+    def keep_seconds(self) -> int:
+        """How long an entry is kept past its freshness, to answer (marked stale) while the upstream is down."""
+        return max(60, int(self.ttl * 30))
 
     def fresh(self, entry: Entry) -> bool:
         # Wall-clock time, so entries shared through Redis age alike in every process.

@@ -3,45 +3,40 @@
 The caller's identity goes upstream as the partner and scope headers (any the
 client sent are dropped: only the gateway vouches for identities), with the
 internal token and the request id. Aggregates go through the answer cache.
+
+A write the upstream acknowledged is answered as the upstream answered it: the
+gateway's own bookkeeping afterwards (forgetting cached answers, telling the
+other processes) is logged when it fails, never turned into an error, because
+the client would retry a write that is already done.
 """
 
 from __future__ import annotations
 
-import hashlib
+import logging
 import time
 
 from flask import Response, request
 
+from ecoreg_common.conditional import etag_for, evaluate
 from ecoreg_common.errors import NotFound
 from ecoreg_common.identity import PARTNER_HEADER, SCOPES_HEADER
 from gateway.auth.keys import Identity
 from gateway.proxy.cache import AnswerCache, Entry
 from gateway.proxy.upstreams import Upstream, UpstreamUnavailable
+from gateway.public_routes import route_for
 
-# Path prefix -> upstream name. The paths are the services' own: the gateway serves them unchanged.
-ROUTES = (
-    ("/api/v1/entities", "registry"),
-    ("/api/v1/changes", "registry"),
-    ("/api/v1/clusters", "registry"),
-    ("/api/v1/vocabulary", "registry"),
-    ("/api/v1/metrics", "metrics"),
-    ("/api/v1/targets", "metrics"),
-    ("/api/v1/indicators", "metrics"),
-)
-# Which of them have paths beneath them (/api/v1/clusters has none: its subpaths are the gateway's own).
-PREFIXES_WITH_SUBPATHS = frozenset({"/api/v1/entities", "/api/v1/metrics", "/api/v1/targets", "/api/v1/indicators"})
-# GET answers worth caching: aggregates that thousands of dashboards poll.
-CACHED_PREFIXES = ("/api/v1/metrics/", "/api/v1/targets", "/api/v1/indicators", "/api/v1/clusters", "/api/v1/vocabulary")
+log = logging.getLogger(__name__)
 
 REQUEST_HEADERS = ("Content-Type", "Accept", "If-Match", "If-None-Match", "Idempotency-Key")
 RESPONSE_HEADERS = ("Content-Type", "ETag", "Location", "Cache-Control", "Retry-After", "Idempotent-Replayed", "Allow")
 
 
 def upstream_for(path: str) -> str:
-    for prefix, name in ROUTES:
-        if path == prefix or path.startswith(prefix + "/"):
-            return name
-    raise NotFound(f"There is nothing at {path}.")
+    """The service that answers ``path`` (public_routes.PUBLIC_ROUTES); NotFound when none does."""
+    route = route_for(path)
+    if route is None or route.upstream is None:
+        raise NotFound(f"There is nothing at {path}.")
+    return route.upstream
 
 
 def identity_headers(identity: Identity) -> dict[str, str]:
@@ -61,14 +56,18 @@ def _kept(headers) -> dict[str, str]:
     return {name: headers[name] for name in RESPONSE_HEADERS if name in headers}
 
 
-def _not_modified(entry: Entry) -> bool:
-    tags = [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",") if tag.strip()]
-    return bool(entry.etag) and (entry.etag in tags or "*" in tags)
+def _forget_cached_answers(cache: AnswerCache) -> None:
+    """After an acknowledged write: forget cached answers everywhere, logging (not raising) a failure."""
+    try:
+        cache.invalidate()
+    except Exception:
+        log.exception("a write went through, but cached answers could not be forgotten everywhere; they expire within their TTL")
 
 
 def forward(upstream: Upstream, identity: Identity, cache: AnswerCache) -> Response:
     path = request.path
-    if request.method == "GET" and path.startswith(CACHED_PREFIXES) and cache.ttl > 0:
+    route = route_for(path)
+    if request.method == "GET" and route is not None and route.cached and cache.ttl > 0:
         return _cached_get(upstream, identity, cache)
     headers = {name: request.headers[name] for name in REQUEST_HEADERS if name in request.headers}
     answer = upstream.request(
@@ -79,7 +78,7 @@ def forward(upstream: Upstream, identity: Identity, cache: AnswerCache) -> Respo
         headers={**headers, **identity_headers(identity)},
     )
     if request.method not in ("GET", "HEAD", "OPTIONS") and answer.status_code < 400:
-        cache.invalidate()
+        _forget_cached_answers(cache)
     return _response(answer.status_code, answer.content, _kept(answer.headers))
 
 
@@ -97,9 +96,11 @@ def _cached_get(upstream: Upstream, identity: Identity, cache: AnswerCache) -> R
         except UpstreamUnavailable:
             if entry is None:
                 raise
+            # RFC 9111: an Age past the freshness lifetime (max-age=0) marks it stale; stale-if-error
+            # (RFC 5861) says how long it may be used while the upstream fails. No Warning (obsolete).
             stale = _response(entry.status, entry.body, entry.headers)
-            stale.headers["Warning"] = '110 - "Response is Stale"'
-            stale.headers["Age"] = str(int(time.time() - entry.stored_at))
+            stale.headers["Age"] = str(max(0, int(time.time() - entry.stored_at)))
+            stale.headers["Cache-Control"] = f"max-age=0, stale-if-error={cache.keep_seconds}"
             return stale
         if answer.status_code == 304 and entry is not None:
             entry = Entry(entry.status, entry.body, entry.headers, time.time())
@@ -108,8 +109,10 @@ def _cached_get(upstream: Upstream, identity: Identity, cache: AnswerCache) -> R
         else:
             return _response(answer.status_code, answer.content, _kept(answer.headers))
         if not entry.etag:
-            entry.headers["ETag"] = '"' + hashlib.sha256(entry.body).hexdigest()[:24] + '"'
+            entry.headers["ETag"] = etag_for(entry.body)
         cache.put(key, entry)
-    if _not_modified(entry):
-        return _response(304, b"", {name: entry.headers[name] for name in ("ETag", "Cache-Control") if name in entry.headers})
-    return _response(entry.status, entry.body, entry.headers)
+    headers = request.headers
+    age = {"Age": str(max(0, int(time.time() - entry.stored_at)))}  # RFC 9111, 5.1: a cache says how old its answer is
+    if evaluate("GET", entry.etag, if_match=headers.get("If-Match"), if_none_match=headers.get("If-None-Match")):
+        return _response(304, b"", {**{name: entry.headers[name] for name in ("ETag", "Cache-Control") if name in entry.headers}, **age})
+    return _response(entry.status, entry.body, {**entry.headers, **age})

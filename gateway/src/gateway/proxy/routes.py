@@ -1,10 +1,11 @@
-"""Every registry and metrics path, served unchanged under /api/v1."""
+"""Every registry and metrics path of the public route table, served unchanged under /api/v1."""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 
-from gateway.proxy.forward import PREFIXES_WITH_SUBPATHS, ROUTES, forward, upstream_for
+from gateway.proxy.forward import forward, upstream_for
+from gateway.public_routes import upstream_routes
 from gateway.requests_context import CACHE_EXTENSION, current_identity, upstream
 
 blp = Blueprint("proxy", __name__)
@@ -18,7 +19,7 @@ def proxied(**_):
 
 # Only the services' own paths are proxied, so the gateway's routes (keys, the
 # composed answers) answer 405 with an exact Allow header for methods they lack.
-for prefix, _name in ROUTES:
-    blp.add_url_rule(prefix, f"proxy{prefix}", proxied, methods=METHODS)
-    if prefix in PREFIXES_WITH_SUBPATHS:
-        blp.add_url_rule(f"{prefix}/<path:rest>", f"proxy{prefix}/sub", proxied, methods=METHODS)
+for route in upstream_routes():
+    blp.add_url_rule(route.path, f"proxy{route.path}", proxied, methods=METHODS)
+    if route.subpaths:
+        blp.add_url_rule(f"{route.path}/<path:rest>", f"proxy{route.path}/sub", proxied, methods=METHODS)

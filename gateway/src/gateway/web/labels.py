@@ -1,4 +1,4 @@
-"""The dashboard's words, in English and Chinese."""
+"""The dashboard's own words, in English and Chinese (the vocabulary's names are the registry's: web/vocabulary.py)."""
 
 from __future__ import annotations
 
@@ -71,13 +71,6 @@ FILTER_NAMES = {
     "sort": {"en": "order", "zh": "排序"},
 }
 
-ENTITY_STATUSES = {
-    "planned": {"en": "planned", "zh": "规划中"},
-    "building": {"en": "being built", "zh": "建设中"},
-    "active": {"en": "active", "zh": "运行中"},
-    "inactive": {"en": "inactive", "zh": "停用"},
-    "closed": {"en": "closed", "zh": "已关闭"},
-}
 
 STATUS = {
     "achieved": {"en": "achieved", "zh": "已实现"},
@@ -87,26 +80,6 @@ STATUS = {
     "deteriorating": {"en": "deteriorating", "zh": "倒退"},
     "not_achieved": {"en": "missed", "zh": "未达成"},
     "no_data": {"en": "no data", "zh": "暂无数据"},
-}
-
-KINDS = {
-    "enterprise": {"en": "enterprises", "zh": "企业"},
-    "tech_centre": {"en": "tech centres", "zh": "企业技术中心"},
-    "lab": {"en": "labs", "zh": "实验室"},
-    "pilot_zone": {"en": "pilot zones", "zh": "先导区"},
-    "park": {"en": "parks", "zh": "园区"},
-    "innovation_centre": {"en": "innovation centres", "zh": "创新中心"},
-    "college": {"en": "colleges", "zh": "未来技术学院"},
-    "platform": {"en": "platforms", "zh": "研发平台"},
-    "facility": {"en": "facilities", "zh": "设施"},
-    "scenario": {"en": "scenarios", "zh": "应用场景"},
-}
-
-TIERS = {
-    "national": {"en": "national", "zh": "国家级"},
-    "municipal": {"en": "municipal", "zh": "市级"},
-    "district": {"en": "district", "zh": "区级"},
-    "none": {"en": "other", "zh": "其他"},
 }
 
 # The programme's headline targets, in the order the plan states them.
@@ -120,12 +93,12 @@ HEADLINE = (
 )
 
 
-def words(lang: str) -> dict:
-    """Everything the templates show, in ``lang``."""
+def words(lang: str, vocabulary: dict[str, dict[str, str]] | None = None) -> dict:
+    """Everything the templates show, in ``lang``; the names of kinds, subtypes, tiers and
+    entity statuses are the registry's (``vocabulary``, from web/vocabulary.in_language)."""
     pick = {key: value[lang] for key, value in TEXT.items()}
     pick["status"] = {key: value[lang] for key, value in STATUS.items()}
-    pick["kinds"] = {key: value[lang] for key, value in KINDS.items()}
-    pick["tiers"] = {key: value[lang] for key, value in TIERS.items()}
     pick["filter_names"] = {key: value[lang] for key, value in FILTER_NAMES.items()}
-    pick["entity_statuses"] = {key: value[lang] for key, value in ENTITY_STATUSES.items()}
+    for family in ("kinds", "subtypes", "tiers", "statuses"):
+        pick[family] = dict((vocabulary or {}).get(family) or {})
     return pick

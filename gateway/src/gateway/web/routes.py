@@ -17,7 +17,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from gateway.proxy.upstreams import UpstreamUnavailable
 from gateway.requests_context import upstream
 from gateway.security import script_nonce, style_nonce
-from gateway.web import clock
+from gateway.web import clock, vocabulary
 from gateway.web.export import CSV_TYPE, XLSX_TYPE, to_csv, to_xlsx
 from gateway.web.labels import LANGUAGES, words
 from gateway.web.listing import ListRefused, fetch_all
@@ -47,7 +47,7 @@ def _render(template: str, page: dict, status: int = 200, headers: dict | None =
         template,
         page=page,
         lang=lang,
-        t=words(lang),
+        t=_words(lang),
         figure=lambda value, unit: figure(value, unit, lang),
         number=number,
         switch_link=_switch_link,
@@ -55,6 +55,11 @@ def _render(template: str, page: dict, status: int = 200, headers: dict | None =
         script_nonce=script_nonce(),
     )
     return html, status, headers or {}
+
+
+def _words(lang: str) -> dict:
+    """The page's words in ``lang``, with the registry's names of kinds, subtypes, tiers and statuses."""
+    return words(lang, vocabulary.in_language(vocabulary.names(upstream("registry"), _timeout()), lang))
 
 
 def _timeout() -> float:
@@ -87,7 +92,7 @@ def cluster_detail(key: str):
 def entities_page():
     lang = language()
     try:
-        page = entity_list(upstream("registry"), _query(), _timeout(), words(lang), lang)
+        page = entity_list(upstream("registry"), _query(), _timeout(), _words(lang), lang)
     except ListRefused as error:
         return _refused(error)
     except UpstreamUnavailable as error:

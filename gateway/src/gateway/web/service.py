@@ -114,8 +114,9 @@ def cluster_page(registry: Upstream, metrics: Upstream, key: str, timeout_s: flo
     if body.get("counts"):
         counts = body["counts"]
         counts["link"] = _link(counts.get("entities"), base, lang)
-        counts["kind_links"] = {k: _link(None, {**base, "kind": k}, lang) for k in counts.get("by_kind") or {}}
-        counts["tier_links"] = {k: _link(None, {**base, "tier": k}, lang) for k in counts.get("by_tier") or {}}
+        kind_links, tier_links = counts.get("by_kind_entities") or {}, counts.get("by_tier_entities") or {}
+        counts["kind_links"] = {k: _link(kind_links.get(k), {**base, "kind": k}, lang) for k in counts.get("by_kind") or {}}
+        counts["tier_links"] = {k: _link(tier_links.get(k), {**base, "tier": k}, lang) for k in counts.get("by_tier") or {}}
     by_track = {g["track"]: g for g in extra["tracks"]["groups"]} if extra.get("tracks") else None
     tracks = []
     for track in (body.get("cluster") or {}).get("tracks") or []:
@@ -147,8 +148,9 @@ def _value_names(clusters: list[dict] | None, vocabulary: dict | None, t: dict, 
     name = "name_zh" if lang == "zh" else "name_en"
     names: dict[str, dict[str, str]] = {
         "kind": dict(t["kinds"]),
+        "subtype": dict(t["subtypes"]),
         "tier": dict(t["tiers"]),
-        "status": dict(t["entity_statuses"]),
+        "status": dict(t["statuses"]),
         "sort": {"id": "oldest first" if lang == "en" else "最早在前", "-id": "newest first" if lang == "en" else "最新在前"},
     }
     names["cluster"] = {c["key"]: c[name] for c in clusters or []}

@@ -1,6 +1,10 @@
 """``ecoreg``: import and export entities, read targets and the summary, manage keys.
 
 Settings come from flags or the environment: ECOREG_URL (the gateway) and ECOREG_API_KEY.
+Exit codes (README has the table): 0 done; 1 some rows have errors (a report was
+written); 2 usage error; 3 the file cannot be read; 4 the API refused the request
+(a problem document: 401, 403, 413, 422, 429 ...); 5 the gateway cannot be reached,
+timed out or kept failing (5xx).
 """
 
 from __future__ import annotations
@@ -8,12 +12,41 @@ from __future__ import annotations
 import json
 import sys
 import uuid
+from enum import IntEnum
 from pathlib import Path
 
 import click
 
-from ecoreg_client.client import EcoregClient, EcoregError
-from ecoreg_client.files import is_jsonl, read_entities, write_entities, write_report
+from ecoreg_client import files, values
+from ecoreg_client.client import EcoregClient, EcoregError, EcoregUnreachable
+
+
+class Exit(IntEnum):
+    OK = 0
+    ROWS_WITH_ERRORS = 1
+    USAGE = 2
+    UNREADABLE_FILE = 3
+    REFUSED = 4
+    UNAVAILABLE = 5
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """``1 entity``, ``2 entities``, ``0 rows``."""
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+class _Commands(click.Group):
+    """Turns API and network failures into one line on stderr and a documented exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except EcoregUnreachable as error:
+            click.echo(f"ecoreg: {error}", err=True)
+            raise click.exceptions.Exit(Exit.UNAVAILABLE) from None
+        except EcoregError as error:
+            click.echo(f"ecoreg: the API answered {error}", err=True)
+            raise click.exceptions.Exit(Exit.UNAVAILABLE if error.status >= 500 else Exit.REFUSED) from None
 
 
 def _table(rows: list[list[str]], headers: list[str]) -> str:
@@ -28,7 +61,7 @@ def _percent(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.0f}%"
 
 
-@click.group()
+@click.group(cls=_Commands)
 @click.option("--url", envvar="ECOREG_URL", default="http://127.0.0.1:8080", show_default=True, help="The ecoreg gateway (ECOREG_URL).")
 @click.option("--api-key", envvar="ECOREG_API_KEY", default=None, help="Your API key (ECOREG_API_KEY).")
 @click.pass_context
@@ -38,48 +71,127 @@ def cli(context: click.Context, url: str, api_key: str | None) -> None:
     context.call_on_close(context.obj.close)
 
 
+def _unreadable(file: Path, error: Exception) -> click.exceptions.Exit:
+    click.echo(f"ecoreg: {file} cannot be read: {error}", err=True)
+    return click.exceptions.Exit(Exit.UNREADABLE_FILE)
+
+
+def _rows(file: Path, encoding: str | None, maps: list[tuple[str, str]], defaults: dict[str, str]):
+    """(rows as (line, entity, read errors, original cells), headers or None for JSON lines)."""
+    if files.file_format(file) == "jsonl":
+        rows = []
+        for line, entity in files.read_jsonl(file):
+            for name, text in defaults.items():
+                entity.setdefault(name, files._value(name, text))
+            rows.append((line, entity, {}, entity))
+        return rows, None
+    table = files.read_table(file, encoding, extra_headers=[column for column, _ in maps])
+    plan = files.mapping(table.headers, maps)
+    if table.encoding and table.encoding != "UTF-8":
+        click.echo(f"{file.name}: read as {table.encoding}", err=True)
+    for header in plan.unmapped:
+        click.echo(
+            f"warning: column {header!r} maps to no field and is ignored (it is kept in the error report); "
+            f"--map '{header}=FIELD' uses it, --map '{header}=-' silences this",
+            err=True,
+        )
+    rows = []
+    for line, cells in table.rows:
+        entity, errors = files.to_entity(cells, plan, defaults)
+        rows.append((files.original_line(cells, plan, line), entity, errors, cells))
+    return rows, table.headers
+
+
 @cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--encoding", help="The CSV's encoding when detection gets it wrong (e.g. gb18030, utf-8).")
+@click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD", help="Also read COLUMN into FIELD (or attributes.KEY; - ignores it).")
+@click.option(
+    "--set", "sets", multiple=True, metavar="FIELD=VALUE", help="FIELD's value for rows that leave it empty (e.g. kind=tech_centre)."
+)
+@click.option("--dry-run", is_flag=True, help="Validate and match against the registry; write nothing there.")
 @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 1000), help="Entities per request.")
 @click.option(
     "--report",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write the rows that failed (default: FILE.errors.csv or .jsonl).",
+    help="Where to write the rows that failed (default: FILE.errors.csv, .xlsx or .jsonl; never over an existing file).",
 )
 @click.pass_obj
-def import_(api: EcoregClient, file: Path, batch_size: int, report: Path | None) -> None:
-    """Create or update the entities in a CSV or JSON-lines FILE (re-importing creates no duplicates)."""
-    jsonl = is_jsonl(file)
-    report = report or file.with_name(f"{file.stem}.errors{'.jsonl' if jsonl else '.csv'}")
-    rows: list[tuple[int, dict]] = []
-    failures: list[tuple[int, dict, dict]] = []
+def import_(
+    api: EcoregClient,
+    file: Path,
+    encoding: str | None,
+    maps: tuple[str, ...],
+    sets: tuple[str, ...],
+    dry_run: bool,
+    batch_size: int,
+    report: Path | None,
+) -> None:
+    """Create or update the entities in a CSV, xlsx or JSON-lines FILE (re-importing creates no duplicates)."""
     try:
-        for line, entity in read_entities(file):
-            rows.append((line, entity))
-    except (ValueError, KeyError) as error:
-        raise click.ClickException(f"{file} cannot be read: {error}") from None
-    totals = {"created": 0, "updated": 0, "unchanged": 0, "error": 0}
+        column_maps = files.parse_pairs(maps, "--map")
+        defaults = dict(files.parse_pairs(sets, "--set"))
+        unknown = [name for name in defaults if name not in files.FIELDS]
+        if unknown:
+            raise ValueError(f"--set {unknown[0]}: not a field ({', '.join(files.FIELDS)})")
+        files.mapping([], column_maps)  # checks the targets before the file is read
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    try:
+        rows, headers = _rows(file, encoding, column_maps, defaults)
+    except (files.FileError, OSError) as error:
+        raise _unreadable(file, error) from None
+
+    if values.needs_names([entity for _, entity, _, _ in rows]):
+        # Districts, clusters or tracks written as names (浦东新区, 未来能源): the registry's names give their keys.
+        table = values.names(api.vocabulary(), api.clusters())
+        rows = [(line, values.translate(entity, table), errors, cells) for line, entity, errors, cells in rows]
+    failures: list[tuple[int, object, dict]] = [(line, cells, errors) for line, _, errors, cells in rows if errors]
+    sendable = [(line, entity, cells) for line, entity, errors, cells in rows if not errors]
+    totals = {"created": 0, "updated": 0, "unchanged": 0, "error": len(failures)}
+    lookalikes: list[tuple[int, dict]] = []
     run = uuid.uuid4().hex[:12]
-    with click.progressbar(length=len(rows), label=f"importing {file.name}", file=sys.stderr) as progress:
-        for start in range(0, len(rows), batch_size):
-            chunk = rows[start : start + batch_size]
-            try:
-                # One key per batch of this run: a retry after a network error is answered, not applied twice.
-                answer = api.upsert_batch([entity for _, entity in chunk], idempotency_key=f"import-{run}-{start}")
-            except EcoregError as error:
-                raise click.ClickException(f"the batch starting at line {chunk[0][0]} was refused: {error}") from None
-            for (line, entity), item in zip(chunk, answer["items"], strict=True):
+    label = f"checking {file.name}" if dry_run else f"importing {file.name}"
+    with click.progressbar(length=len(sendable), label=label, file=sys.stderr) as progress:
+        for start in range(0, len(sendable), batch_size):
+            chunk = sendable[start : start + batch_size]
+            # One key per batch of this run: a retry after a timeout is answered, not applied twice.
+            answer = api.upsert_batch([entity for _, entity, _ in chunk], idempotency_key=f"import-{run}-{start}", dry_run=dry_run)
+            for (line, _, cells), item in zip(chunk, answer["items"], strict=True):
                 totals[item["status"]] += 1
                 if item["status"] == "error":
-                    failures.append((line, entity, item.get("errors", {})))
+                    failures.append((line, cells, item.get("errors", {})))
+                elif item["status"] == "created" and (item.get("match") or {}).get("candidates"):
+                    lookalikes.append((line, item["match"]["candidates"][0]))
             progress.update(len(chunk))
+    failures.sort(key=lambda failure: failure[0])
+    verbs = ("would be created", "would be updated", "would be unchanged") if dry_run else ("created", "updated", "unchanged")
     click.echo(
-        f"{len(rows)} rows: {totals['created']} created, {totals['updated']} updated, {totals['unchanged']} unchanged, {totals['error']} with errors"
+        f"{plural(len(rows), 'row')}{' (dry run: nothing written)' if dry_run else ''}: "
+        f"{totals['created']} {verbs[0]}, {totals['updated']} {verbs[1]}, {totals['unchanged']} {verbs[2]}, "
+        f"{totals['error']} with errors"
     )
+    for line, candidate in lookalikes:
+        entity = candidate.get("entity", {})
+        shown = entity.get("name_zh") or entity.get("name") or ""
+        click.echo(
+            f"line {line}: new, but looks like entity {candidate['id']} {shown} "
+            f"(score {candidate.get('score', 0):.2f}: {', '.join(candidate.get('reasons', []))})"
+        )
     if failures:
-        write_report(report, failures, jsonl)
-        click.echo(f"the rows with errors are in {report}: fix them there and import that file")
-        raise SystemExit(1)
+        report = files.report_path(report) if report else files.default_report(file)
+        if headers is None:
+            files.write_jsonl_report(report, failures)
+        else:
+            files.write_table_report(report, headers, failures, "xlsx" if report.suffix.lower() == ".xlsx" else "csv")
+        for line, _, errors in failures[:5]:
+            click.echo(f"line {line}: {files.describe(errors)}", err=True)
+        if len(failures) > 5:
+            click.echo(f"... and {plural(len(failures) - 5, 'more row')}", err=True)
+        click.echo(
+            f"the {plural(len(failures), 'row')} with errors {'is' if len(failures) == 1 else 'are'} in {report}: fix them there and import that file"
+        )
+        raise click.exceptions.Exit(Exit.ROWS_WITH_ERRORS)
 
 
 @cli.command()
@@ -91,17 +203,22 @@ def import_(api: EcoregClient, file: Path, batch_size: int, report: Path | None)
 @click.option("--district")
 @click.option("--status")
 @click.option("--q", help="Part of the English or Chinese name.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xlsx", "jsonl"]),
+    help="csv (UTF-8 with a BOM, for Excel), xlsx or jsonl; default: from --output's name, else csv.",
+)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="A file; standard output by default.")
 @click.pass_obj
-def export(api: EcoregClient, fmt: str, output: Path | None, **filters) -> None:
-    """Write the live entities matching the filters as CSV or JSON lines."""
-    try:
-        count = write_entities(output, api.entities(**filters), fmt, out=sys.stdout)
-    except EcoregError as error:
-        raise click.ClickException(str(error)) from None
+def export(api: EcoregClient, fmt: str | None, output: Path | None, **filters) -> None:
+    """Write the live entities matching the filters as CSV, xlsx or JSON lines (they import back unchanged)."""
+    fmt = fmt or (files.file_format(output) if output else "csv")
+    if fmt == "xlsx" and output is None:
+        raise click.UsageError("xlsx needs a file: give --output NAME.xlsx")
+    count = files.write_entities(output, api.entities(**filters), fmt, out=sys.stdout)
     if output:
-        click.echo(f"{count} entities written to {output}")
+        click.echo(f"{plural(count, 'entity', 'entities')} written to {output}")
 
 
 @cli.command()
@@ -117,7 +234,8 @@ def targets(api: EcoregClient, cluster: str | None, as_json: bool) -> None:
     rows = [
         [
             t["key"],
-            t["status"],
+            # A deadline passed unmet is final: say so plainly.
+            "MISSED (not_achieved)" if t["status"] == "not_achieved" else t["status"],
             "-" if t["current_value"] is None else f"{t['current_value']:g}",
             f"{t['target_value']:g} {t['unit']}",
             _percent(t["attainment"]),
@@ -156,10 +274,7 @@ def keys() -> None:
 @click.pass_obj
 def keys_create(api: EcoregClient, partner: str, scopes: tuple[str, ...]) -> None:
     """Create a key for PARTNER; the key is printed this once only."""
-    try:
-        created = api.create_key(partner, list(scopes))
-    except EcoregError as error:
-        raise click.ClickException(str(error)) from None
+    created = api.create_key(partner, list(scopes))
     click.echo(f"key {created['id']} for {partner}:")
     click.echo(created["key"])
 
@@ -168,10 +283,7 @@ def keys_create(api: EcoregClient, partner: str, scopes: tuple[str, ...]) -> Non
 @click.pass_obj
 def keys_list(api: EcoregClient) -> None:
     """The keys you may see."""
-    try:
-        found = api.keys()
-    except EcoregError as error:
-        raise click.ClickException(str(error)) from None
+    found = api.keys()
     rows = [
         [k["id"], k["prefix"] + "…", k["partner"], ",".join(k["scopes"]) or "-", "revoked" if k["revoked"] else "active"] for k in found
     ]
@@ -183,8 +295,5 @@ def keys_list(api: EcoregClient) -> None:
 @click.pass_obj
 def keys_revoke(api: EcoregClient, key_id: int) -> None:
     """Revoke key KEY_ID."""
-    try:
-        api.revoke_key(key_id)
-    except EcoregError as error:
-        raise click.ClickException(str(error)) from None
+    api.revoke_key(key_id)
     click.echo(f"key {key_id} revoked")

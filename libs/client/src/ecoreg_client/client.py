@@ -14,8 +14,9 @@ import uuid
 from collections.abc import Iterator
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
+
+RETRIED_STATUSES = (502, 503, 504)
+SAFE_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 
 
 class EcoregError(Exception):
@@ -28,23 +29,51 @@ class EcoregError(Exception):
         super().__init__(f"{status}: {detail}")
 
 
+class EcoregUnreachable(Exception):
+    """The gateway could not be reached or did not answer in time (no HTTP answer at all)."""
+
+
+def _refused(error: BaseException) -> bool:
+    """Whether a requests ConnectionError is, underneath, a refused connection."""
+    seen: set[int] = set()
+    stack: list[BaseException | None] = [error]
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ConnectionRefusedError):
+            return True
+        stack += [current.__cause__, current.__context__, *(a for a in current.args if isinstance(a, BaseException))]
+        stack.append(getattr(current, "reason", None) if isinstance(getattr(current, "reason", None), BaseException) else None)
+    return "refused" in str(error).lower()
+
+
 class EcoregClient:
-    def __init__(self, base_url: str, api_key: str | None = None, *, timeout: float = 60.0, retries: int = 4, backoff: float = 0.5):
+    """The ecoreg API over one requests session.
+
+    Failures: a refused connection raises ``EcoregUnreachable`` at once (nothing
+    listens; retrying would only delay the message). A timeout or a 502/503/504
+    is retried ``retries`` times with exponential backoff (``backoff`` s, doubling),
+    but only for requests that are safe to repeat: GET/PUT/DELETE, and POSTs
+    that carry an Idempotency-Key. Any other answer >= 400 raises ``EcoregError``.
+    ``timeout`` is (connect, read) seconds.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None = None,
+        *,
+        timeout: float | tuple[float, float] = (5.0, 60.0),
+        retries: int = 3,
+        backoff: float = 0.5,
+    ):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
         self.http = requests.Session()
-        # GETs, PUTs and DELETEs are safe to repeat: urllib3 retries them on connection errors and 502-504.
-        retry = Retry(
-            total=retries,
-            backoff_factor=backoff,
-            status_forcelist=(502, 503, 504),
-            allowed_methods={"GET", "PUT", "DELETE"},
-            raise_on_status=False,
-        )
-        self.http.mount("http://", HTTPAdapter(max_retries=retry))
-        self.http.mount("https://", HTTPAdapter(max_retries=retry))
         if api_key:
             self.http.headers["Authorization"] = f"Bearer {api_key}"
 
@@ -58,40 +87,48 @@ class EcoregClient:
         self.close()
 
     def _call(self, method: str, path: str, **kwargs) -> requests.Response:
-        response = self.http.request(method, f"{self.base_url}/api/v1{path}", timeout=self.timeout, **kwargs)
-        if response.status_code >= 400:
+        """One API call with the retry policy above; the response (< 400)."""
+        url = f"{self.base_url}/api/v1{path}"
+        repeatable = method in SAFE_METHODS or "Idempotency-Key" in (kwargs.get("headers") or {})
+        attempts = self.retries + 1 if repeatable else 1
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
             try:
-                problem = response.json()
-            except ValueError:
-                problem = {"title": response.reason}
-            raise EcoregError(response.status_code, problem)
-        return response
-
-    def upsert_batch(self, items: list[dict], idempotency_key: str | None = None) -> dict:
-        """Create or update up to 1,000 entities; the per-item answer.
-
-        A network error or a 502-504 is retried with the same Idempotency-Key, so a
-        batch that did arrive is answered again, not applied twice.
-        """
-        key = idempotency_key or uuid.uuid4().hex
-        for attempt in range(self.retries + 1):
-            try:
-                response = self.http.post(
-                    f"{self.base_url}/api/v1/entities/batch",
-                    json={"entities": items},
-                    headers={"Idempotency-Key": key},
-                    timeout=self.timeout,
-                )
-            except (requests.ConnectionError, requests.Timeout):
-                if attempt == self.retries:
-                    raise
+                response = self.http.request(method, url, timeout=self.timeout, **kwargs)
+            except requests.Timeout:
+                if last:
+                    raise EcoregUnreachable(f"{self.base_url} did not answer in time ({attempts} tries)") from None
+            except requests.ConnectionError as error:
+                if _refused(error):
+                    raise EcoregUnreachable(
+                        f"cannot reach {self.base_url}: connection refused (is the gateway running? check --url or ECOREG_URL)"
+                    ) from None
+                if last:
+                    raise EcoregUnreachable(f"cannot reach {self.base_url}: {type(error).__name__} ({attempts} tries)") from None
             else:
-                if response.status_code not in (502, 503, 504) or attempt == self.retries:
-                    if response.status_code >= 400:
-                        raise EcoregError(response.status_code, response.json() if response.content else {})
-                    return response.json()
+                if response.status_code < 400:
+                    return response
+                if response.status_code not in RETRIED_STATUSES or last:
+                    try:
+                        problem = response.json()
+                    except ValueError:
+                        problem = {"title": response.reason}
+                    raise EcoregError(response.status_code, problem if isinstance(problem, dict) else {"title": response.reason})
             time.sleep(self.backoff * 2**attempt)
         raise AssertionError("unreachable")
+
+    def upsert_batch(self, items: list[dict], idempotency_key: str | None = None, *, dry_run: bool = False) -> dict:
+        """Create or update up to 1,000 entities; the per-item answer.
+
+        A timeout or a 502-504 is retried with the same Idempotency-Key, so a
+        batch that did arrive is answered again, not applied twice. ``dry_run``
+        asks the registry to validate and match without writing (``?dry_run=true``);
+        each item then says what would happen and, unless it is an error, its
+        ``match`` (the candidates of POST /entities/match).
+        """
+        key = idempotency_key or uuid.uuid4().hex
+        params = {"dry_run": "true"} if dry_run else None
+        return self._call("POST", "/entities/batch", json={"entities": items}, headers={"Idempotency-Key": key}, params=params).json()
 
     def entities(self, page_size: int = 500, **filters) -> Iterator[dict]:
         """Every live entity matching the list filters, page by page."""
@@ -105,6 +142,14 @@ class EcoregClient:
             cursor = page["next_cursor"]
             if not cursor:
                 return
+
+    def vocabulary(self) -> dict:
+        """Kinds, tiers, statuses and districts (``GET /api/v1/vocabulary``)."""
+        return self._call("GET", "/vocabulary").json()
+
+    def clusters(self) -> list[dict]:
+        """The clusters with their tracks, English and Chinese names (``GET /api/v1/clusters``)."""
+        return self._call("GET", "/clusters").json()["clusters"]
 
     def targets(self, cluster: str | None = None) -> list[dict]:
         return self._call("GET", "/targets", params={"cluster": cluster} if cluster else None).json()["targets"]

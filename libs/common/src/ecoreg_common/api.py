@@ -4,22 +4,40 @@ from __future__ import annotations
 
 import json
 
+import marshmallow as ma
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
-from webargs.flaskparser import FlaskParser
+from webargs.flaskparser import FlaskParser, is_json_request
 
+from ecoreg_common import strictjson
 from ecoreg_common.problems import ProblemSchema, handle_http_exception, install_problem_handlers
 
 
 class StrictParser(FlaskParser):
-    """webargs' parser, answering JSON nested too deeply for Python as invalid JSON (400), not a 500."""
+    """webargs' parser made strict about what it reads.
+
+    - Bodies are parsed as RFC 8259 JSON (``strictjson``): NaN, Infinity, numbers
+      beyond a double and nesting too deep for Python are invalid JSON (400).
+    - A query parameter given twice (``?cluster=energy&cluster=space``) is
+      refused (422) unless its field is a list; webargs would silently use the first.
+    """
 
     def _raw_load_json(self, req):
-        try:
+        if not is_json_request(req):
             return super()._raw_load_json(req)
-        except RecursionError:
-            return self._handle_invalid_json_error(json.JSONDecodeError("nested too deeply", "", 0), req)
+        try:
+            return strictjson.loads(req.get_data(cache=True))
+        except json.JSONDecodeError as error:
+            return self._handle_invalid_json_error(error, req)
+
+    def load_querystring(self, req, schema):
+        list_keys = {field.data_key or name for name, field in schema.fields.items() if isinstance(field, ma.fields.List)}
+        repeated = sorted(key for key in req.args if key not in list_keys and len(req.args.getlist(key)) > 1)
+        if repeated:
+            raise ma.ValidationError({key: ["is given more than once; give it once"] for key in repeated})
+        return super().load_querystring(req, schema)
 
 
 class Blueprint(SmorestBlueprint):
@@ -58,12 +76,20 @@ def document_problems_as_problem_json(document: dict) -> dict:
     return document
 
 
+class StrictJSONProvider(DefaultJSONProvider):
+    """Flask's JSON with ``request.get_json`` as strict as the argument parser."""
+
+    def loads(self, s, **kwargs):
+        return strictjson.loads(s)
+
+
 def create_api(app: Flask, title: str, version: str = "1.0.0") -> ProblemApi:
     app.config.setdefault("API_TITLE", title)
     app.config.setdefault("API_VERSION", version)
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.json = StrictJSONProvider(app)
     app.json.ensure_ascii = False  # Chinese names as text, not \u escapes
     api = ProblemApi(app)
     to_dict = api.spec.to_dict

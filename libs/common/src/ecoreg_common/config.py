@@ -35,6 +35,22 @@ def env_int(name: str, default: int, environ: Mapping[str, str] | None = None, m
     return value
 
 
+def env_float(name: str, default: float, environ: Mapping[str, str] | None = None, minimum: float | None = None) -> float:
+    """A finite number (durations in seconds, for instance)."""
+    raw = env_str(name, None, environ)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ConfigError(f"{name} must be a finite number, got {raw!r}")
+    if minimum is not None and value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
 def env_bool(name: str, default: bool, environ: Mapping[str, str] | None = None) -> bool:
     raw = env_str(name, None, environ)
     if raw is None:

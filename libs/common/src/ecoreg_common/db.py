@@ -13,6 +13,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TypeVar
 
@@ -21,7 +22,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ecoreg_common.errors import Conflict
@@ -43,6 +44,10 @@ NAMING_CONVENTION = {
 # PostgreSQL: serialization failure, deadlock detected. Both mean "run it again".
 _RETRYABLE_PGCODES = frozenset({"40001", "40P01"})
 
+# Set while ``Database.query`` checks a connection out: its one statement is
+# retried on a fresh connection if the pooled one is dead, so it needs no ping.
+_checkout_without_ping: ContextVar[bool] = ContextVar("checkout_without_ping", default=False)
+
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
@@ -62,8 +67,30 @@ def _prepare_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        immediate = connection.get_execution_options().get("sqlite_immediate", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = connection.get_execution_options()
+        if options.get("ecoreg_autocommit", False):
+            # isolation_level=None above: without a BEGIN each statement commits on its own.
+            return
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get("sqlite_immediate", False) else "BEGIN")
+
+
+def _ping_on_checkout(engine: Engine) -> None:
+    """``pool_pre_ping``, except for checkouts by ``Database.query``.
+
+    The recipe SQLAlchemy documents for pessimistic disconnect handling: a dead
+    connection raises DisconnectionError, and the pool replaces it and tries again.
+    """
+
+    @event.listens_for(engine, "checkout")
+    def ping(dbapi_connection, _record, _proxy):
+        if _checkout_without_ping.get():
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            if engine.dialect.is_disconnect(error, dbapi_connection, None):
+                raise DisconnectionError() from error
+            raise
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -75,14 +102,15 @@ def make_engine(url: str, **kwargs) -> Engine:
         engine = create_engine(url, **kwargs)
         _prepare_sqlite(engine)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     # psycopg prepares a statement after its 5th run, and PostgreSQL may then
     # plan it once for any values (a generic plan). For ``col = ANY($1)`` with a
     # 1,000-value array that plan compares each row with every value (a 20,000-row
     # lookup took 1.2 s instead of 5 ms); custom plans hash the array. Keep them.
     connect_args = kwargs.setdefault("connect_args", {})
     connect_args.setdefault("options", "-c plan_cache_mode=force_custom_plan")
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _ping_on_checkout(engine)
+    return engine
 
 
 def wait_for_database(url: str, timeout_s: float = 60.0, interval_s: float = 1.0) -> None:
@@ -113,11 +141,37 @@ class Database:
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
         writer_engine = self.engine.execution_options(sqlite_immediate=True) if self.is_sqlite else self.engine
         self._writer = sessionmaker(writer_engine, expire_on_commit=False)
+        # No BEGIN and no COMMIT: a single statement is its own transaction.
+        autocommit_engine = self.engine.execution_options(
+            **({"ecoreg_autocommit": True} if self.is_sqlite else {"isolation_level": "AUTOCOMMIT"})
+        )
+        self._single = sessionmaker(autocommit_engine, expire_on_commit=False)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
         with self._reader() as session, session.begin():
             yield session
+
+    def query(self, work: Callable[[Session], T]) -> T:
+        """Run ``work``, a read of ONE statement, in one database round trip.
+
+        The statement runs outside an explicit transaction (it is its own, with
+        one snapshot), and the connection is not pinged first. If the pooled
+        connection turns out to be dead, the read runs again on a fresh one, as
+        a ping would have arranged. ``work`` must not write and must issue one
+        statement; reads that need one snapshot across statements use ``read()``.
+        """
+        for attempt in (1, 2):
+            token = _checkout_without_ping.set(True)
+            try:
+                with self._single() as session:
+                    return work(session)
+            except DBAPIError as error:
+                if not error.connection_invalidated or attempt == 2:
+                    raise
+            finally:
+                _checkout_without_ping.reset(token)
+        raise AssertionError("unreachable")
 
     @contextmanager
     def write(self) -> Iterator[Session]:

@@ -30,14 +30,19 @@ class ServiceClient(requests.Session):
         timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
         retries: int = 3,
         backoff: float = 0.2,
+        read_retries: int | None = None,
+        pool_size: int = 10,
     ):
+        """``retries`` of idempotent calls on connection errors and 502/503/504;
+        ``read_retries`` (default: ``retries``) after a read timeout or a cut answer;
+        ``pool_size`` kept-alive connections to the peer."""
         super().__init__()
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         retry = Retry(
             total=retries,
             connect=retries,
-            read=retries,
+            read=retries if read_retries is None else read_retries,
             status=retries,
             backoff_factor=backoff,
             status_forcelist=(502, 503, 504),
@@ -45,7 +50,7 @@ class ServiceClient(requests.Session):
             respect_retry_after_header=True,
             raise_on_status=False,
         )
-        adapter = HTTPAdapter(max_retries=retry)
+        adapter = HTTPAdapter(max_retries=retry, pool_connections=1, pool_maxsize=pool_size)
         self.mount("http://", adapter)
         self.mount("https://", adapter)
         if internal_token:

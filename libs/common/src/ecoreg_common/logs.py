@@ -53,8 +53,13 @@ def configure_logging(level: str = "INFO") -> None:
     root.setLevel(level)
 
 
-def install_request_ids(app: Flask, service: str) -> None:
-    """Take the caller's X-Request-ID (or make one), echo it, and log each request once."""
+def install_request_ids(app: Flask, service: str, routine_paths: tuple[str, ...] = ()) -> None:
+    """Take the caller's X-Request-ID (or make one), echo it, and log each request once.
+
+    A successful GET of one of ``routine_paths`` (such as the change feed, which the
+    follower polls several times a second) is logged at DEBUG, not INFO, so the
+    INFO log shows what happened rather than who is polling; its failures stay at INFO.
+    """
     access_log = logging.getLogger(f"{service}.access")
 
     @app.before_request
@@ -71,7 +76,9 @@ def install_request_ids(app: Flask, service: str) -> None:
         if request_id:
             response.headers[REQUEST_ID_HEADER] = request_id
             started = g.get("request_started")
-            access_log.info(
+            routine = request.method == "GET" and request.path in routine_paths and response.status_code < 400
+            access_log.log(
+                logging.DEBUG if routine else logging.INFO,
                 "%s %s %s",
                 request.method,
                 request.path,

@@ -15,12 +15,36 @@ from flask import Flask, Response, json
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from ecoreg_common.errors import DomainError
+from ecoreg_common.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    ServiceUnavailable,
+    Unauthorized,
+    ValidationFailed,
+)
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://ecoreg.example/problems/"
 
 log = logging.getLogger(__name__)
+
+# The problem type an HTTP status maps to when werkzeug or webargs raises it (a 422 from a schema is the
+# same "validation-failed" as a 422 from a service rule, with the same title).
+_DOMAIN_KINDS = (
+    DomainError,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    Conflict,
+    PreconditionFailed,
+    PreconditionRequired,
+    ValidationFailed,
+    ServiceUnavailable,
+)
 
 
 class ProblemSchema(ma.Schema):
@@ -92,20 +116,29 @@ def _webargs_errors(data: dict) -> dict[str, list[str]]:
     return flatten_messages(messages)
 
 
+def _kind_of_status(status: int, fallback_title: str) -> tuple[str, str]:
+    """(type slug, title) for an HTTP error: the DomainError's own when one has that status, so one type has one title."""
+    for kind in _DOMAIN_KINDS:
+        if kind.status == status:
+            return kind.type_slug, kind.title
+    return str(status), fallback_title
+
+
 def handle_http_exception(error: HTTPException) -> Response:
     data = getattr(error, "data", None) or {}
     status = error.code or 500
     errors = _webargs_errors(data) if ("messages" in data or "errors" in data) else None
+    slug, title = _kind_of_status(status, error.name)
     if errors:
         detail = "The request has invalid fields; see errors."
         if any(key in {"_schema", "json"} for key in errors):
             detail = "The request body is not valid; see errors."
-        return problem_response(status, error.name, detail, type_slug="validation-failed", errors=errors, headers=data.get("headers"))
+        return problem_response(status, title, detail, type_slug=slug, errors=errors, headers=data.get("headers"))
     detail = data.get("message") or error.description
     headers = dict(data.get("headers") or {})
     if status == 405 and error.valid_methods:
         headers["Allow"] = ", ".join(error.valid_methods)
-    return problem_response(status, error.name, detail, headers=headers)
+    return problem_response(status, title, detail, type_slug=slug, headers=headers)
 
 
 def handle_domain_error(error: DomainError) -> Response:

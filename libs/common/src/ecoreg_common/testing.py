@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import requests
+from requests.adapters import BaseAdapter
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
@@ -25,6 +27,19 @@ TEST_POSTGRES_ENV = "TEST_POSTGRES_URL"
 
 def postgres_base_url() -> str | None:
     return os.environ.get(TEST_POSTGRES_ENV) or None
+
+
+def postgres_answers(url: str, timeout_seconds: float = 2.0) -> bool:
+    """Whether a PostgreSQL server at ``url`` accepts a connection and may create databases
+    (what the fixtures need); ``make test`` asks this before it chooses the local server."""
+    engine = create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": max(1, int(timeout_seconds))})
+    try:
+        with engine.connect() as connection:
+            return bool(connection.exec_driver_sql("SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user").scalar())
+    except Exception:  # noqa: BLE001 - any failure means "not usable here"; make says so plainly
+        return False
+    finally:
+        engine.dispose()
 
 
 @contextmanager
@@ -87,3 +102,123 @@ def wait_until_ready(url: str, process: subprocess.Popen, timeout: float = 60) -
             pass
         time.sleep(0.1)
     raise RuntimeError(f"{url} was not ready within {timeout} s")
+
+
+class WSGITransport(BaseAdapter):
+    """A requests transport adapter that answers from a WSGI app in this process.
+
+    Mounted on a session (``session.mount("http://registry", WSGITransport(app))``),
+    it lets a service's HTTP client (ecoreg_common.http.ServiceClient, the gateway's
+    upstreams) talk to the real app of another service without a process or a
+    socket: the follower's loop and the gateway's proxy, cache and composition are
+    tested this way. ``fail`` (a callable, or None) may raise
+    ``requests.ConnectionError`` to play a peer that is down.
+    """
+
+    def __init__(self, app, fail: Callable[[], None] | None = None):
+        super().__init__()
+        self.app = app
+        self.fail = fail
+        self.calls: list[tuple[str, str]] = []
+
+    def send(self, request, **_kwargs):
+        from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+        if self.fail is not None:
+            self.fail()
+        url = requests.utils.urlparse(request.url)
+        self.calls.append((request.method, url.path))
+        body = request.body.encode() if isinstance(request.body, str) else request.body
+        builder = EnvironBuilder(
+            path=url.path, query_string=url.query, method=request.method, headers=dict(request.headers), data=body or b""
+        )
+        try:
+            app_iter, status, headers = run_wsgi_app(self.app, builder.get_environ(), buffered=True)
+        finally:
+            builder.close()
+        response = requests.Response()
+        response.status_code = int(status.split(" ", 1)[0])
+        response.reason = status.split(" ", 1)[1] if " " in status else ""
+        response.headers = requests.structures.CaseInsensitiveDict(headers.items())
+        response._content = b"".join(app_iter)
+        if hasattr(app_iter, "close"):
+            app_iter.close()
+        response.url = request.url
+        response.request = request
+        response.encoding = requests.utils.get_encoding_from_headers(response.headers)
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+@contextmanager
+def database_round_trips(engine) -> Iterator[list[str]]:
+    """Record what ``engine``'s connections send to the database while the block runs.
+
+    Yields a list that fills with one SQL text per round trip, as the driver saw
+    it, pings, BEGIN and COMMIT included: on PostgreSQL from libpq's protocol
+    trace (one item per ReadyForQuery the server answers with), on SQLite from
+    the sqlite3 trace callback (one item per statement). Counting here, below
+    SQLAlchemy, is what makes it a proof: statement events miss pings and
+    transaction control.
+    """
+    import tempfile
+
+    from sqlalchemy import event
+
+    sent: list[str] = []
+    traces: dict[int, object] = {}
+
+    def start(dbapi_connection, _record, _proxy):
+        if engine.dialect.name == "sqlite":
+            dbapi_connection.set_trace_callback(sent.append)
+            return
+        from psycopg import pq
+
+        trace = tempfile.TemporaryFile()  # noqa: SIM115 (closed on checkin, or when the block ends)
+        traces[id(dbapi_connection)] = trace
+        dbapi_connection.pgconn.trace(trace.fileno())
+        dbapi_connection.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
+
+    def stop(dbapi_connection, _record):
+        if engine.dialect.name == "sqlite":
+            dbapi_connection.set_trace_callback(None)
+            return
+        trace = traces.pop(id(dbapi_connection), None)
+        if trace is None:
+            return
+        dbapi_connection.pgconn.untrace()
+        trace.seek(0)
+        pending: list[str] = []
+        for line in trace.read().decode("utf-8", "replace").splitlines():
+            parts = line.split("\t")
+            if len(parts) < 3:  # the continuation of a multi-line SQL text
+                continue
+            direction, message, rest = parts[0], parts[2], "\t".join(parts[3:])
+            if direction == "F" and message in ("Query", "Parse"):
+                pending.append(rest.strip().strip('"').lstrip('" '))
+            elif direction == "B" and message == "ReadyForQuery":
+                sent.append("; ".join(pending))
+                pending = []
+        trace.close()
+
+    # First in line, so a ping made on checkout is recorded too.
+    event.listen(engine, "checkout", start, insert=True)
+    event.listen(engine, "checkin", stop)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "checkout", start)
+        event.remove(engine, "checkin", stop)
+        for trace in traces.values():
+            trace.close()
+
+
+if __name__ == "__main__":
+    # `python -m ecoreg_common.testing probe URL`: exit 0 when the server at URL is usable for tests.
+    import sys
+
+    if len(sys.argv) != 3 or sys.argv[1] != "probe":
+        sys.exit("usage: python -m ecoreg_common.testing probe POSTGRES_URL")
+    sys.exit(0 if postgres_answers(sys.argv[2]) else 1)

@@ -7,9 +7,12 @@ error, instead of failing deep in the database with a 500.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
+from datetime import UTC, date
 
 import marshmallow as ma
+from marshmallow import fields
 
 MAX_DEPTH = 32
 
@@ -58,3 +61,48 @@ class InputSchema(ma.Schema):
             if problems:
                 raise ma.ValidationError(problems)
         return data
+
+
+# Bidirectional embeddings, overrides and isolates (Unicode TR 9): they reorder how
+# text is shown, so a name could read differently from what it is ("Trojan Source").
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _invisible(char: str) -> bool:
+    # separators (Z*), controls (Cc), format characters such as U+200B ZERO WIDTH SPACE and U+FEFF (Cf)
+    return char.isspace() or unicodedata.category(char) in {"Cc", "Cf", "Zs", "Zl", "Zp"}
+
+
+def visible_text(value: str) -> None:
+    """Validator for names and labels: at least one visible character, no bidi controls, no control characters.
+
+    Raises ``marshmallow.ValidationError``. "​​" (zero-width spaces only), "  " and
+    "\u3000" (an ideographic space) are blank.
+    """
+    if all(_invisible(char) for char in value):
+        raise ma.ValidationError("must contain a visible character")
+    if any(char in BIDI_CONTROLS for char in value):
+        raise ma.ValidationError("must not contain bidirectional override or isolate characters (U+202A-202E, U+2066-2069)")
+    if any(unicodedata.category(char) == "Cc" for char in value):
+        raise ma.ValidationError("must not contain control characters")
+
+
+class UTCDateTimeField(fields.AwareDateTime):
+    """An ISO 8601 date-time with a time zone, loaded as an aware UTC datetime.
+
+    ``9999-12-31T23:59:59-12:00`` is a valid ISO text whose UTC instant is past
+    year 9999 (and ``0001-01-01T00:00:00+14:00`` one before year 1); such a
+    value is a field error rather than an ``OverflowError`` later on.
+    """
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise ma.ValidationError("is outside the years 1 to 9999 once converted to UTC") from None
+
+
+def date_range(earliest: date, latest: date):
+    """Validator: a date from ``earliest`` to ``latest``, inclusive."""
+    return ma.validate.Range(min=earliest, max=latest, error=f"must be from {earliest.isoformat()} to {latest.isoformat()}")

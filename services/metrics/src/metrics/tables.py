@@ -76,6 +76,8 @@ follower_state = Table(
     Column("caught_up_at", UTCDateTime),
     Column("last_error", Text),
     Column("last_error_at", UTCDateTime),
+    # The registry's commit time of the change at the checkpoint: freshness as a time.
+    Column("checkpoint_at", UTCDateTime),
 )
 
 # Bumped by every change to targets and observations, so aggregate ETags change with them.
@@ -105,13 +107,15 @@ indicators = Table(
     Column("title_en", String(200), nullable=False),
     Column("title_zh", String(200), nullable=False),
     Column("unit", String(32), nullable=False),
+    Column("frequency", String(16), nullable=False, server_default="annual"),  # annual, quarterly or monthly
+    Column("retired_at", UTCDateTime),  # retired indicators keep their observations but take no new targets
 )
 
 observations = Table(
     "observations",
     metadata,
     Column("indicator_key", String(64), ForeignKey("indicators.key"), primary_key=True),
-    Column("period", String(10), primary_key=True),  # "2025" or "2025-06-30"
+    Column("period", String(10), primary_key=True),  # canonical: "2025" (a year, also for 2025-12-31) or "2025-06-30"
     Column("scope", String(32), primary_key=True),  # a cluster key, or "" for Shanghai as a whole
     Column("period_end", Date, nullable=False),
     Column("value", Float, nullable=False),
@@ -138,6 +142,21 @@ targets = Table(
     Column("direction", String(8), nullable=False),  # "increase" or "decrease"
     Column("note", String(300)),
     Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Every report of an observation, oldest first: a revision by another reporter is
+# recorded, not lost. The ``observations`` row of a period is its latest report.
+observation_reports = Table(
+    "observation_reports",
+    metadata,
+    Column("id", BigIntId, primary_key=True, autoincrement=True),
+    Column("indicator_key", String(64), ForeignKey("indicators.key"), nullable=False),
+    Column("period", String(10), nullable=False),
+    Column("scope", String(32), nullable=False),
+    Column("value", Float, nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Index("ix_observation_reports_period", "indicator_key", "scope", "period", "id"),
 )
 
 # Daily history: the counters and every target as they stood at the end of each day.

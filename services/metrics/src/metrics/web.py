@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from datetime import date
 
 from flask import Response, current_app, jsonify, request
 from sqlalchemy import select
 
+from ecoreg_common.conditional import etag_for, evaluate
 from ecoreg_common.db import Database
 from ecoreg_common.errors import Unauthorized
 from ecoreg_common.identity import PARTNER_HEADER, PARTNER_PATTERN
@@ -45,8 +45,9 @@ def conditional(answer: Callable[[], object], *, today: date | None = None) -> R
     """
     today = today or date.today()
     token = f"{data_version(current_db())}:{today.isoformat()}:{request.full_path}"
-    etag = '"' + hashlib.sha256(token.encode()).hexdigest()[:24] + '"'
-    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+    etag = etag_for(token)
+    headers = request.headers
+    if evaluate(request.method, etag, if_match=headers.get("If-Match"), if_none_match=headers.get("If-None-Match")):
         response = Response(status=304)
     else:
         body = answer()

@@ -19,10 +19,19 @@ def populated(db):
     return feed
 
 
-def groups(client, query=""):
+def traced(client, query=""):
     response = client.get(f"/api/v1/metrics/counts?{query}")
     assert response.status_code == 200, response.json
     return response.json
+
+
+def groups(client, query=""):
+    """The answer without each group's filter and link (tested on their own below)."""
+    body = traced(client, query)
+    for group in body["groups"]:
+        group.pop("filter")
+        group.pop("entities")
+    return body
 
 
 def test_total_counts_active_entities_once(client, populated):
@@ -59,10 +68,12 @@ def test_filters(client, populated):
         {"kind": "tech_centre", "count": 1},
     ]
     assert groups(client, "status=closed")["groups"] == [{"count": 0}]
+    # Statuses are the registry's vocabulary, like kinds: one it never sends counts nothing.
+    assert groups(client, "status=sleeping")["groups"] == [{"count": 0}]
 
 
 def test_bad_arguments_are_422(client):
-    for query in ("group_by=colour", "group_by=kind,kind", "status=sleeping", "group_by=", "cluster=Energy!", "extra=1"):
+    for query in ("group_by=colour", "group_by=kind,kind", "status=Sleeping!", "group_by=", "cluster=Energy!", "extra=1"):
         response = client.get(f"/api/v1/metrics/counts?{query}")
         assert response.status_code == 422, query
         assert response.mimetype == "application/problem+json"
@@ -81,3 +92,22 @@ def test_etag_revalidation(client, populated, db):
     moved = client.get("/api/v1/metrics/counts?group_by=cluster", headers={"If-None-Match": etag})
     assert moved.status_code == 200
     assert moved.headers["ETag"] != etag
+
+
+def test_every_group_carries_its_filter_and_registry_list(client, populated):
+    body = traced(client, "group_by=cluster,district&kind=enterprise")
+    by_key = {(g["cluster"], g["district"]): g for g in body["groups"]}
+    energy_pudong = by_key[("energy", "pudong")]
+    assert energy_pudong["filter"] == {"cluster": "energy", "kind": "enterprise", "district": "pudong", "status": ["active"]}
+    assert energy_pudong["entities"] == "/api/v1/entities?cluster=energy&kind=enterprise&district=pudong&status=active"
+    several = traced(client, "status=active,building&group_by=subtype")["groups"]
+    assert {g["entities"] for g in several} >= {"/api/v1/entities?subtype=national_lab&status=active,building"}
+
+
+def test_a_missing_subtype_or_district_links_as_none(client, db):
+    feed = Feed(db)
+    feed.write(1, kind="park", subtype=None, district=None, clusters=["space"], tracks=[])
+    feed.apply()
+    (group,) = traced(client, "group_by=subtype,district")["groups"]
+    assert (group["subtype"], group["district"]) == (None, None)
+    assert group["entities"] == "/api/v1/entities?subtype=none&district=none&status=active"

@@ -41,3 +41,35 @@ def test_indicators_list_their_newest_value(client):
     indicators = {i["key"]: i for i in client.get("/api/v1/indicators").json["indicators"]}
     assert indicators["ai_industry_scale"]["latest"]["value"] == 305.7  # the plan's 2021 baseline
     assert indicators["fuel_cell_vehicles"]["latest"] is None
+
+
+def test_a_year_and_its_last_day_are_one_period(client):
+    url = "/api/v1/indicators/future_industry_output/observations"
+    assert client.put(f"{url}/2026", json={"value": 300}, headers=REPORTER).status_code == 201
+    same = client.put(f"{url}/2026-12-31", json={"value": 310}, headers=REPORTER)
+    assert same.status_code == 200  # not a new period
+    assert same.json["period"] == "2026"
+    listed = client.get(url).json["observations"]
+    assert [(o["period"], o["value"]) for o in listed] == [("2026", 310)]
+
+
+def test_a_revision_by_another_reporter_is_recorded_not_lost(client):
+    url = "/api/v1/indicators/future_industry_output/observations/2023"
+    assert client.put(url, json={"value": 150}, headers={"X-Ecoreg-Partner": "reporter-a"}).status_code == 201
+    revised = client.put(url, json={"value": 155}, headers={"X-Ecoreg-Partner": "reporter-b"})
+    assert (revised.json["value"], revised.json["source"]) == (155, "reporter-b")
+    assert [(r["value"], r["source"]) for r in revised.json["reports"]] == [(150, "reporter-a"), (155, "reporter-b")]
+    listed = client.get("/api/v1/indicators/future_industry_output/observations").json["observations"]
+    assert [(r["value"], r["source"]) for r in listed[0]["reports"]] == [(150, "reporter-a"), (155, "reporter-b")]
+    # the same report again adds nothing
+    client.put(url, json={"value": 155}, headers={"X-Ecoreg-Partner": "reporter-b"})
+    assert len(client.get("/api/v1/indicators/future_industry_output/observations").json["observations"][0]["reports"]) == 2
+
+
+def test_the_target_uses_the_latest_report_of_the_latest_period(client):
+    url = "/api/v1/indicators/fuel_cell_vehicles/observations"
+    client.put(f"{url}/2025", json={"value": 9000}, headers=REPORTER)
+    client.put(f"{url}/2025-12-31", json={"value": 9500}, headers={"X-Ecoreg-Partner": "reporter-b"})
+    client.put(f"{url}/2024", json={"value": 20000}, headers=REPORTER)  # an older period reported later
+    target = client.get("/api/v1/targets/fuel_cell_vehicles").json
+    assert (target["current_value"], target["current_date"]) == (9500, "2025-12-31")

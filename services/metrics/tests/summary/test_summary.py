@@ -2,7 +2,10 @@
 
 import re
 
-from metrics_testing import Feed
+from metrics_testing import REPORTER, Feed
+from sqlalchemy import update
+
+from metrics.tables import follower_state
 
 
 def populate(db):
@@ -53,10 +56,27 @@ def test_prometheus_exposition(client, db):
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
     text = response.get_data(as_text=True)
-    assert 'ecoreg_entities{cluster="energy",kind="tech_centre",tier="national"} 3' in text
-    assert 'ecoreg_coverage_official{total="national_tech_centres"} 93' in text
-    assert 'ecoreg_target_status{target="pilot_zones",status="no_data"}' in text
-    assert "ecoreg_feed_applied_seq 5" in text
+    assert 'ecoreg_entities{cluster="energy",kind="tech_centre",tier="national"} 3.0' in text
+    assert 'ecoreg_coverage_official{total="national_tech_centres"} 93.0' in text
+    assert (
+        'ecoreg_target_status{status="no_data",target="pilot_zones"}' in text
+        or 'ecoreg_target_status{target="pilot_zones",status="no_data"}' in text
+    )
+    assert "ecoreg_feed_applied_seq 5.0" in text
     sample = re.compile(r'^[a-z_]+(\{([a-z_]+="[^"]*",?)*\})? -?[0-9.e+-]+$')
     for line in text.splitlines():
         assert line.startswith("# HELP ") or line.startswith("# TYPE ") or sample.match(line), line
+
+
+def test_prometheus_keeps_every_digit(client, db):
+    # %g printed 8234567 as 8.23457e+06 and lost feed positions past a million.
+    assert (
+        client.put("/api/v1/indicators/fuel_cell_vehicles/observations/2025", json={"value": 8234567}, headers=REPORTER).status_code == 201
+    )
+    with db.write() as session:
+        session.execute(update(follower_state).values(cursor=1234567, registry_latest_seq=1234569))
+    text = client.get("/api/v1/metrics/prometheus").get_data(as_text=True)
+    values = {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if not line.startswith("#")}
+    assert values['ecoreg_target_current_value{target="fuel_cell_vehicles",unit="vehicles"}'] == 8234567
+    assert values["ecoreg_feed_applied_seq"] == 1234567
+    assert "ecoreg_feed_behind_changes 2.0" in text

@@ -18,7 +18,8 @@ HALFWAY = date(2026, 12, 31)  # half of the eight years have passed: expected pr
         (9, "on_track"),  # progress 0.5 = expected: ratio 1.0
         (8.8, "on_track"),  # ratio 0.967
         (8, "acceleration_needed"),  # ratio 0.83
-        (6, "acceleration_needed"),  # ratio 0.5
+        (6.6, "acceleration_needed"),  # ratio 0.6: Open SDG's lower threshold
+        (6.5, "limited"),  # ratio 0.583
         (5, "limited"),  # ratio 0.33
         (3, "limited"),  # no progress: ratio 0
         (2, "deteriorating"),  # below the baseline
@@ -45,7 +46,7 @@ def test_a_range_target_is_met_at_its_low_end():
 
 @pytest.mark.parametrize(
     ("current", "status"),
-    [(50, "achieved"), (75, "on_track"), (85, "acceleration_needed"), (95, "limited"), (110, "deteriorating")],
+    [(50, "achieved"), (75, "on_track"), (80, "acceleration_needed"), (85, "limited"), (95, "limited"), (110, "deteriorating")],
 )
 def test_statuses_for_a_decrease_target(current, status):
     # from 100 down to 50 over 2020-2030; halfway expects 75
@@ -87,7 +88,28 @@ def test_before_any_time_has_passed_the_direction_decides():
     assert assess(current=2, **kwargs).status == "deteriorating"
 
 
-def test_after_the_deadline_the_whole_way_is_expected():
+def test_after_the_deadline_unmet_is_not_achieved():
     result = assess(current=9, today=date(2031, 6, 1), **BASE)
     assert result.expected_progress == 1.0
-    assert result.status == "acceleration_needed"  # half the way: ratio 0.5
+    assert result.deadline_passed is True
+    assert result.status == "not_achieved"  # half the way at the deadline: missed, not "still possible"
+
+
+def test_the_hydrogen_stations_of_2025_are_missed():
+    # 70 stations by the end of 2025, 6 registered, seen in 2026
+    result = assess(current=6, target=70, deadline=date(2025, 12, 31), today=date(2026, 12, 2))
+    assert result.status == "not_achieved"
+    # met after the deadline is still achieved
+    assert assess(current=70, target=70, deadline=date(2025, 12, 31), today=date(2026, 12, 2)).status == "achieved"
+    # on the deadline day itself it is not yet missed
+    assert assess(current=6, target=70, deadline=date(2025, 12, 31), today=date(2025, 12, 31)).status != "not_achieved"
+
+
+def test_linear_path_rates_are_units_per_year():
+    result = assess(current=8, today=HALFWAY, **BASE)
+    assert result.method == "linear_path"
+    years = (BASE["deadline"] - BASE["baseline_date"]).days / 365.25
+    elapsed = (HALFWAY - BASE["baseline_date"]).days / 365.25
+    assert result.required_rate == pytest.approx(12 / years, abs=1e-5)
+    assert result.observed_rate == pytest.approx(5 / elapsed, abs=1e-5)
+    assert result.ratio == pytest.approx(result.observed_rate / result.required_rate, abs=1e-3)

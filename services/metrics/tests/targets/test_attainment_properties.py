@@ -38,7 +38,7 @@ def test_meeting_an_increase_target_is_achieved_whatever_the_date(target, span, 
 
 @given(st.floats(min_value=0, max_value=1000), st.floats(min_value=0, max_value=1000), st.integers(1, 3000), st.integers(1, 3000))
 def test_more_progress_never_means_a_worse_status(a, b, span, elapsed):
-    order = ["deteriorating", "limited", "acceleration_needed", "on_track", "achieved"]
+    order = ["not_achieved", "deteriorating", "limited", "acceleration_needed", "on_track", "achieved"]
     kwargs = {
         "target": 1000.0,
         "baseline": 0.0,

@@ -1,5 +1,6 @@
 """Targets over HTTP: reference targets, attainment from counts and indicators, management."""
 
+import pytest
 from metrics_testing import REPORTER, Feed
 
 
@@ -100,3 +101,63 @@ def test_target_rules(client):
 def test_writes_need_an_identity(client):
     assert client.delete("/api/v1/targets/pilot_zones").status_code == 401
     assert client.get("/api/v1/targets/pilot_zones").status_code == 200
+
+
+INDICATOR_TARGET = {
+    "title_en": "Output",
+    "title_zh": "产值",
+    "measure": "indicator",
+    "indicator_key": "future_industry_output",
+    "target_value": 200,
+    "baseline_value": 100,
+    "baseline_date": "2015-12-31",
+    "deadline": "2030-12-31",
+    "unit": "billion CNY",
+}
+
+
+def test_an_indicator_target_carries_what_recomputes_it(client):
+    assert client.put("/api/v1/targets/output_path", json=INDICATOR_TARGET, headers=REPORTER).status_code == 201
+    assert (
+        client.put("/api/v1/indicators/future_industry_output/observations/2025", json={"value": 166.67}, headers=REPORTER).status_code
+        == 201
+    )
+    answer = target(client, "output_path")
+    assert answer["method"] == "open_sdg_cagr"
+    assert (answer["base_value"], answer["base_date"]) == (100, "2015-12-31")
+    assert (answer["current_value"], answer["current_date"]) == (166.67, "2025-12-31")
+    assert answer["required_rate"] == round(2 ** (1 / 15) - 1, 6)
+    assert answer["observed_rate"] == round(1.6667 ** (1 / 10) - 1, 6)
+    assert answer["ratio"] == pytest.approx(answer["observed_rate"] / answer["required_rate"], abs=1e-4)
+    assert answer["ratio"] == pytest.approx(1.108, abs=1e-3)
+    assert answer["thresholds"] == {"on_track": 0.95, "acceleration_needed": 0.6, "limited": 0}
+    assert answer["status"] == "on_track"
+    assert answer["observations"] == "/api/v1/indicators/future_industry_output/observations"
+    assert answer["entities"] is None
+
+
+def test_a_count_target_past_its_deadline_is_not_achieved_and_links_its_entities(client, db):
+    feed = Feed(db)
+    for entity_id in range(1, 7):
+        feed.write(entity_id, kind="facility", subtype="hydrogen_station", tracks=[])
+    feed.apply()
+    stations = target(client, "hydrogen_stations")  # 70 by the end of 2025
+    assert stations["current_value"] == 6
+    assert stations["deadline_passed"] is True
+    assert stations["status"] == "not_achieved"
+    assert stations["method"] == "linear_path"
+    assert stations["entities"] == "/api/v1/entities?kind=facility&subtype=hydrogen_station&status=active,building"
+    listed = client.get("/api/v1/targets").json["targets"]
+    assert next(t for t in listed if t["key"] == "hydrogen_stations")["status"] == "not_achieved"
+
+
+def test_a_target_that_would_make_ratios_infinite_is_refused(client):
+    for value in (1e-320, -1e-12):
+        response = client.put("/api/v1/targets/tiny", json={**INDICATOR_TARGET, "target_value": value}, headers=REPORTER)
+        assert response.status_code == 422, value
+        assert response.mimetype == "application/problem+json"
+        assert "target_value" in response.get_data(as_text=True)
+    assert client.get("/api/v1/targets/tiny").status_code == 404
+    summary = client.get("/api/v1/metrics/summary").get_data(as_text=True)
+    assert "Infinity" not in summary
+    assert "NaN" not in summary

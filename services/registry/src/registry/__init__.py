@@ -25,7 +25,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     db = Database(settings.database_url)
     app.extensions[DB_EXTENSION] = db
 
-    install_request_ids(app, "registry")
+    # The follower polls the feed all day: those polls are routine, logged at DEBUG.
+    install_request_ids(app, "registry", routine_paths=("/api/v1/changes",))
     install_internal_token_check(app, settings.internal_token)
 
     from registry.changes.routes import blp as changes_blp

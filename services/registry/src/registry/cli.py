@@ -20,9 +20,13 @@ add_database_commands(cli, "registry", lambda: Settings.from_env().database_url,
 
 
 @cli.command()
-def seed() -> None:
+@click.option("--if-empty", is_flag=True, help="Only into a registry that never held an entity (what `make run` does).")
+def seed(if_empty: bool) -> None:
     """Load the sample entities (an upsert: running it again changes nothing)."""
     db = Database(Settings.from_env().database_url)
-    counts = sample_data.load(db)
-    click.echo("sample data loaded: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))
+    counts = sample_data.load_if_empty(db) if if_empty else sample_data.load(db)
     db.dispose()
+    if counts is None:
+        click.echo("the registry already holds data: sample data not loaded")
+        return
+    click.echo("sample data loaded: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))

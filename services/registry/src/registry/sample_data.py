@@ -3,13 +3,18 @@
 The pilot zones and parks are the places the action plan names. The enterprises
 are fictional but realistic, each with a valid Unified Social Credit Code (made
 with the GB 32100 check character), so the registry can be tried end to end.
-Loading is an upsert through the batch service, so running it twice changes nothing.
+Loading is an upsert through the batch service, so running it twice changes nothing;
+``load_if_empty`` (what ``make run`` uses) loads only into a registry that has never
+had an entity, so an edit to a sample entity survives a restart and a retired one
+does not come back.
 """
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from ecoreg_common.db import Database
-from registry import uscc
+from registry import tables, uscc
 from registry.caller import Caller
 from registry.entities import batch
 from registry.entities.schemas import BatchRequestSchema
@@ -19,7 +24,7 @@ SAMPLE_PARTNER = "ecoreg-sample"
 
 def _code(serial: int) -> str:
     # 9 = registered with the market regulator, 1 = enterprise, 310115 = Pudong; then a 9-character organisation code.
-    return uscc.complete(f"91310115MA1K{serial:05d}")
+    return uscc.make("91310115", f"MA1K{serial:04d}")
 
 
 PILOT_ZONES = [
@@ -208,11 +213,11 @@ def _load(db: Database, items: list[dict]) -> dict[str, int]:
     """Upsert ``items``; their ids by external_id (raises if any item is refused)."""
     # The same schema as POST /api/v1/entities/batch, so sample data obeys every rule.
     loaded = BatchRequestSchema().load({"entities": items})["entities"]
-    answer, _ = batch.upsert_batch(db, loaded, Caller(SAMPLE_PARTNER))
-    refused = [result for result in answer.body["items"] if result["status"] == "error"]
+    answer = batch.upsert_batch(db, loaded, Caller(SAMPLE_PARTNER))
+    refused = [result for result in answer["items"] if result["status"] == "error"]
     if refused:
         raise RuntimeError(f"sample data refused: {refused}")
-    return {item["external_id"]: result["id"] for item, result in zip(items, answer.body["items"], strict=True)}
+    return {item["external_id"]: result["id"] for item, result in zip(items, answer["items"], strict=True)}
 
 
 def load(db: Database) -> dict[str, int]:
@@ -289,3 +294,15 @@ def load(db: Database) -> dict[str, int]:
     for item in others:
         counts[item["kind"]] = counts.get(item["kind"], 0) + 1
     return counts
+
+
+def load_if_empty(db: Database) -> dict[str, int] | None:
+    """``load`` when the change feed is empty (the registry never held an entity); else None.
+
+    The feed, not the entities table, decides: a registry whose entities were all
+    retired still has their history and is not empty.
+    """
+    with db.read() as session:
+        if session.execute(select(tables.changes.c.seq).limit(1)).first() is not None:
+            return None
+    return load(db)

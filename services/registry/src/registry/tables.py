@@ -15,6 +15,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     text,
 )
 
@@ -71,6 +72,13 @@ entities = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     # Retired entities stay for history; every live-row rule ignores them.
     Column("retired_at", UTCDateTime),
+    # Set when the entity was merged into another (it is then retired too): where it went.
+    Column("merged_into", BigIntId, ForeignKey("entities.id")),
+    # Normalised names (registry.names), written with the names on every write path:
+    # what q searches (a trigram index on PostgreSQL) and what matching compares.
+    Column("search_text", Text, nullable=False, server_default=""),
+    Column("name_core", Text),
+    Column("name_zh_core", Text),
     Index(
         "uq_entities_live_uscc", "uscc", unique=True, sqlite_where=text("retired_at IS NULL"), postgresql_where=text("retired_at IS NULL")
     ),
@@ -88,6 +96,18 @@ entities = Table(
     Index("ix_entities_parent_id", "parent_id"),
     Index("ix_entities_clusters", "clusters", postgresql_using="gin").ddl_if(dialect="postgresql"),
     Index("ix_entities_tracks", "tracks", postgresql_using="gin").ddl_if(dialect="postgresql"),
+    # pg_trgm answers LIKE '%key%' from the index, so q costs about the same at 1,000 or
+    # 1,000,000 entities; it works on Chinese text (trigrams of CJK characters) under C.UTF-8.
+    Index(
+        "ix_entities_search_text",
+        "search_text",
+        postgresql_using="gin",
+        postgresql_ops={"search_text": "gin_trgm_ops"},
+        postgresql_where=text("retired_at IS NULL"),
+    ).ddl_if(dialect="postgresql"),
+    Index("ix_entities_name_core", "name_core", sqlite_where=text("retired_at IS NULL"), postgresql_where=text("retired_at IS NULL")),
+    Index("ix_entities_name_zh_core", "name_zh_core", sqlite_where=text("retired_at IS NULL"), postgresql_where=text("retired_at IS NULL")),
+    Index("ix_entities_merged_into", "merged_into"),
 )
 
 # The change log (transactional outbox): written in the same transaction as the

@@ -6,13 +6,13 @@ import re
 
 from flask import current_app, request
 
+from ecoreg_common.conditional import parse_tags
 from ecoreg_common.db import Database
 from ecoreg_common.errors import DomainError, Unauthorized
 from ecoreg_common.identity import PARTNER_HEADER, PARTNER_PATTERN, SCOPES_HEADER, parse_scopes
 from registry.caller import Caller
 
 DB_EXTENSION = "registry.db"
-_ETAG = re.compile(r'\s*(W/)?("[^"]*")\s*(?:,|$)')
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 
 
@@ -36,22 +36,16 @@ def current_caller() -> Caller:
     return Caller(partner=partner, admin="admin" in parse_scopes(request.headers.get(SCOPES_HEADER)))
 
 
-def if_match_tags() -> list[str] | None:
-    """The entity tags in If-Match (strong ones only; ``*`` kept as is), or None if absent."""
-    raw = request.headers.get("If-Match")
-    if raw is None:
+def optional_partner() -> str | None:
+    """The calling partner for a read that may use it (None when anonymous)."""
+    if not request.headers.get(PARTNER_HEADER, "").strip():
         return None
-    if raw.strip() == "*":
-        return ["*"]
-    tags, position = [], 0
-    while position < len(raw):
-        match = _ETAG.match(raw, position)
-        if not match:
-            raise BadHeader('If-Match must be "*" or a list of entity tags such as "3".')
-        if not match.group(1):  # weak tags never match If-Match (RFC 9110, 13.1.1)
-            tags.append(match.group(2))
-        position = match.end()
-    return tags
+    return current_caller().partner
+
+
+def if_match_tags() -> list[str] | None:
+    """The entity tags in If-Match (``["*"]`` for ``*``), or None if absent; 400 when malformed."""
+    return parse_tags(request.headers.get("If-Match"), "If-Match")
 
 
 def idempotency_key() -> str | None:

@@ -118,3 +118,28 @@ def test_batch_checks_parents_and_cycles(client):
     assert statuses == ["error", "error", "created"]
     assert "cycle" in errors[0]
     assert "own parent" in errors[1]
+
+
+def test_an_item_gets_every_error_at_once_schema_and_rules(client):
+    # A tech_centre without a tier (a rule) in a district that does not exist (the schema).
+    centre = {
+        "kind": "tech_centre",
+        "name": "Tierless Centre",
+        "clusters": ["materials"],
+        "tracks": ["hydrogen"],
+        "district": "manhattan",
+        "external_id": "tc-1",
+    }
+    response = post_batch(client, [centre, enterprise(2, uscc="91350100M000100Y44", tracks=["graphene"])])
+    first, second = (item["errors"] for item in response.json["items"])
+    assert set(first) == {"district", "tier", "tracks"}
+    assert set(second) == {"uscc", "tracks"}
+    assert response.json["summary"]["error"] == 2
+    assert client.get("/api/v1/entities").json["items"] == []
+
+
+def test_rules_of_an_invalid_item_are_judged_on_the_entity_it_updates(client):
+    post_batch(client, [{"kind": "tech_centre", "tier": "national", "name": "C", "clusters": ["energy"], "external_id": "tc-2"}])
+    # The stored tier satisfies the rule; only the bad district is reported.
+    response = post_batch(client, [{"kind": "tech_centre", "name": "C", "clusters": ["energy"], "district": "x", "external_id": "tc-2"}])
+    assert set(response.json["items"][0]["errors"]) == {"district"}

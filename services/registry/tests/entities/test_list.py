@@ -95,3 +95,36 @@ def test_newest_first(client):
             break
     assert seen == sorted(ids, reverse=True)
     assert client.get("/api/v1/entities?sort=name").status_code == 422
+
+
+def test_q_finds_a_name_in_any_of_its_writings(client):
+    register(
+        client,
+        enterprise(1, name="Huayu Vision Technology (Shanghai) Co., Ltd.", name_zh="华域视觉科技（上海）有限公司"),
+        enterprise(2, name="Other Optics", name_zh="其他光学有限公司"),
+    )
+    found = {"Huayu Vision Technology (Shanghai) Co., Ltd."}
+    for q in (
+        "华域视觉科技(上海)",  # the press's half-width brackets (issue #13)
+        "华域视觉科技（上海）",
+        "华域视觉科技 上海",
+        "华域视觉科技有限公司",  # the legal form in q is ignored
+        "ＨＵＡＹＵ",
+        "huayu vision technology",
+        "Huayu Vision Co., Ltd.",
+        "vision-technology",
+    ):
+        assert names(client, "q=" + quote(q)) == found, q
+    assert names(client, "q=" + quote("华域视觉科技北京")) == set()
+    assert names(client, "q=" + quote("有限公司")) == {"Huayu Vision Technology (Shanghai) Co., Ltd.", "Other Optics"}
+
+
+def test_q_follows_a_rename(client):
+    [entity_id] = register(client, enterprise(1, name="Old Name Ltd", name_zh="旧名称有限公司"))
+    etag = client.get(f"/api/v1/entities/{entity_id}").headers["ETag"]
+    response = client.patch(
+        f"/api/v1/entities/{entity_id}", json={"name_zh": "新名称（上海）有限公司"}, headers=as_partner(**{"If-Match": etag})
+    )
+    assert response.status_code == 200
+    assert names(client, "q=" + quote("新名称(上海)")) == {"Old Name Ltd"}
+    assert names(client, "q=" + quote("旧名称")) == set()

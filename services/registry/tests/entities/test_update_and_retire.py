@@ -136,16 +136,6 @@ def test_delete_honours_if_match_when_given(client):
     assert client.get(f"/api/v1/entities/{entity['id']}").status_code == 200
 
 
-def test_an_entity_with_live_children_cannot_be_retired(client):
-    parent = create(client, 1)
-    child = create(client, 2, parent_id=parent["id"])
-    response = client.delete(f"/api/v1/entities/{parent['id']}", headers=as_partner())
-    assert response.status_code == 409
-    assert str(child["id"]) in response.json["detail"]
-    assert client.delete(f"/api/v1/entities/{child['id']}", headers=as_partner()).status_code == 204
-    assert client.delete(f"/api/v1/entities/{parent['id']}", headers=as_partner()).status_code == 204
-
-
 def test_a_retired_entity_cannot_become_a_parent(client):
     retired = create(client, 1)
     client.delete(f"/api/v1/entities/{retired['id']}", headers=as_partner())

@@ -35,8 +35,8 @@ class CountFiltersSchema(InputSchema):
     tier = fields.String(validate=SLUG)
     district = fields.String(validate=SLUG)
     status = CommaList(
-        item_validator=validate.OneOf(("planned", "building", "active", "inactive", "closed")),
-        metadata={"description": "One or more statuses, comma-separated; counts only active entities when absent"},
+        item_validator=SLUG,
+        metadata={"description": "One or more statuses (GET /api/v1/vocabulary), comma-separated; counts only active entities when absent"},
     )
 
 
@@ -62,6 +62,8 @@ class CountGroupSchema(ma.Schema):
     status = fields.String()
     district = fields.String(allow_none=True)
     count = fields.Integer()
+    filter = fields.Dict(metadata={"description": "Every dimension this count is of, statuses spelt out"})
+    entities = fields.String(metadata={"description": "The registry list returning exactly these entities (GET, page through it)"})
 
 
 class CountsSchema(ma.Schema):

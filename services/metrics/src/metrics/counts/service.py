@@ -10,14 +10,17 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from ecoreg_common.db import Database
+from metrics.counts.links import traced
 from metrics.readmodel import store
-from metrics.tables import count_cells
+from metrics.tables import CELL_DIMENSIONS, count_cells
 
-GROUPABLE = ("cluster", "track", "kind", "subtype", "tier", "status", "district")
-FILTERABLE = ("cluster", "track", "kind", "subtype", "tier", "status", "district")
-# What "how many" means when a question names no status.
+# A question may group by and filter on every dimension of the counter cells.
+GROUPABLE = FILTERABLE = CELL_DIMENSIONS
+# What "how many" means when a question names no status. The statuses themselves are
+# the registry's vocabulary (GET /api/v1/vocabulary); a status it never sends counts 0.
 DEFAULT_STATUSES = ("active",)
-ALL_STATUSES = ("planned", "building", "active", "inactive", "closed")
+# Pass as the status filter to count entities of every status.
+ANY_STATUS = "*"
 # Dimensions where "" in a cell means "none".
 _OPTIONAL = ("subtype", "district")
 
@@ -42,7 +45,8 @@ def cell_query(group_by: list[str], filters: dict, *, table=count_cells) -> Sele
         if values:
             query = query.where(table.c[name].in_(values))
     statuses = _as_list(filters.get("status")) or list(DEFAULT_STATUSES)
-    query = query.where(table.c.status.in_(statuses))
+    if statuses != [ANY_STATUS]:
+        query = query.where(table.c.status.in_(statuses))
     if group_by:
         query = query.group_by(*(table.c[name] for name in group_by)).order_by(*(table.c[name] for name in group_by))
     return query.having(func.sum(table.c["count"]) > 0) if group_by else query
@@ -63,7 +67,11 @@ def grouped(session: Session, group_by: list[str], filters: dict) -> list[dict]:
 
 
 def counts(db: Database, group_by: list[str], filters: dict) -> dict:
+    """The grouped counts, each with its filter and the registry list of its entities (counts/links.py)."""
     with db.read() as session:
         as_of = store.read_state(session).cursor
         groups = grouped(session, group_by, filters)
+    for group in groups:
+        dims = {name: group[name] for name in group_by}
+        group.update(traced(group["count"], filters, dims))
     return {"as_of_seq": as_of, "group_by": group_by, "groups": groups}

@@ -18,6 +18,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from ecoreg_common.db import Database
 from ecoreg_common.http import ServiceClient
+from metrics.feed import reference
 from metrics.readmodel import store
 from metrics.readmodel.apply import Applied, apply_page
 from metrics.tables import count_cells, entity_facts
@@ -48,14 +49,23 @@ class Follower:
         self.interval_s = interval_s
         self.clock = clock
         self.after_page = after_page
+        self._reference_checked = False
 
     def poll_once(self) -> tuple[Applied, bool]:
-        """Fetch and apply one page; the result, and whether the feed had more than this page."""
+        """Fetch and apply one page; the result, and whether the feed had more than this page.
+
+        The clusters and tracks are refreshed from the registry first on the first page,
+        and again whenever a page names one this database does not know (feed/reference.py).
+        """
         with self.db.read() as session:
             cursor = store.read_state(session).cursor
+            cluster_keys, track_keys = reference.known(session)
         response = self.client.get("/api/v1/changes", params={"after": cursor, "limit": self.batch})
         response.raise_for_status()
         page = response.json()
+        if not self._reference_checked or reference.names_unknown(page["changes"], cluster_keys, track_keys):
+            reference.refresh(self.db, self.client)
+            self._reference_checked = True
         applied = apply_page(self.db, page["changes"], registry_latest_seq=page["latest_seq"], now=self.clock())
         if self.after_page:
             self.after_page()

@@ -16,6 +16,12 @@ class ObservationScopeSchema(InputSchema):
     cluster = fields.String(validate=KEY, metadata={"description": "The cluster the value is for; absent for Shanghai as a whole"})
 
 
+class ReportSchema(ma.Schema):
+    value = fields.Float()
+    source = fields.String(metadata={"description": "Who reported it"})
+    recorded_at = fields.String(metadata={"format": "date-time"})
+
+
 class ObservationSchema(ma.Schema):
     class Meta:
         ordered = True
@@ -27,6 +33,9 @@ class ObservationSchema(ma.Schema):
     value = fields.Float()
     source = fields.String(metadata={"description": "Who reported it"})
     recorded_at = fields.String(metadata={"format": "date-time"})
+    reports = fields.List(
+        fields.Nested(ReportSchema), metadata={"description": "Every report of this period, oldest first (in PUT answers)"}
+    )
 
 
 class ObservationListSchema(ma.Schema):

@@ -5,15 +5,25 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from ecoreg_common.db import Database, upsert
 from ecoreg_common.errors import NotFound, ValidationFailed
-from metrics.tables import clusters, indicators, observations, revision
+from metrics.tables import clusters, indicators, observation_reports, observations, revision
 
 _YEAR = re.compile(r"^\d{4}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def canonical_period(period: str) -> str:
+    """The one spelling of a period: a date on 31 December is its year (``2026-12-31`` -> ``2026``).
+
+    Both name the same period (one ending on that day), so they are stored as one
+    and a later report of either replaces the earlier as the latest.
+    """
+    end = period_end(period)
+    return str(end.year) if (end.month, end.day) == (12, 31) else end.isoformat()
 
 
 def period_end(period: str) -> date:
@@ -34,6 +44,18 @@ def period_end(period: str) -> date:
 
 def bump_revision(session: Session) -> None:
     session.execute(update(revision).where(revision.c.id == 1).values(value=revision.c.value + 1))
+
+
+def _reports(session: Session, key: str, period: str, scope: str) -> list[dict]:
+    query = (
+        select(observation_reports)
+        .where(observation_reports.c.indicator_key == key, observation_reports.c.period == period, observation_reports.c.scope == scope)
+        .order_by(observation_reports.c.id)
+    )
+    return [
+        {"value": r.value, "source": r.source, "recorded_at": r.recorded_at.isoformat().replace("+00:00", "Z")}
+        for r in session.execute(query)
+    ]
 
 
 def _public(row) -> dict:
@@ -93,11 +115,19 @@ def list_observations(db: Database, key: str, cluster: str | None) -> dict:
     with db.read() as session:
         indicator = _indicator(session, key)
         found = observations_for(session, key, None if cluster is None else [cluster])
+        for observation in found:
+            observation["reports"] = _reports(session, key, observation["period"], observation["cluster"] or "")
     return {"indicator": indicator.key, "unit": indicator.unit, "observations": found}
 
 
 def put_observation(db: Database, key: str, period: str, data: dict, source: str) -> tuple[dict, bool]:
-    """Record (or replace) the value for a period and scope; the observation and whether it is new."""
+    """Report the value for a period and scope; the observation (with every report) and whether the period is new.
+
+    The period is stored in its canonical form (``canonical_period``). Every report
+    is kept with its reporter and time; the observation is the latest report. The
+    same value from the same reporter as the latest report changes nothing.
+    """
+    period = canonical_period(period)
     end = period_end(period)
     scope = data.get("cluster") or ""
 
@@ -106,22 +136,17 @@ def put_observation(db: Database, key: str, period: str, data: dict, source: str
         if scope and session.scalar(select(clusters.c.key).where(clusters.c.key == scope)) is None:
             raise ValidationFailed({"cluster": [f"there is no cluster {scope!r}"]})
         identity = (observations.c.indicator_key == key, observations.c.period == period, observations.c.scope == scope)
-        existing = session.execute(select(observations).where(*identity)).first()
+        existing = session.execute(select(observations).where(*identity).with_for_update()).first()
         if existing is not None and existing.value == data["value"] and existing.source == source:
-            return _public(existing), False  # the same report again changes nothing
-        row = {
-            "indicator_key": key,
-            "period": period,
-            "scope": scope,
-            "period_end": end,
-            "value": data["value"],
-            "source": source,
-            "recorded_at": datetime.now(UTC),
-        }
-        statement = upsert(session, observations).values(**row)
+            return {**_public(existing), "reports": _reports(session, key, period, scope)}, False
+        now = datetime.now(UTC)
+        report = {"indicator_key": key, "period": period, "scope": scope, "value": data["value"], "source": source, "recorded_at": now}
+        session.execute(insert(observation_reports).values(**report))
+        statement = upsert(session, observations).values(**report, period_end=end)
         changed = {name: statement.excluded[name] for name in ("period_end", "value", "source", "recorded_at")}
         session.execute(statement.on_conflict_do_update(index_elements=["indicator_key", "period", "scope"], set_=changed))
         bump_revision(session)
-        return _public(session.execute(select(observations).where(*identity)).one()), existing is None
+        row = session.execute(select(observations).where(*identity)).one()
+        return {**_public(row), "reports": _reports(session, key, period, scope)}, existing is None
 
     return db.transact(work)

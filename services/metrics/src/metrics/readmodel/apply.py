@@ -9,11 +9,17 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from ecoreg_common.db import Database
 from metrics.readmodel import store
 from metrics.readmodel.facts import CellKey, Fact, contribution, fact_from_change, newer
+
+
+def parse_instant(text: str) -> datetime:
+    """An RFC 3339 time from the feed (``2026-01-01T00:00:00Z``) as an aware UTC datetime."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,9 @@ def apply_page(db: Database, changes: list[dict], *, registry_latest_seq: int, n
         cursor = max([state.cursor, *(change["seq"] for change in fresh)])
         latest = max(registry_latest_seq, cursor)
         values = {"cursor": cursor, "registry_latest_seq": latest, "last_success_at": now, "last_error": None}
+        if fresh:
+            # The registry's commit time of the checkpoint's change: freshness told as a time.
+            values["checkpoint_at"] = parse_instant(fresh[-1]["at"])
         if cursor >= latest:
             values["caught_up_at"] = now
         store.save_state(session, **values)

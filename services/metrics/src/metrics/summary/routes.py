@@ -17,24 +17,33 @@ from metrics.web import conditional, current_db
 blp = Blueprint("summary", __name__, url_prefix="/api/v1/metrics", description="Dashboard answers")
 
 
+class CoverageSchema(ma.Schema):
+    key = fields.String()
+    title_en = fields.String()
+    title_zh = fields.String()
+    cluster = fields.String(allow_none=True, metadata={"description": "The cluster counted in; null for Shanghai as a whole"})
+    registered = fields.Integer()
+    official = fields.Float()
+    as_of = fields.String()
+    share = fields.Float(allow_none=True, metadata={"description": "registered / official"})
+    ratio = fields.Float(allow_none=True, metadata={"description": "The same as share (kept for older readers)"})
+    filter = fields.Dict(metadata={"description": "What is counted as registered"})
+    entities = fields.String(metadata={"description": "The registry list of the registered entities"})
+
+
 class ClusterSummarySchema(ma.Schema):
     key = fields.String()
     name_en = fields.String()
     name_zh = fields.String()
     active_entities = fields.Integer()
+    filter = fields.Dict(metadata={"description": "What active_entities counts"})
+    entities = fields.String(metadata={"description": "The registry list of the active entities"})
     by_kind = fields.Dict(keys=fields.String(), values=fields.Integer())
+    by_kind_entities = fields.Dict(keys=fields.String(), values=fields.String(), metadata={"description": "kind -> registry list"})
     by_tier = fields.Dict(keys=fields.String(), values=fields.Integer())
+    by_tier_entities = fields.Dict(keys=fields.String(), values=fields.String(), metadata={"description": "tier -> registry list"})
+    coverage = fields.List(fields.Nested(CoverageSchema), metadata={"description": "The official totals, counted inside this cluster"})
     targets = fields.List(fields.String(), metadata={"description": "Keys of the cluster's targets"})
-
-
-class CoverageSchema(ma.Schema):
-    key = fields.String()
-    title_en = fields.String()
-    title_zh = fields.String()
-    registered = fields.Integer()
-    official = fields.Float()
-    as_of = fields.String()
-    ratio = fields.Float(allow_none=True)
 
 
 class SummarySchema(ma.Schema):
@@ -44,7 +53,14 @@ class SummarySchema(ma.Schema):
     seconds_behind = fields.Float(allow_none=True)
     last_success_at = fields.String(allow_none=True)
     last_error = fields.String(allow_none=True)
+    as_of_time = fields.String(
+        allow_none=True, metadata={"format": "date-time", "description": "Commit time of the last change applied (Asia/Shanghai)"}
+    )
+    checked_at = fields.String(
+        allow_none=True, metadata={"format": "date-time", "description": "When the follower last read the feed (Asia/Shanghai)"}
+    )
     active_entities = fields.Integer()
+    active_entities_entities = fields.String(metadata={"description": "The registry list of the active entities"})
     clusters = fields.List(fields.Nested(ClusterSummarySchema))
     coverage = fields.List(fields.Nested(CoverageSchema))
     targets = fields.List(fields.Nested(TargetSchema))

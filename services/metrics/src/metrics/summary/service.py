@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecoreg_common.db import Database
-from metrics.counts.service import ALL_STATUSES, count_in, grouped
+from metrics.counts.links import count_filter, entities_link, traced
+from metrics.counts.service import ANY_STATUS, count_in, grouped
 from metrics.readmodel import store
 from metrics.tables import clusters, official_totals
 from metrics.targets.service import all_assessed
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def local_time(moment: datetime | None) -> str | None:
+    """An instant as ISO 8601 in Asia/Shanghai (``2026-12-02T10:31:05+08:00``), to the second."""
+    return moment.astimezone(SHANGHAI).isoformat(timespec="seconds") if moment else None
+
 
 def freshness(session: Session, now: datetime) -> dict:
+    """How current the counts are: ``as_of_time`` is the registry's commit time of the last change
+    applied (Asia/Shanghai), ``checked_at`` when the follower last read the feed; the sequence
+    numbers stay for machines."""
     state = store.read_state(session)
     behind = max(0, state.registry_latest_seq - state.cursor)
     if behind == 0:
@@ -29,26 +41,47 @@ def freshness(session: Session, now: datetime) -> dict:
         "seconds_behind": seconds,
         "last_success_at": state.last_success_at.isoformat().replace("+00:00", "Z") if state.last_success_at else None,
         "last_error": state.last_error,
+        "as_of_time": local_time(state.checkpoint_at),
+        "checked_at": local_time(state.last_success_at),
     }
 
 
-def coverage(session: Session) -> list[dict]:
-    """Registered (live, any status) against the official total."""
+def coverage(session: Session, cluster: str | None = None) -> list[dict]:
+    """Registered (live, any status) against each official total, Shanghai-wide or inside one cluster.
+
+    The official totals are Shanghai-wide, so a cluster's ``share`` is the part of
+    the official total registered in that cluster (``ratio`` is the same number).
+    """
     out = []
     for row in session.execute(select(official_totals).order_by(official_totals.c.key)):
-        registered = count_in(session, {**row.filter, "status": list(ALL_STATUSES)})
+        filters = {**row.filter, "status": ANY_STATUS}
+        if cluster is not None:
+            filters["cluster"] = cluster
+        registered = count_in(session, filters)
+        share = round(registered / row.value, 4) if row.value else None
         out.append(
             {
                 "key": row.key,
                 "title_en": row.title_en,
                 "title_zh": row.title_zh,
+                "cluster": cluster,
                 "registered": registered,
                 "official": row.value,
                 "as_of": row.as_of,
-                "ratio": round(registered / row.value, 4) if row.value else None,
+                "share": share,
+                "ratio": share,
+                **{k: v for k, v in traced(registered, filters).items() if k != "count"},
             }
         )
     return out
+
+
+def _links_by(groups: list[dict], dimension: str, cluster: str) -> dict[str, str]:
+    return {
+        g[dimension]: entities_link(count_filter({}, {"cluster": cluster, dimension: g[dimension]}))
+        for g in groups
+        if g["cluster"] == cluster
+    }
 
 
 def summary(db: Database, today: date, now: datetime | None = None) -> dict:
@@ -65,15 +98,20 @@ def summary(db: Database, today: date, now: datetime | None = None) -> dict:
                     "key": row.key,
                     "name_en": row.name_en,
                     "name_zh": row.name_zh,
+                    **traced(totals.get(row.key, 0), {}, {"cluster": row.key}),
                     "active_entities": totals.get(row.key, 0),
                     "by_kind": {g["kind"]: g["count"] for g in by_kind if g["cluster"] == row.key},
+                    "by_kind_entities": _links_by(by_kind, "kind", row.key),
                     "by_tier": {g["tier"]: g["count"] for g in by_tier if g["cluster"] == row.key},
+                    "by_tier_entities": _links_by(by_tier, "tier", row.key),
+                    "coverage": coverage(session, row.key),
                     "targets": [t["key"] for t in targets if t["cluster"] == row.key],
                 }
             )
         return {
             **freshness(session, now),
             "active_entities": count_in(session, {}),
+            "active_entities_entities": entities_link(count_filter({})),
             "clusters": result_clusters,
             "coverage": coverage(session),
             "targets": targets,

@@ -8,7 +8,6 @@ from metrics.counts.service import FILTERABLE
 from metrics.targets.attainment import STATUSES
 
 KEY = validate.Regexp(r"^[a-z0-9][a-z0-9_]{0,63}$", error="must be a lowercase key (a-z, 0-9, _)")
-STATUS_VALUES = ("planned", "building", "active", "inactive", "closed")
 
 
 def _count_filter(value: dict) -> None:
@@ -19,8 +18,7 @@ def _count_filter(value: dict) -> None:
         items = item if isinstance(item, list) else [item]
         if not items or not all(isinstance(i, str) and 0 < len(i) <= 48 for i in items):
             raise ma.ValidationError(f"{name} must be a key or a non-empty list of keys")
-        if name == "status" and not set(items) <= set(STATUS_VALUES):
-            raise ma.ValidationError(f"status must be among {', '.join(STATUS_VALUES)}")
+        # Values are the registry's vocabulary (GET /api/v1/vocabulary); one it never sends counts 0.
 
 
 class TargetWriteSchema(InputSchema):
@@ -77,12 +75,37 @@ class TargetSchema(ma.Schema):
     direction = fields.String()
     note = fields.String(allow_none=True)
     updated_at = fields.String(metadata={"format": "date-time"})
+    method = fields.String(metadata={"description": "open_sdg_cagr (indicator targets) or linear_path (count targets); see the README"})
+    status = fields.String(metadata={"description": f"One of {', '.join(STATUSES)}; not_achieved: the deadline passed unmet"})
     current_value = fields.Float(allow_none=True)
+    current_date = fields.String(
+        allow_none=True, metadata={"format": "date", "description": "The latest observation's period end; for a count the day assessed"}
+    )
+    base_value = fields.Float(
+        allow_none=True, metadata={"description": "Where the rates start from (the baseline, or the earliest observation)"}
+    )
+    base_date = fields.String(allow_none=True, metadata={"format": "date"})
+    assessed_on = fields.String(metadata={"format": "date", "description": "The day the status is for"})
+    required_rate = fields.Float(
+        allow_none=True, metadata={"description": "CAGR (fraction per year) or units per year needed from base to target"}
+    )
+    observed_rate = fields.Float(
+        allow_none=True, metadata={"description": "CAGR (fraction per year) or units per year observed from base to current"}
+    )
+    ratio = fields.Float(allow_none=True, metadata={"description": "observed_rate / required_rate, compared with the thresholds"})
+    thresholds = fields.Dict(
+        keys=fields.String(),
+        values=fields.Float(),
+        metadata={"description": "Open SDG method 2: on_track 0.95, acceleration_needed 0.6, limited 0"},
+    )
     attainment = fields.Float(allow_none=True, metadata={"description": "current / target (target / current when decreasing)"})
-    progress = fields.Float(allow_none=True, metadata={"description": "Share of the way from baseline to target covered"})
-    expected_progress = fields.Float(allow_none=True, metadata={"description": "Share a straight path would have covered by today"})
-    ratio = fields.Float(allow_none=True, metadata={"description": "progress / expected_progress"})
-    status = fields.String(metadata={"description": f"One of {', '.join(STATUSES)}"})
+    progress = fields.Float(allow_none=True, metadata={"description": "Share of the way from base to target covered"})
+    expected_progress = fields.Float(
+        allow_none=True, metadata={"description": "linear_path: share of the time from base date to deadline elapsed"}
+    )
+    deadline_passed = fields.Boolean()
+    entities = fields.String(allow_none=True, metadata={"description": "Count targets: the registry list of the entities counted"})
+    observations = fields.String(allow_none=True, metadata={"description": "Indicator targets: the observations the value comes from"})
 
 
 class TargetListSchema(ma.Schema):

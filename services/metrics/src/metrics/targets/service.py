@@ -9,10 +9,14 @@ from sqlalchemy.orm import Session
 
 from ecoreg_common.db import Database
 from ecoreg_common.errors import Conflict, NotFound, ValidationFailed
+from metrics.counts.links import count_filter, entities_link
 from metrics.counts.service import count_in
 from metrics.indicators.service import bump_revision, latest_observation, observations_for
 from metrics.tables import indicators, targets
-from metrics.targets.attainment import assess
+from metrics.targets.attainment import Assessment, assess_cagr, assess_linear
+
+# The smallest non-zero magnitude a target's numbers may have (see _check).
+MIN_MAGNITUDE = 1e-9
 
 FIELDS = (
     "title_en",
@@ -40,10 +44,16 @@ def _public(row) -> dict:
     return target
 
 
-def current_value(session: Session, target) -> tuple[float | None, float | None, date | None]:
-    """(current value, baseline value, baseline date) for a target row; the baseline falls back as documented."""
+def current_value(session: Session, target) -> tuple[float | None, date | None, float | None, date | None, str | None]:
+    """(current value, its date, base value, base date, observation scope) for a target row.
+
+    A count's value is today's count (its date is filled in by the caller). An
+    indicator's value is the latest report of its latest period, in the target's
+    cluster or else Shanghai-wide; its base is the target's baseline or, when
+    the target names none, the earliest observation (when there are two or more).
+    """
     if target.measure == "count":
-        return float(count_in(session, target.filter)), target.baseline_value, target.baseline_date
+        return float(count_in(session, target.filter)), None, target.baseline_value, target.baseline_date, None
     scopes = [target.cluster, ""] if target.cluster else [""]
     latest = latest_observation(session, target.indicator_key, scopes)
     baseline, baseline_date = target.baseline_value, target.baseline_date
@@ -51,21 +61,49 @@ def current_value(session: Session, target) -> tuple[float | None, float | None,
         series = observations_for(session, target.indicator_key, scopes)
         if len(series) >= 2:
             baseline, baseline_date = series[0]["value"], date.fromisoformat(series[0]["period_end"])
-    return (latest["value"] if latest else None), baseline, baseline_date
+    if latest is None:
+        return None, None, baseline, baseline_date, None
+    return latest["value"], date.fromisoformat(latest["period_end"]), baseline, baseline_date, latest["cluster"]
 
 
-def assessed(session: Session, row, today: date) -> dict:
-    current, baseline, baseline_date = current_value(session, row)
-    assessment = assess(
+def assessment_of(session: Session, row, today: date) -> tuple[Assessment, str | None]:
+    """The target's assessment on ``today`` (Open SDG method 2 for indicators, the linear
+    path for counts) and, for an indicator, the scope of the observation it used."""
+    current, current_date, baseline, baseline_date, scope = current_value(session, row)
+    if row.measure == "indicator":
+        return assess_cagr(
+            current=current,
+            current_date=current_date,
+            target=row.target_value,
+            deadline=row.deadline,
+            today=today,
+            base=baseline,
+            base_date=baseline_date,
+            direction=row.direction,
+        ), scope
+    return assess_linear(
         current=current,
         target=row.target_value,
         deadline=row.deadline,
         today=today,
-        baseline=baseline,
-        baseline_date=baseline_date,
+        base=baseline,
+        base_date=baseline_date,
         direction=row.direction,
-    )
-    return {**_public(row), **assessment.as_dict()}
+    ), None
+
+
+def _links(row, scope: str | None) -> dict:
+    """Where the figure comes from: the registry list of a count's entities, an indicator's observations."""
+    if row.measure == "count":
+        return {"entities": entities_link(count_filter(row.filter or {})), "observations": None}
+    query = f"?cluster={scope}" if scope else ""
+    return {"entities": None, "observations": f"/api/v1/indicators/{row.indicator_key}/observations{query}"}
+
+
+def assessed(session: Session, row, today: date) -> dict:
+    """A target as served: its definition, its assessment with every input, and its links."""
+    assessment, scope = assessment_of(session, row, today)
+    return {**_public(row), **assessment.as_dict(), **_links(row, scope)}
 
 
 def all_assessed(session: Session, today: date) -> list[dict]:
@@ -99,6 +137,11 @@ def _check(session: Session, values: dict) -> None:
         errors["indicator_key"] = ["only an indicator target names an indicator"]
     if values.get("target_max") is not None and values["target_max"] < values["target_value"]:
         errors["target_max"] = ["the high end of a range cannot be below target_value"]
+    for name in ("target_value", "target_max", "baseline_value"):
+        value = values.get(name)
+        if value is not None and value != 0 and abs(value) < MIN_MAGNITUDE:
+            # Dividing by such a value overflows: the attainment would be infinite.
+            errors[name] = [f"must be 0 or at least {MIN_MAGNITUDE:g} in magnitude (a smaller value makes the ratios infinite)"]
     if values.get("baseline_date") and values["baseline_date"] > values["deadline"]:
         errors["baseline_date"] = ["the baseline comes before the deadline"]
     if errors:

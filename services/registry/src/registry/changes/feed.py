@@ -11,7 +11,7 @@ later. (SQLite gets the same guarantee from its database-wide write lock.)
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import select, true, update
 from sqlalchemy.orm import Session
 
 from ecoreg_common.db import Database, bulk_insert
@@ -50,18 +50,28 @@ def _public(row) -> dict:
 
 
 def read(db: Database, after: int, limit: int) -> dict:
-    """Changes with ``seq > after``, oldest first, and where to continue from."""
-    with db.read() as session:
-        rows = session.execute(select(changes).where(changes.c.seq > after).order_by(changes.c.seq).limit(limit)).all()
-        latest = latest_seq(session)
-    items = [_public(row) for row in rows]
+    """Changes with ``seq > after``, oldest first, and where to continue from.
+
+    One statement, so one snapshot and one round trip: the counter row joined
+    to the page (no change columns when the page is empty), so ``latest_seq`` is
+    never below the page it comes with.
+    """
+    page = select(changes).where(changes.c.seq > after).order_by(changes.c.seq).limit(limit).subquery()
+    query = (
+        select(feed_counter.c.last_seq, page)
+        .select_from(feed_counter.outerjoin(page, true()))
+        .where(feed_counter.c.id == 1)
+        .order_by(page.c.seq)
+    )
+    rows = db.query(lambda session: session.execute(query).all())
+    latest = rows[0].last_seq if rows else 0
+    items = [_public(row) for row in rows if row.seq is not None]
     return {"changes": items, "next_after": items[-1]["seq"] if items else after, "latest_seq": latest}
 
 
 def history(db: Database, entity_id: int) -> list[dict] | None:
     """Every version of one entity, oldest first, each with what it changed; None if it never existed."""
-    with db.read() as session:
-        rows = session.execute(select(changes).where(changes.c.entity_id == entity_id).order_by(changes.c.seq)).all()
+    rows = db.query(lambda session: session.execute(select(changes).where(changes.c.entity_id == entity_id).order_by(changes.c.seq)).all())
     if not rows:
         return None
     versions, previous = [], None

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 
 from registry.clusters import service
 from registry.clusters.schemas import ClusterListSchema, VocabularySchema
-from registry.vocabulary import DISTRICTS, KINDS, STATUSES, TIERS
+from registry.vocabulary import DISTRICTS, KIND_NAMES, KINDS, STATUS_NAMES, STATUSES, SUBTYPE_NAMES, TIER_NAMES, TIERS
 from registry.web import current_db
 
 blp = Blueprint("clusters", __name__, url_prefix="/api/v1", description="Reference data")
@@ -25,10 +25,20 @@ class Clusters(MethodView):
 class Vocabulary(MethodView):
     @blp.response(200, VocabularySchema)
     def get(self):
-        """Kinds with their subtypes, tiers, statuses and Shanghai's 16 districts"""
+        """Kinds with their subtypes, tiers, statuses and Shanghai's 16 districts, with their English and Chinese names"""
+
+        def named(table: dict[str, tuple[str, str]]) -> dict[str, dict[str, str]]:
+            return {key: {"name_en": en, "name_zh": zh} for key, (en, zh) in table.items()}
+
         return {
             "kinds": {kind: list(subtypes) for kind, subtypes in KINDS.items()},
             "tiers": list(TIERS),
             "statuses": list(STATUSES),
             "districts": [{"key": key, "name_en": en, "name_zh": zh} for key, (en, zh) in DISTRICTS.items()],
+            "names": {
+                "kinds": named(KIND_NAMES),
+                "subtypes": named(SUBTYPE_NAMES),
+                "tiers": named(TIER_NAMES),
+                "statuses": named(STATUS_NAMES),
+            },
         }

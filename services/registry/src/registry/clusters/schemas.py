@@ -33,3 +33,8 @@ class VocabularySchema(ma.Schema):
     tiers = fields.List(fields.String())
     statuses = fields.List(fields.String())
     districts = fields.List(fields.Dict(), metadata={"description": "key, name_en, name_zh"})
+    names = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.String())),
+        metadata={"description": "kinds, subtypes, tiers, statuses: key -> {name_en, name_zh}"},
+    )

@@ -4,22 +4,23 @@ Each item is matched to a live entity by ``uscc``, else by the partner's
 ``external_id``; it then creates, updates or leaves that entity as it is.
 A bad item is reported with its field errors and the good ones are written.
 Matching, parent checks and writes are done for the whole batch at once
-(``IN`` lookups and executemany), never a round trip per row.
+(``IN`` lookups and executemany), never a round trip per row. An item that
+fails its schema is still checked against the rules with the fields that did
+pass, so a partner sees every error of a row in one answer, not one per try.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
 from ecoreg_common.db import Database
-from registry import idempotency
 from registry.caller import Caller
 from registry.clusters.service import reference
-from registry.entities import rules, store
+from registry.entities import parents, rules, store
 from registry.entities.schemas import InvalidItem
-from registry.entities.service import parent_problems
 from registry.entities.state import editable_part, merged_state, new_state
 
 MAX_ITEMS = 1000
@@ -66,26 +67,29 @@ def _prescreen(items: list) -> tuple[list[dict | None], list[tuple[int, dict]]]:
     return results, candidates
 
 
-def upsert_batch(
-    db: Database,
-    items: list,
-    caller: Caller,
-    *,
-    idempotency_key: str | None = None,
-    request_fingerprint: str | None = None,
-) -> tuple[idempotency.StoredResponse, bool]:
-    """Create or update each item; the per-item answer, and whether it replays an earlier one."""
+def upsert_batch(db: Database, items: list, caller: Caller) -> dict:
+    """Create or update each item in one transaction; the per-item answer (see ``batch_work``)."""
+    work = batch_work(db, items, caller)
+    return db.transact(lambda session: work(session, datetime.now(UTC)))
+
+
+def batch_work(db: Database, items: list, caller: Caller) -> Callable[[Session, datetime], dict]:
+    """The batch as one unit of work: items are screened now (no transaction needed), and the
+    returned function applies them in the transaction it is given and returns the answer,
+    ``{"summary": {created, updated, unchanged, error}, "items": [...]}`` (BatchResultSchema)."""
     screened, candidates = _prescreen(items)
     known = reference(db)
 
-    def produce(session: Session, now: datetime) -> idempotency.StoredResponse:
+    def apply(session: Session, now: datetime) -> dict:
         results = list(screened)
-        codes = [fields["uscc"] for _, fields in candidates if fields.get("uscc")]
-        external_ids = [fields["external_id"] for _, fields in candidates if fields.get("external_id")]
+        # Before any row lock (see parents.py); sees every item's parent at once.
+        parent_check = parents.ParentCheck(session, [fields.get("parent_id") for _, fields in candidates], moves_existing=True)
+        invalid = [(index, item.valid) for index, item in enumerate(items) if isinstance(item, InvalidItem)]
+        codes = [fields["uscc"] for _, fields in candidates + invalid if fields.get("uscc")]
+        external_ids = [fields["external_id"] for _, fields in candidates + invalid if fields.get("external_id")]
         matches = store.live_matches(session, caller.partner, codes, external_ids)
         by_code = {state["uscc"]: state for state in matches if state["uscc"]}
         by_external_id = {state["external_id"]: state for state in matches if state["source"] == caller.partner and state["external_id"]}
-        parents = store.live_ids(session, [fields["parent_id"] for _, fields in candidates if fields.get("parent_id")])
 
         plan = store.Plan()
         created_index: list[int] = []
@@ -102,12 +106,14 @@ def upsert_batch(
                 claimed[current["id"]] = index
             state = merged_state(editable_part(current), fields) if current else new_state(fields)
             errors = rules.check(state, known)
-            problems = parent_problems(session, state, current, parents.__contains__)
+            problems = parent_check.problems(state, current)
             if problems:
                 errors.setdefault("parent_id", []).extend(problems)
             if errors:
                 results[index] = _result(index, "error", errors=errors)
-            elif current is None:
+                continue
+            parent_check.accept(state, current)
+            if current is None:
                 plan.creates.append(state)
                 created_index.append(index)
             elif state == editable_part(current):
@@ -116,6 +122,9 @@ def upsert_batch(
                 plan.updates.append((current, state))
                 updated_index.append(index)
 
+        for index, fields in invalid:
+            _add_rule_errors(results[index]["errors"], fields, by_code, by_external_id, caller, known)
+
         written = store.write(session, plan, actor=caller.partner, now=now)
         statuses = ["created"] * len(created_index) + ["updated"] * len(updated_index)
         for index, status, state in zip(created_index + updated_index, statuses, written, strict=True):
@@ -123,9 +132,9 @@ def upsert_batch(
         summary = {status: 0 for status in ("created", "updated", "unchanged", "error")}
         for result in results:
             summary[result["status"]] += 1
-        return idempotency.StoredResponse(200, {"summary": summary, "items": results}, {})
+        return {"summary": summary, "items": results}
 
-    return idempotency.run(db, caller.partner, idempotency_key, request_fingerprint, produce)
+    return apply
 
 
 def _match(fields: dict, by_code: dict, by_external_id: dict, caller: Caller) -> tuple[dict | None, dict | None]:
@@ -139,3 +148,25 @@ def _match(fields: dict, by_code: dict, by_external_id: dict, caller: Caller) ->
         owner = current["source"]
         return {"_schema": [f"entity {current['id']} was registered by partner {owner!r}; only it or an admin may change it"]}, None
     return None, current
+
+
+def _add_rule_errors(errors: dict, fields: dict, by_code: dict, by_external_id: dict, caller: Caller, known) -> None:
+    """Add to a schema-invalid item's ``errors`` what the rules say about its valid fields.
+
+    The rules run on the state the item would give (merged into the entity it
+    matches, if any); a field that already has a schema error keeps only that.
+    Without a valid ``kind`` and ``clusters`` (for a new entity) no rule can be judged.
+    """
+    match_errors, current = _match(fields, by_code, by_external_id, caller)
+    if match_errors:
+        for field, messages in match_errors.items():
+            errors.setdefault(field, []).extend(messages)
+        return
+    if current is not None:
+        state = merged_state(editable_part(current), fields)
+    elif "kind" in fields and "clusters" in fields:
+        state = new_state({"name": "", **fields})
+    else:
+        return
+    for field, messages in rules.check(state, known).items():
+        errors.setdefault(field, messages)

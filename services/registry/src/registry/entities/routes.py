@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
-from flask.views import MethodView
+from collections.abc import Callable
+from datetime import datetime
 
+from flask import Response, jsonify, request
+from flask.views import MethodView
+from sqlalchemy.orm import Session
+
+from ecoreg_common import conditional
 from ecoreg_common.api import Blueprint
 from ecoreg_common.problems import ProblemSchema
 from registry import idempotency
-from registry.entities import batch, service
+from registry.caller import Caller
+from registry.entities import batch, matching, service
 from registry.entities.schemas import (
     BatchRequestSchema,
     BatchResultSchema,
@@ -18,8 +24,10 @@ from registry.entities.schemas import (
     EntityPatchSchema,
     EntitySchema,
     HistorySchema,
+    MatchAnswerSchema,
+    MatchRequestSchema,
 )
-from registry.web import current_caller, current_db, idempotency_key, if_match_tags
+from registry.web import current_caller, current_db, idempotency_key, if_match_tags, optional_partner
 
 blp = Blueprint("entities", __name__, url_prefix="/api/v1", description="Entities of the five future-industry clusters")
 
@@ -37,22 +45,19 @@ IF_MATCH_HEADER = {"name": "If-Match", "in": "header", "schema": {"type": "strin
 ETAG_HEADER = {"ETag": {"schema": {"type": "string"}, "description": "The entity's version as an entity tag"}}
 
 
-def _answer(stored: idempotency.StoredResponse, replayed: bool):
-    """The stored answer exactly as first given (already in its schema's shape, so not dumped again)."""
+def answer_once(caller: Caller, produce: Callable[[Session, datetime], idempotency.StoredResponse]):
+    """The answer ``produce`` gives in a write transaction, or, for a repeated Idempotency-Key,
+    the first answer again (marked Idempotent-Replayed) without doing the work twice."""
+    key = idempotency_key()
+    fingerprint = idempotency.fingerprint(request.method, request.path, request.get_json(silent=True)) if key else None
+    stored, replayed = idempotency.run(current_db(), caller.partner, key, fingerprint, produce)
+    # The stored body is already in its schema's shape, so it is not dumped again.
     response = jsonify(stored.body)
     response.status_code = stored.status_code
     response.headers.update(stored.headers)
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return response
-
-
-def _idempotent(create):
-    """Call ``create(key, fingerprint)`` and mark the answer when it was a replay."""
-    key = idempotency_key()
-    fingerprint = idempotency.fingerprint(request.method, request.path, request.get_json(silent=True)) if key else None
-    stored, replayed = create(key, fingerprint)
-    return _answer(stored, replayed)
 
 
 @blp.route("/entities")
@@ -70,11 +75,12 @@ class Entities(MethodView):
     def post(self, fields):
         """Register an entity"""
         caller = current_caller()
-        return _idempotent(
-            lambda key, fingerprint: service.create_entity(
-                current_db(), fields, caller, idempotency_key=key, request_fingerprint=fingerprint
-            )
-        )
+
+        def register(session: Session, now: datetime) -> idempotency.StoredResponse:
+            created = service.register(session, current_db(), fields, caller, now)
+            return idempotency.StoredResponse(201, created, {"Location": service.location(created["id"]), "ETag": service.etag(created)})
+
+        return answer_once(caller, register)
 
 
 @blp.route("/entities/batch")
@@ -85,20 +91,32 @@ class EntityBatch(MethodView):
     def post(self, body):
         """Create or update up to 1,000 entities, matched on uscc, else on external_id"""
         caller = current_caller()
-        return _idempotent(
-            lambda key, fingerprint: batch.upsert_batch(
-                current_db(), body["entities"], caller, idempotency_key=key, request_fingerprint=fingerprint
-            )
-        )
+        apply = batch.batch_work(current_db(), body["entities"], caller)
+        return answer_once(caller, lambda session, now: idempotency.StoredResponse(200, apply(session, now), {}))
+
+
+@blp.route("/entities/match")
+class EntityMatch(MethodView):
+    @blp.arguments(MatchRequestSchema)
+    @blp.response(200, MatchAnswerSchema)
+    def post(self, body):
+        """Which live entities each of up to 1,000 records may be: candidates with scores and reasons, chosen when unambiguous"""
+        return matching.match(current_db(), body["records"], partner=optional_partner(), limit=body["limit"])
 
 
 @blp.route(f"/entities/<int(max={MAX_ID}):entity_id>")
 class EntityById(MethodView):
     @blp.response(200, EntitySchema, headers=ETAG_HEADER)
+    @blp.alt_response(304, description="Not modified since the ETag in If-None-Match")
+    @blp.alt_response(412, schema=ProblemSchema, description="If-Match does not match the current ETag")
     def get(self, entity_id):
-        """One live entity"""
+        """One live entity (If-None-Match gets 304 while it is unchanged)"""
         state = service.get_entity(current_db(), entity_id)
-        return state, 200, {"ETag": service.etag(state)}
+        tag = service.etag(state)
+        headers = request.headers
+        if conditional.evaluate("GET", tag, if_match=headers.get("If-Match"), if_none_match=headers.get("If-None-Match")):
+            return Response(status=304, headers={"ETag": tag})
+        return state, 200, {"ETag": tag}
 
     @blp.arguments(EntityPatchSchema)
     @blp.response(200, EntitySchema, headers=ETAG_HEADER)

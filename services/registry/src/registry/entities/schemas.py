@@ -8,12 +8,13 @@ character. Rules that relate fields to each other or to stored data live in
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import marshmallow as ma
 from marshmallow import fields, validate
 
 from ecoreg_common.problems import flatten_messages
-from ecoreg_common.validation import InputSchema
+from ecoreg_common.validation import InputSchema, UTCDateTimeField, date_range, visible_text
 from registry import uscc
 from registry.vocabulary import DISTRICTS, KINDS, STATUSES, TIERS
 
@@ -22,10 +23,10 @@ MAX_ATTRIBUTES_BYTES = 4096
 
 
 class UsccField(fields.String):
-    """A Unified Social Credit Code; upper-cased, then verified per GB 32100-2015."""
+    """A Unified Social Credit Code: compacted (``uscc.compact``), then verified per GB 32100-2015."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        code = super()._deserialize(value, attr, data, **kwargs).strip().upper()
+        code = uscc.compact(super()._deserialize(value, attr, data, **kwargs))
         problem = uscc.problem(code)
         if problem:
             raise ma.ValidationError(f"not a valid Unified Social Credit Code: {problem}")
@@ -40,9 +41,10 @@ def _small_object(value: dict) -> None:
         raise ma.ValidationError(f"must serialise to at most {MAX_ATTRIBUTES_BYTES} bytes of JSON")
 
 
-def _not_blank(value: str) -> None:
-    if not value.strip():
-        raise ma.ValidationError("must not be blank")
+NAME = [validate.Length(min=1, max=300), visible_text]
+# From the oldest institutions a cluster might list (19th century) to the end of the
+# plan's horizon and beyond; 0001-01-01 or 9999-12-31 is a placeholder, not a date.
+ESTABLISHED_ON = date_range(date(1800, 1, 1), date(2099, 12, 31))
 
 
 class EntityWriteSchema(InputSchema):
@@ -56,8 +58,8 @@ class EntityWriteSchema(InputSchema):
         allow_none=True, validate=SLUG, metadata={"description": "Refines the kind; allowed values per kind: GET /api/v1/vocabulary"}
     )
     tier = fields.String(validate=validate.OneOf(TIERS), metadata={"description": "Defaults to none; a tech_centre must have one"})
-    name = fields.String(required=True, validate=[validate.Length(min=1, max=300), _not_blank])
-    name_zh = fields.String(allow_none=True, validate=validate.Length(max=300))
+    name = fields.String(required=True, validate=NAME)
+    name_zh = fields.String(allow_none=True, validate=NAME)
     clusters = fields.List(
         fields.String(validate=SLUG),
         required=True,
@@ -71,12 +73,12 @@ class EntityWriteSchema(InputSchema):
     )
     district = fields.String(allow_none=True, validate=validate.OneOf(tuple(DISTRICTS)))
     status = fields.String(validate=validate.OneOf(STATUSES), metadata={"description": "Defaults to active"})
-    established_on = fields.Date(allow_none=True)
+    established_on = fields.Date(allow_none=True, validate=ESTABLISHED_ON, metadata={"description": "From 1800-01-01 to 2099-12-31"})
     parent_id = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1, max=2**62))
     uscc = UsccField(allow_none=True, metadata={"description": "Unified Social Credit Code, 18 characters (GB 32100-2015)"})
     external_id = fields.String(
         allow_none=True,
-        validate=[validate.Length(min=1, max=128), _not_blank],
+        validate=[validate.Length(min=1, max=128), visible_text],
         metadata={"description": "The partner's own id, unique per partner"},
     )
     attributes = fields.Dict(
@@ -94,7 +96,7 @@ class EntityPatchSchema(EntityWriteSchema):
     """Any subset of the writable fields; ``null`` clears an optional one."""
 
     kind = fields.String(validate=validate.OneOf(tuple(KINDS)))
-    name = fields.String(validate=[validate.Length(min=1, max=300), _not_blank])
+    name = fields.String(validate=NAME)
     clusters = fields.List(fields.String(validate=SLUG), validate=validate.Length(min=1, max=5))
 
     @ma.validates_schema
@@ -128,16 +130,55 @@ class EntitySchema(ma.Schema):
     updated_at = fields.String(metadata={"format": "date-time"})
 
 
+class OneOrMore(fields.String):
+    """``a`` or ``a,b`` in a query string, as a list; each item checked by ``item``.
+
+    The metrics service's counts link here with the filter that defines them, so the
+    list takes every count dimension the way a count does (metrics: counts/links.py).
+    """
+
+    def __init__(self, item, **kwargs):
+        super().__init__(**kwargs)
+        self.item = item
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        items = [part.strip() for part in super()._deserialize(value, attr, data, **kwargs).split(",")]
+        if not all(items):
+            raise ma.ValidationError("give one value or several, comma-separated, none empty")
+        for part in items:
+            self.item(part)
+        return items
+
+
+_NONE = "none"
+_NONE_NOTE = "; none selects entities without one"
+
+
+def _or_none(validator):
+    def check(value):
+        if value != _NONE:
+            validator(value)
+
+    return check
+
+
 class EntityListArgsSchema(InputSchema):
-    kind = fields.String(validate=validate.OneOf(tuple(KINDS)))
-    subtype = fields.String(validate=SLUG)
-    tier = fields.String(validate=validate.OneOf(TIERS))
-    cluster = fields.String(validate=SLUG)
-    track = fields.String(validate=validate.Length(min=1, max=48))
-    district = fields.String(validate=validate.OneOf(tuple(DISTRICTS)))
-    status = fields.String(validate=validate.OneOf(STATUSES))
-    q = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "Part of the English or Chinese name"})
-    updated_since = fields.AwareDateTime(default_timezone=None, metadata={"description": "ISO 8601 with a time zone"})
+    kind = OneOrMore(validate.OneOf(tuple(KINDS)), metadata={"description": "One or more, comma-separated"})
+    subtype = OneOrMore(_or_none(SLUG), metadata={"description": "One or more, comma-separated" + _NONE_NOTE})
+    tier = OneOrMore(validate.OneOf(TIERS), metadata={"description": "One or more, comma-separated"})
+    cluster = OneOrMore(SLUG, metadata={"description": "One or more, comma-separated (an entity in any of them)"})
+    track = OneOrMore(validate.Length(min=1, max=48), metadata={"description": "One or more, comma-separated (an entity in any of them)"})
+    district = OneOrMore(_or_none(validate.OneOf(tuple(DISTRICTS))), metadata={"description": "One or more, comma-separated" + _NONE_NOTE})
+    status = OneOrMore(validate.OneOf(STATUSES), metadata={"description": "One or more, comma-separated; every status when absent"})
+    q = fields.String(
+        validate=validate.Length(min=1, max=100),
+        metadata={
+            "description": "Part of the English or Chinese name, in any writing: full- or half-width, any case, "
+            "spaces and punctuation ignored, a trailing legal form (有限公司, Co., Ltd.) ignored; "
+            "a q with no letter or digit finds nothing"
+        },
+    )
+    updated_since = UTCDateTimeField(default_timezone=None, metadata={"description": "ISO 8601 with a time zone"})
     sort = fields.String(
         load_default="id",
         validate=validate.OneOf(("id", "-id")),
@@ -180,10 +221,15 @@ class HistorySchema(ma.Schema):
 
 
 class InvalidItem:
-    """A batch item that failed its schema; it is reported, the others go on."""
+    """A batch item that failed its schema; it is reported, the others go on.
 
-    def __init__(self, errors: dict[str, list[str]]):
+    ``valid`` holds the fields that did pass (marshmallow's ``valid_data``), so the
+    batch can check the rules on them too and report every error of the item at once.
+    """
+
+    def __init__(self, errors: dict[str, list[str]], valid: dict | None = None):
         self.errors = errors
+        self.valid = valid if isinstance(valid, dict) else {}
 
 
 class PerItemNested(fields.Nested):
@@ -197,7 +243,7 @@ class PerItemNested(fields.Nested):
             return super().deserialize(value, attr, data, **kwargs)
         except ma.ValidationError as error:
             messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
-            return InvalidItem(flatten_messages(messages))
+            return InvalidItem(flatten_messages(messages), error.valid_data)
 
 
 class BatchRequestSchema(ma.Schema):
@@ -225,3 +271,58 @@ class BatchItemResultSchema(ma.Schema):
 class BatchResultSchema(ma.Schema):
     summary = fields.Dict(keys=fields.String(), values=fields.Integer())
     items = fields.List(fields.Nested(BatchItemResultSchema))
+
+
+class MatchRecordSchema(InputSchema):
+    """A record to match: what a partner's list says of an organisation (matched leniently)."""
+
+    class Meta:
+        ordered = True
+
+    name = fields.String(allow_none=True, validate=validate.Length(max=300))
+    name_zh = fields.String(allow_none=True, validate=validate.Length(max=300))
+    uscc = fields.String(allow_none=True, validate=validate.Length(max=32), metadata={"description": "Compared after upper-casing"})
+    district = fields.String(allow_none=True, validate=validate.Length(max=32))
+    kind = fields.String(allow_none=True, validate=validate.Length(max=32))
+    external_id = fields.String(
+        allow_none=True, validate=validate.Length(max=128), metadata={"description": "Compared with the calling partner's entities"}
+    )
+
+    @ma.validates_schema
+    def something_to_match(self, data, **kwargs):
+        if not any(data.get(key) for key in ("name", "name_zh", "uscc", "external_id")):
+            raise ma.ValidationError("give at least one of name, name_zh, uscc, external_id")
+
+
+class MatchRequestSchema(InputSchema):
+    records = fields.List(fields.Nested(MatchRecordSchema), required=True, validate=validate.Length(min=1, max=1000))
+    limit = fields.Integer(load_default=3, validate=validate.Range(min=1, max=10), metadata={"description": "Candidates per record"})
+
+
+class MatchCandidateSchema(ma.Schema):
+    class Meta:
+        ordered = True
+
+    id = fields.Integer()
+    score = fields.Float(metadata={"description": "0 to 1"})
+    reasons = fields.List(
+        fields.String(),
+        metadata={
+            "description": "same_uscc, same_external_id, same_name, same_name_zh, same_core_name, similar_name, "
+            "typo, same_district, other_district, other_uscc, other_kind"
+        },
+    )
+    entity = fields.Nested(EntitySchema)
+
+
+class MatchResultSchema(ma.Schema):
+    class Meta:
+        ordered = True
+
+    index = fields.Integer()
+    chosen = fields.Integer(allow_none=True, metadata={"description": "The entity this record is, when unambiguous"})
+    candidates = fields.List(fields.Nested(MatchCandidateSchema))
+
+
+class MatchAnswerSchema(ma.Schema):
+    results = fields.List(fields.Nested(MatchResultSchema))

@@ -6,19 +6,18 @@ appends to the change feed in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
 from ecoreg_common import cursors
+from ecoreg_common.conditional import if_match_passes
 from ecoreg_common.db import Database
 from ecoreg_common.errors import Conflict, NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
-from registry import idempotency
 from registry.caller import Caller
 from registry.changes import feed
 from registry.clusters.service import reference
-from registry.entities import rules, store
+from registry.entities import parents, rules, store
 from registry.entities.state import editable_part, merged_state, new_state
 
 
@@ -34,24 +33,14 @@ def location(entity_id: int) -> str:
     return f"/api/v1/entities/{entity_id}"
 
 
-def parent_problems(session: Session, state: dict, current: dict | None, is_live: Callable[[int], bool]) -> list[str]:
-    """Why ``state``'s parent cannot be its parent (it must be live and must not make a cycle)."""
-    parent_id = state["parent_id"]
-    if parent_id is None or (current is not None and parent_id == current["parent_id"]):
-        return []
-    if current is not None and parent_id == current["id"]:
-        return ["an entity cannot be its own parent"]
-    if not is_live(parent_id):
-        return [f"there is no live entity {parent_id}"]
-    if current is not None and current["id"] in store.ancestor_ids(session, parent_id):
-        return [f"entity {parent_id} descends from entity {current['id']}; that would make a cycle"]
-    return []
-
-
 def validate(session: Session, db: Database, state: dict, *, current: dict | None, source: str) -> None:
-    """Raise ValidationFailed (422) or Conflict (409) unless ``state`` may be stored."""
+    """Raise ValidationFailed (422) or Conflict (409) unless ``state`` may be stored.
+
+    The parent is checked (and locked) by ``parents.ParentCheck``, as on every path that writes ``parent_id``.
+    """
     errors = rules.check(state, reference(db))
-    problems = parent_problems(session, state, current, lambda parent_id: bool(store.live_ids(session, [parent_id])))
+    moves = current is not None and state["parent_id"] != current["parent_id"]
+    problems = parents.ParentCheck(session, [state["parent_id"]], moves_existing=moves).problems(state, current)
     if problems:
         errors.setdefault("parent_id", []).extend(problems)
     if errors:
@@ -62,8 +51,7 @@ def validate(session: Session, db: Database, state: dict, *, current: dict | Non
 
 
 def get_entity(db: Database, entity_id: int) -> dict:
-    with db.read() as session:
-        state = store.live_by_id(session, entity_id)
+    state = db.query(lambda session: store.live_by_id(session, entity_id))
     if state is None:
         raise NotFound(f"There is no entity {entity_id}.")
     return state
@@ -76,30 +64,26 @@ def list_entities(db: Database, filters: dict, limit: int, cursor: str | None, *
         if not 0 <= after_id < 2**62:
             raise ValidationFailed({"cursor": ["is not a cursor this API gave out; use next_cursor as given"]})
         query_filters["after_id"] = after_id
-    with db.read() as session:
-        page = store.states_from(session, store.filtered_query(session, query_filters).limit(limit + 1))
+    page = db.query(lambda session: store.states_from(session, store.filtered_query(session, query_filters).limit(limit + 1)))
     more = len(page) > limit
     page = page[:limit]
     return {"items": page, "next_cursor": cursors.encode({"id": page[-1]["id"]}) if more else None}
 
 
-def create_entity(
-    db: Database,
-    fields: dict,
-    caller: Caller,
-    *,
-    idempotency_key: str | None = None,
-    request_fingerprint: str | None = None,
-) -> tuple[idempotency.StoredResponse, bool]:
-    """Register one entity: the answer to send, and whether it replays an earlier one."""
+def register(session: Session, db: Database, fields: dict, caller: Caller, now: datetime) -> dict:
+    """Register one entity in ``session``'s transaction; the entity as stored (EntitySchema's shape).
 
-    def produce(session: Session, now: datetime) -> idempotency.StoredResponse:
-        state = new_state(fields)
-        validate(session, db, state, current=None, source=caller.partner)
-        [created] = store.write(session, store.Plan(creates=[state]), actor=caller.partner, now=now)
-        return idempotency.StoredResponse(201, created, {"Location": location(created["id"]), "ETag": etag(created)})
+    Raises ValidationFailed (a rule broken), Conflict (uscc or external_id taken).
+    """
+    state = new_state(fields)
+    validate(session, db, state, current=None, source=caller.partner)
+    [created] = store.write(session, store.Plan(creates=[state]), actor=caller.partner, now=now)
+    return created
 
-    return idempotency.run(db, caller.partner, idempotency_key, request_fingerprint, produce)
+
+def create_entity(db: Database, fields: dict, caller: Caller) -> dict:
+    """Register one entity in a transaction of its own (see ``register``)."""
+    return db.transact(lambda session: register(session, db, fields, caller, utcnow()))
 
 
 def check_if_match(state: dict, if_match: list[str] | None, *, required: bool) -> None:
@@ -107,7 +91,7 @@ def check_if_match(state: dict, if_match: list[str] | None, *, required: bool) -
         if required:
             raise PreconditionRequired(f"Send If-Match with the entity's ETag ({etag(state)}) to change it.")
         return
-    if "*" not in if_match and etag(state) not in if_match:
+    if not if_match_passes(if_match, etag(state)):  # strong comparison (RFC 9110, 13.1.1)
         raise PreconditionFailed(f"The entity has changed since you read it; its ETag is now {etag(state)}.")
 
 
@@ -125,6 +109,8 @@ def update_entity(db: Database, entity_id: int, fields: dict, caller: Caller, if
     """Apply a partial change; an If-Match precondition is required."""
 
     def work(session: Session) -> dict:
+        if fields.get("parent_id") is not None:
+            parents.lock_graph(session)  # before any row lock, so two re-parentings cannot deadlock
         current = _lock_for_change(session, entity_id, caller, if_match, if_match_required=True)
         state = merged_state(editable_part(current), fields)
         if state == editable_part(current):
@@ -137,15 +123,17 @@ def update_entity(db: Database, entity_id: int, fields: dict, caller: Caller, if
 
 
 def retire_entity(db: Database, entity_id: int, caller: Caller, if_match: list[str] | None) -> None:
-    """Retire an entity: it stays in history and the feed, and leaves lists and counts."""
+    """Retire an entity: it stays in history and the feed, and leaves lists and counts.
+
+    Its live children, whoever owns them, are detached in the same transaction
+    (a new version of each with ``parent_id`` null): no live entity keeps a
+    retired parent, and no other partner's child can block the retire.
+    """
 
     def work(session: Session) -> None:
         current = _lock_for_change(session, entity_id, caller, if_match, if_match_required=False)
-        children = store.live_child_ids(session, entity_id)
-        if children:
-            shown = ", ".join(str(child) for child in children[:10])
-            raise Conflict(f"Entity {entity_id} is the parent of live entities ({shown}); retire or re-parent them first.")
-        store.write(session, store.Plan(retires=[current]), actor=caller.partner, now=utcnow())
+        detached = parents.children_moved_to(session, entity_id, None)
+        store.write(session, store.Plan(updates=detached, retires=[current]), actor=caller.partner, now=utcnow())
 
     db.transact(work)
 

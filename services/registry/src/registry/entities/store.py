@@ -10,15 +10,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Select, and_, bindparam, or_, select, update
+from sqlalchemy import Select, and_, bindparam, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ecoreg_common.db import allocate_ids, bulk_insert, list_contains, one_of
+from registry import names
 from registry.changes import feed
 from registry.entities.state import EDITABLE, timestamp
 from registry.tables import entities
 
 _ROW_FIELDS = list(EDITABLE)
+# Derived from the names on every write (registry.names), never set by a partner.
+_NAME_FORMS = ("search_text", "name_core", "name_zh_core")
 # SQLite allows 32,766 bound parameters per statement; stay well below.
 _CHUNK = 900
 
@@ -56,6 +59,7 @@ def _row_values(state: dict) -> dict:
     values = {name: state[name] for name in _ROW_FIELDS}
     if values["established_on"] is not None:
         values["established_on"] = date.fromisoformat(values["established_on"])
+    values.update(names.stored_forms(state))
     return values
 
 
@@ -93,17 +97,20 @@ def live_matches(session: Session, source: str, codes: Sequence[str], external_i
     return list(found.values())
 
 
-def live_ids(session: Session, ids: Iterable[int]) -> set[int]:
+def lock_live_ids(session: Session, ids: Iterable[int]) -> set[int]:
+    """Those of ``ids`` that are live, locked ``FOR SHARE`` until the transaction ends (a retire waits)."""
     wanted = sorted(set(ids))
     found: set[int] = set()
     for chunk in _chunks(wanted):
-        found.update(session.scalars(select(entities.c.id).where(one_of(session, entities.c.id, chunk), entities.c.retired_at.is_(None))))
+        query = select(entities.c.id).where(one_of(session, entities.c.id, chunk), entities.c.retired_at.is_(None))
+        found.update(session.scalars(query.order_by(entities.c.id).with_for_update(read=True)))
     return found
 
 
-def live_child_ids(session: Session, entity_id: int) -> list[int]:
-    query = select(entities.c.id).where(entities.c.parent_id == entity_id, entities.c.retired_at.is_(None))
-    return list(session.scalars(query.order_by(entities.c.id).limit(100)))
+def live_children(session: Session, entity_id: int) -> list[dict]:
+    """The live entities whose parent is ``entity_id``, locked ``FOR UPDATE``."""
+    query = select(entities).where(entities.c.parent_id == entity_id, entities.c.retired_at.is_(None))
+    return states_from(session, query.order_by(entities.c.id).with_for_update())
 
 
 def unique_conflicts(session: Session, state: dict, *, exclude_id: int | None, source: str) -> dict[str, list[str]]:
@@ -128,29 +135,44 @@ def unique_conflicts(session: Session, state: dict, *, exclude_id: int | None, s
     return conflicts
 
 
-def ancestor_ids(session: Session, start_id: int, limit: int = 1000) -> list[int]:
-    """``start_id`` and the chain of its parents, nearest first (bounded, in case of old cycles)."""
-    chain: list[int] = []
-    current: int | None = start_id
-    while current is not None and len(chain) < limit and current not in chain:
-        chain.append(current)
-        current = session.scalar(select(entities.c.parent_id).where(entities.c.id == current))
-    return chain
+def name_contains(session: Session, q: str):
+    """Live rows whose name or Chinese name contains ``q`` in any writing (registry.names).
+
+    The key holds only letters and digits, so it needs no LIKE escaping. PostgreSQL
+    answers ``LIKE '%key%'`` from the pg_trgm index (keys of 3+ characters); SQLite
+    scans the stored column with ``instr``, which is case-sensitive like the keys.
+    """
+    key = names.query_key(q)
+    if not key:
+        return false()
+    if session.get_bind().dialect.name == "postgresql":
+        return entities.c.search_text.like(f"%{key}%")
+    return func.instr(entities.c.search_text, key) > 0
+
+
+def _listed(value) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
 
 
 def filtered_query(session: Session, filters: dict) -> Select:
     query = select(entities).where(entities.c.retired_at.is_(None))
     for name in ("kind", "subtype", "tier", "district", "status"):
-        if filters.get(name) is not None:
-            query = query.where(entities.c[name] == filters[name])
-    if filters.get("cluster"):
-        query = query.where(list_contains(session, entities.c.clusters, filters["cluster"]))
-    if filters.get("track"):
-        query = query.where(list_contains(session, entities.c.tracks, filters["track"]))
+        wanted = _listed(filters.get(name))
+        if wanted:
+            # "none" stands for no subtype / no district, as the metrics service's counts write it.
+            named = [value for value in wanted if not (value == "none" and name in ("subtype", "district"))]
+            conditions = [entities.c[name].in_(named)] if named else []
+            if len(named) < len(wanted):
+                conditions.append(entities.c[name].is_(None))
+            query = query.where(or_(*conditions))
+    for name in ("cluster", "track"):
+        wanted = _listed(filters.get(name))
+        if wanted:
+            query = query.where(or_(*(list_contains(session, entities.c[name + "s"], value) for value in wanted)))
     if filters.get("q"):
-        escaped = filters["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
-        query = query.where(or_(entities.c.name.ilike(pattern, escape="\\"), entities.c.name_zh.ilike(pattern, escape="\\")))
+        query = query.where(name_contains(session, filters["q"]))
     if filters.get("updated_since") is not None:
         query = query.where(entities.c.updated_at >= filters["updated_since"])
     if filters.get("newest_first"):
@@ -214,7 +236,10 @@ def _update(session: Session, pairs: list[tuple[dict, dict]], now: datetime) -> 
         update(entities)
         # The rows were read FOR UPDATE (or under SQLite's write lock) in this transaction.
         .where(entities.c.id == bindparam("b_id"))
-        .values({name: bindparam(f"b_{name}") for name in _ROW_FIELDS} | {"version": bindparam("b_new_version"), "updated_at": now})
+        .values(
+            {name: bindparam(f"b_{name}") for name in (*_ROW_FIELDS, *_NAME_FORMS)}
+            | {"version": bindparam("b_new_version"), "updated_at": now}
+        )
     )
     params = []
     stamp = timestamp(now)

@@ -1,0 +1,121 @@
+"""A circuit breaker and a bulkhead: the two guards around every upstream call.
+
+Why not pybreaker: ``CircuitBreaker.call`` holds the breaker's lock for the
+whole call, so calls to one upstream ran one at a time (four concurrent 1 s
+calls took 4 s). Here the lock guards only the state changes, never a call.
+
+Breaker states (the classic machine, as in Nygard, *Release It!*, ch. 5):
+
+- ``closed``: calls go through; ``fail_max`` failures in a row open it.
+- ``open``: calls are refused at once (the caller answers 503 + Retry-After)
+  until ``reset_seconds`` have passed since it opened.
+- ``half-open``: one trial call goes through, the others are refused; its
+  success closes the breaker, its failure opens it again.
+
+The bulkhead bounds the calls in flight to one upstream, so a hung service can
+hold at most that many of the threads that serve every other request.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+log = logging.getLogger(__name__)
+
+CLOSED, OPEN, HALF_OPEN = "closed", "open", "half-open"
+
+
+class Breaker:
+    """Whether calls to one dependency may go through, learnt from how the last ones went.
+
+    Use: ``if breaker.admit(): ... breaker.success() / breaker.failure()``. Every
+    admitted call must report exactly one of the two. Thread-safe; ``clock`` is
+    monotonic seconds (a parameter so tests can move time). State changes are
+    logged once each, at WARNING when opening and INFO when closing.
+    """
+
+    def __init__(self, name: str, *, fail_max: int, reset_seconds: float, clock: Callable[[], float] = time.monotonic):
+        self.name = name
+        self.fail_max = fail_max
+        self.reset_seconds = reset_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._state = CLOSED
+        self._failures = 0
+        self._opened_at = 0.0
+        self._trial_running = False
+
+    @property
+    def state(self) -> str:
+        """``closed``, ``open`` or ``half-open`` (an open breaker past its reset time reads half-open)."""
+        with self._lock:
+            if self._state == OPEN and self._clock() - self._opened_at >= self.reset_seconds:
+                return HALF_OPEN
+            return self._state
+
+    def retry_after(self) -> float:
+        """Seconds until an open breaker lets a trial call through (0 when it would now)."""
+        with self._lock:
+            if self._state != OPEN:
+                return 0.0
+            return max(0.0, self.reset_seconds - (self._clock() - self._opened_at))
+
+    def admit(self) -> bool:
+        """True when a call may go now (and must then report success or failure)."""
+        with self._lock:
+            if self._state == CLOSED:
+                return True
+            if self._state == OPEN:
+                if self._clock() - self._opened_at < self.reset_seconds:
+                    return False
+                self._change(HALF_OPEN)
+            if self._trial_running:
+                return False
+            self._trial_running = True
+            return True
+
+    def success(self) -> None:
+        with self._lock:
+            self._failures = 0
+            self._trial_running = False
+            if self._state != CLOSED:
+                self._change(CLOSED)
+
+    def failure(self) -> None:
+        with self._lock:
+            self._failures += 1
+            self._trial_running = False
+            if self._state == HALF_OPEN or (self._state == CLOSED and self._failures >= self.fail_max):
+                self._opened_at = self._clock()
+                self._change(OPEN)
+
+    def _change(self, state: str) -> None:
+        self._state = state
+        if state == OPEN:
+            log.warning("%s: circuit open after %d failure(s); trying again in %.0f s", self.name, self._failures, self.reset_seconds)
+        elif state == CLOSED:
+            log.info("%s: circuit closed; calls go through again", self.name)
+
+
+class Bulkhead:
+    """At most ``size`` calls in flight; the next one waits up to ``wait_seconds`` for a slot, then is refused.
+
+    The short wait absorbs bursts while the upstream answers in milliseconds; when
+    it hangs, the slots stay taken and callers are refused after that wait instead
+    of queueing until their own timeouts.
+    """
+
+    def __init__(self, size: int, *, wait_seconds: float):
+        self.size = size
+        self.wait_seconds = wait_seconds
+        self._slots = threading.BoundedSemaphore(size)
+
+    def enter(self) -> bool:
+        """True with a slot taken (give it back with ``leave``), False when full."""
+        return self._slots.acquire(timeout=self.wait_seconds) if self.wait_seconds > 0 else self._slots.acquire(blocking=False)
+
+    def leave(self) -> None:
+        self._slots.release()

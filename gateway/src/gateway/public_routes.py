@@ -1,0 +1,139 @@
+"""The public API's routes, declared once: which path goes where, who may call it, what is cached.
+
+Every path under /api/v1 is one row of ``PUBLIC_ROUTES``. The proxy registers the
+rows that an upstream serves (proxy/routes.py) and caches the ``cached`` ones
+(proxy/forward.py); the policy asks the table which key a request needs
+(auth/policy.py); the merged OpenAPI document keeps only the upstream paths the
+table sends to that upstream and states each operation's security from it
+(docs/openapi.py). Adding an endpoint is one row here.
+
+Paths are written as Flask writes them (``<name>`` is one path segment);
+``subpaths`` means the row also covers every path beneath it. The first matching
+row wins, so a specific row comes before a general one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+API = "/api/v1"
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class Access:
+    """What a request must present: nothing, any valid key, or a key holding ``scope``."""
+
+    key: bool
+    scope: str | None = None
+
+    def __str__(self) -> str:
+        if not self.key:
+            return "open"
+        return f"scope {self.scope!r}" if self.scope else "any key"
+
+
+OPEN = Access(key=False)
+ANY_KEY = Access(key=True)
+
+
+def scope(name: str) -> Access:
+    """A key holding the scope ``name`` (the scopes are keys.SCOPES)."""
+    return Access(key=True, scope=name)
+
+
+ADMIN = scope("admin")
+
+
+@dataclass(frozen=True)
+class Override:
+    """A narrower rule inside a row: ``methods`` on paths matching ``pattern`` need ``access``."""
+
+    methods: frozenset[str]
+    pattern: str
+    access: Access
+
+
+@dataclass(frozen=True)
+class PublicRoute:
+    """One public path (or path family) of /api/v1.
+
+    ``upstream`` is the service that answers it ("registry", "metrics"), or None for the
+    gateway's own routes. Reads (GET/HEAD/OPTIONS) need ``read``, other methods ``write``,
+    unless an entry of ``exceptions`` says otherwise. ``cached``: GET answers go through
+    the answer cache (aggregates that many dashboards poll).
+    """
+
+    path: str
+    upstream: str | None
+    subpaths: bool = False
+    cached: bool = False
+    read: Access = OPEN
+    write: Access = ADMIN
+    exceptions: tuple[Override, ...] = ()
+    _regex: re.Pattern = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        pattern = re.sub(r"<[^>]+>", "[^/]+", re.escape(self.path))
+        object.__setattr__(self, "_regex", re.compile(pattern + ("(?:/.*)?" if self.subpaths else "")))
+
+    def matches(self, path: str) -> bool:
+        return self._regex.fullmatch(path) is not None
+
+    def access(self, method: str, path: str) -> Access:
+        for rule in self.exceptions:
+            if method in rule.methods and re.fullmatch(rule.pattern, path):
+                return rule.access
+        return self.read if method in READ_METHODS else self.write
+
+
+PUBLIC_ROUTES: tuple[PublicRoute, ...] = (
+    # The registry: entities (partners write their own), the change feed, the vocabulary.
+    PublicRoute(f"{API}/entities", "registry", subpaths=True, write=scope("entities:write")),
+    PublicRoute(f"{API}/changes", "registry"),
+    PublicRoute(f"{API}/clusters", "registry", cached=True),
+    PublicRoute(f"{API}/vocabulary", "registry", cached=True),
+    # Metrics: aggregates, targets and indicators (statistics offices report observations).
+    PublicRoute(f"{API}/metrics", "metrics", subpaths=True, cached=True),
+    PublicRoute(f"{API}/targets", "metrics", subpaths=True, cached=True),
+    PublicRoute(
+        f"{API}/indicators",
+        "metrics",
+        subpaths=True,
+        cached=True,
+        exceptions=(Override(frozenset({"PUT"}), rf"{API}/indicators/[^/]+/observations/[^/]+", scope("indicators:write")),),
+    ),
+    # The gateway's own: keys (any key may list and revoke its partner's keys), composed answers, the document.
+    PublicRoute(
+        f"{API}/keys",
+        None,
+        subpaths=True,
+        read=ANY_KEY,
+        exceptions=(Override(frozenset({"DELETE"}), rf"{API}/keys/[^/]+", ANY_KEY),),
+    ),
+    PublicRoute(f"{API}/clusters/<key>/overview", None),
+    PublicRoute(f"{API}/dashboard", None),
+    PublicRoute(f"{API}/openapi.json", None),
+)
+
+# A path no row covers: reading is open (it will be a 404), anything else needs the admin scope.
+UNLISTED = PublicRoute(f"{API}/<unlisted>", None, subpaths=True)
+
+
+def route_for(path: str) -> PublicRoute | None:
+    """The row that covers ``path``, or None."""
+    for route in PUBLIC_ROUTES:
+        if route.matches(path):
+            return route
+    return None
+
+
+def access_for(method: str, path: str) -> Access:
+    """What a ``method`` request to ``path`` must present (UNLISTED's rule for paths no row covers)."""
+    return (route_for(path) or UNLISTED).access(method, path)
+
+
+def upstream_routes() -> tuple[PublicRoute, ...]:
+    """The rows the proxy forwards to a service."""
+    return tuple(route for route in PUBLIC_ROUTES if route.upstream is not None)

@@ -1,0 +1,191 @@
+"""One normalisation of organisation names, used by search, matching and duplicate hints.
+
+Partners write the same name many ways: full- or half-width brackets and digits
+(``（上海）`` / ``(上海)``), upper or lower case, with or without spaces and
+punctuation, with or without the legal form (有限公司, Co., Ltd.), with the city
+as a prefix (上海 / 上海市) or in brackets. Three forms are derived from a name:
+
+``search_key``  every letter and digit, NFKC-folded and case-folded, nothing else
+                (what ``q`` is looked up in: a substring of it matches).
+``norm``        ``search_key`` without the trailing legal form, ``上海市`` read as ``上海``
+                (two names that differ only in writing are equal here).
+``core``        ``norm`` without the Shanghai / China place markers (a leading 上海,
+                ``(上海)``, ``(中国)``, ``Shanghai``): the name the organisation is known by.
+
+Sources: Unicode Standard Annex #15 (NFKC folds full-width forms to ASCII);
+the legal forms of the PRC Company Law (有限责任公司, 股份有限公司) and their
+customary English renderings.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from difflib import SequenceMatcher
+
+# Runs of letters and digits (any script); everything else separates them.
+_TOKEN = re.compile(r"[^\W_]+")
+# Spaces between two CJK characters mean nothing (华 域 视 觉 is 华域视觉).
+_CJK_GAP = re.compile(r"(?<=[\u2e80-\u9fff\uf900-\ufaff])\s+(?=[\u2e80-\u9fff\uf900-\ufaff])")
+
+# Chinese legal forms, longest first, stripped from the end of the last token.
+_ZH_FORMS = (
+    "股份有限公司",
+    "有限责任公司",
+    "集团有限公司",
+    "有限公司",
+    "股份公司",
+    "总公司",
+    "集团",
+    "公司",
+)
+# English legal forms as whole trailing tokens (after case folding).
+_EN_FORMS = frozenset(
+    {
+        "co",
+        "company",
+        "ltd",
+        "limited",
+        "inc",
+        "incorporated",
+        "corp",
+        "corporation",
+        "llc",
+        "plc",
+        "group",
+        "gmbh",
+        "ag",
+        "holdings",
+    }
+)
+# Place markers that are dropped for the core name when they stand as a token of their own
+# (``(上海)``, ``Shanghai ... Co.``) or, for 上海, lead the first token.
+_PLACE_TOKENS = frozenset({"上海", "上海市", "中国", "shanghai", "china"})
+_CITY = "上海"
+_CITY_FULL = "上海市"
+# A core must say at least this much (see weight) to stand for the name.
+_MIN_CORE_WEIGHT = 6
+
+
+def fold(text: str) -> str:
+    """NFKC then case folding: ``'（上海）ＡＢＣ'`` -> ``'(上海)abc'``."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def tokens(text: str) -> list[str]:
+    """The runs of letters and digits of the folded text, in order."""
+    return _TOKEN.findall(_CJK_GAP.sub("", fold(text)))
+
+
+def _canonical_city(token: str) -> str:
+    # 上海市X and 上海X name the same thing; keep one spelling.
+    return _CITY + token[len(_CITY_FULL) :] if token.startswith(_CITY_FULL) else token
+
+
+def search_key(text: str | None) -> str:
+    """Every letter and digit, folded: what ``q`` is matched against (``''`` for None).
+
+    Nothing is dropped or rewritten, so any run of the name's letters is a substring.
+    """
+    if not text:
+        return ""
+    return "".join(tokens(text))
+
+
+def _strip_forms(parts: list[str]) -> list[str]:
+    """``parts`` without trailing legal forms; never strips everything."""
+    parts = list(parts)
+    while parts:
+        last = parts[-1]
+        if last in _EN_FORMS or last in _ZH_FORMS:
+            if len(parts) == 1:
+                break
+            parts.pop()
+            continue
+        form = next((f for f in _ZH_FORMS if last.endswith(f)), None)
+        if form is None:
+            break
+        parts[-1] = last[: -len(form)]
+    return parts
+
+
+def weight(text: str) -> int:
+    # How much a name says: a CJK character carries about as much as two Latin letters.
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def norm(text: str | None) -> str:
+    """The name without its legal form and with 上海市 read as 上海 (``''`` for None).
+
+    ``'华域视觉科技（上海）有限公司'`` -> ``'华域视觉科技上海'``;
+    ``'Huayu Vision Technology (Shanghai) Co., Ltd.'`` -> ``'huayuvisiontechnologyshanghai'``.
+    """
+    if not text:
+        return ""
+    parts = [_canonical_city(t) if i == 0 else t for i, t in enumerate(tokens(text))]
+    return "".join(_strip_forms(parts))
+
+
+def core(text: str | None) -> str:
+    """``norm`` without Shanghai/China place markers (``''`` for None).
+
+    ``'上海市华虹宏力半导体制造有限公司'`` and ``'华虹宏力半导体制造（上海）有限公司'``
+    both give ``'华虹宏力半导体制造'``. When too little would be left (``'上海电气'`` would
+    be ``'电气'``), the core is the ``norm``: a place that is part of the brand stays.
+    """
+    if not text:
+        return ""
+    whole = norm(text)
+    kept = [t for t in _strip_forms(tokens(text)) if t not in _PLACE_TOKENS]
+    if kept and kept[0].startswith(_CITY):
+        kept[0] = kept[0][len(_CITY_FULL) :] if kept[0].startswith(_CITY_FULL) else kept[0][len(_CITY) :]
+    result = "".join(_strip_forms([t for t in kept if t]))
+    return result if weight(result) >= _MIN_CORE_WEIGHT else whole
+
+
+def query_key(q: str) -> str:
+    """What a ``q`` is looked for as: its ``search_key`` without a trailing legal form.
+
+    So ``q='华域视觉科技有限公司'`` finds ``'华域视觉科技（上海）有限公司'`` (its key is a
+    substring), as ``q='Huayu Vision Co Ltd'`` finds ``'Huayu Vision Technology ...'``.
+    """
+    parts = [_canonical_city(t) if i == 0 else t for i, t in enumerate(tokens(q))]
+    return "".join(_strip_forms(parts))
+
+
+def search_text(name: str | None, name_zh: str | None) -> str:
+    """The stored search column: both names' keys, space-separated (keys have no spaces,
+    so a ``q`` key never matches across the two names)."""
+    return " ".join(key for key in (search_key(name), search_key(name_zh)) if key)
+
+
+def similarity(a: str, b: str) -> float:
+    """0..1, how alike two normalised names are (Ratcliff/Obershelp, Python's difflib)."""
+    if not a or not b:
+        return 0.0
+    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def within_edits(a: str, b: str, limit: int = 2) -> bool:
+    """Whether ``a`` becomes ``b`` by at most ``limit`` single-character insertions,
+    deletions or substitutions (Levenshtein distance, one band of the table at a time)."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    previous = list(range(len(b) + 1))
+    for i, char in enumerate(a, start=1):
+        current = [i] + [0] * len(b)
+        for j, other in enumerate(b, start=1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other))
+        if min(current) > limit:
+            return False
+        previous = current
+    return previous[-1] <= limit
+
+
+def stored_forms(state: dict) -> dict[str, str | None]:
+    """The normalised columns an entity row keeps next to its names (kept on every write)."""
+    return {
+        "search_text": search_text(state.get("name"), state.get("name_zh")),
+        "name_core": core(state.get("name")) or None,
+        "name_zh_core": core(state.get("name_zh")) or None,
+    }
