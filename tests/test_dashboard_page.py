@@ -50,8 +50,19 @@ def test_the_page_shows_the_apis_figures_in_both_languages(stack):
         assert active_shown(page.text, cluster["key"]) == cluster["active_entities"]
     assert "About 15 future-industry pilot zones" in page.text
     national = next(c for c in summary["coverage"] if c["key"] == "national_tech_centres")
-    assert re.search(rf'data-coverage="national_tech_centres".*?data-registered>{national["registered"]}<', page.text, re.S)
+    assert re.search(rf'data-coverage="national_tech_centres".*?data-registered[^>]*>{national["registered"]}<', page.text, re.S)
     chinese = requests.get(f"{stack.gateway_url}/?lang=zh", timeout=10).text
+    # A deadline passed unmet (70 hydrogen stations by 2025, a handful registered) is shown as missed.
+    missed = [t["key"] for t in summary["targets"] if t["status"] == "not_achieved"]
+    assert "hydrogen_stations" in missed
+    for key in missed:
+        if f'data-target="{key}"' in chinese:
+            card = re.search(rf'<div class="card missed" data-target="{key}".*?data-missed>([^<]+)<', chinese, re.S)
+            assert card, key
+            assert card.group(1) == "已过期限，目标未达成"
+    assert "未达成" in chinese
+    assert "/ 5,000 亿元" in chinese  # 500 billion CNY in the reader's unit
+    assert re.search(r"统计已包含登记变更至 \d{4}-\d{2}-\d{2} \d{2}:\d{2}", chinese)  # freshness as a Shanghai time
     assert "打造15个左右未来产业先导区" in chinese
     assert "未来能源" in chinese
     assert "主要目标" in chinese
