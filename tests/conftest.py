@@ -169,3 +169,71 @@ def shared_redis() -> Iterator[dict[str, str]]:
         if mine:
             client.delete(*mine)
         client.close()
+
+
+NGINX_SITE = ROOT / "deploy" / "nginx" / "gateway.conf"
+
+
+class Nginx:
+    """Debian's nginx as a process, running deploy/nginx/gateway.conf in front of local gateway ports."""
+
+    def __init__(self, directory: Path, gateway_ports: list[int]):
+        import shutil
+
+        binary = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None)
+        if binary is None:
+            pytest.skip("nginx is not installed (.ci/run installs Debian's nginx-light): the nginx topology is not tested here")
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        site = NGINX_SITE.read_text()
+        servers = "".join(f"    server 127.0.0.1:{port} max_fails=0;\n" for port in gateway_ports)
+        site = re.sub(r"^    server gateway:\d+[^\n]*\n", servers, site, count=1, flags=re.M)
+        site = re.sub(r"^    listen \d+;", f"    listen 127.0.0.1:{self.port};", site, count=1, flags=re.M)
+        assert servers in site, "deploy/nginx/gateway.conf changed shape (its upstream server line)"
+        assert f"127.0.0.1:{self.port};" in site, "deploy/nginx/gateway.conf changed shape (its listen line)"
+        for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+            (directory / sub).mkdir(parents=True, exist_ok=True)
+        (directory / "site.conf").write_text(site)
+        (directory / "nginx.conf").write_text(
+            f"""daemon off;
+worker_processes 1;
+pid {directory}/nginx.pid;
+error_log {directory}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {directory}/body;
+    proxy_temp_path {directory}/proxy;
+    fastcgi_temp_path {directory}/fastcgi;
+    uwsgi_temp_path {directory}/uwsgi;
+    scgi_temp_path {directory}/scgi;
+    include {directory}/site.conf;
+}}
+"""
+        )
+        self.process = subprocess.Popen(
+            [binary, "-c", str(directory / "nginx.conf"), "-p", str(directory), "-e", str(directory / "error.log")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_until_ready(f"{self.url}/healthz", self.process)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+
+@pytest.fixture
+def start_nginx(tmp_path_factory) -> Iterator:
+    """Start nginx (deploy/nginx/gateway.conf) in front of the given gateway ports; stopped at the end."""
+    started: list[Nginx] = []
+
+    def start(gateway_ports: list[int]) -> Nginx:
+        nginx = Nginx(tmp_path_factory.mktemp("nginx"), gateway_ports)
+        started.append(nginx)
+        return nginx
+
+    yield start
+    for nginx in started:
+        nginx.stop()

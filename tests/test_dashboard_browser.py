@@ -37,7 +37,7 @@ def test_the_dashboard_in_chromium(make_stack):
         "sqlite",
         GATEWAY_ADMIN_KEY="browser-admin-key",
         INTERNAL_TOKEN="browser-token",
-        METRICS_FOLLOW_INTERVAL_MS="50",
+        METRICS_FOLLOW_INTERVAL_SECONDS="0.05",
         GATEWAY_CACHE_SECONDS="0",
     )
     stack.cli("ecoreg-registry", "seed")

@@ -21,7 +21,7 @@ def stack(make_stack):
         "sqlite",
         GATEWAY_ADMIN_KEY="page-admin-key",
         INTERNAL_TOKEN="page-token",
-        METRICS_FOLLOW_INTERVAL_MS="50",
+        METRICS_FOLLOW_INTERVAL_SECONDS="0.05",
         GATEWAY_CACHE_SECONDS="0",
     )
     stack.cli("ecoreg-registry", "seed")

@@ -77,7 +77,7 @@ def test_the_services_ride_out_a_database_restart(private_postgres, make_stack):
         postgres_base=private_postgres.url,
         GATEWAY_ADMIN_KEY=ADMIN_KEY,
         INTERNAL_TOKEN="restart-token",
-        GATEWAY_BREAKER_RESET_S="1",
+        GATEWAY_BREAKER_RESET_SECONDS="1",
     )
     for name in ("registry", "metrics", "follower", "gateway"):
         stack.start(name)

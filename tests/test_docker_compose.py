@@ -41,9 +41,12 @@ def package_dir(package: str) -> str:
 
 
 def reads(package: str) -> set[str]:
-    """The environment variables a service's config.py reads."""
-    source = (ROOT / package_dir(package) / "src" / package / "config.py").read_text()
-    return set(re.findall(r'env_(?:str|int|bool)\(\s*"([A-Z_]+)"', source))
+    """The environment variables a service's config.py declares (ecoreg_common.config.setting)."""
+    import importlib
+
+    from ecoreg_common.config import variables
+
+    return set(variables(importlib.import_module(f"{package}.config").Settings).values())
 
 
 def port_of(url: str) -> int:
@@ -82,7 +85,34 @@ def test_ports_and_healthchecks_agree_with_the_services(compose):
     for name in ("follower", "gateway"):
         assert urlparse(services[name]["environment"]["REGISTRY_URL"]) == urlparse(f"http://registry:{registry_port}")
     assert urlparse(services["gateway"]["environment"]["METRICS_URL"]) == urlparse(f"http://metrics:{metrics_port}")
-    assert services["gateway"]["ports"] == [f"${{GATEWAY_PUBLISH:-8080}}:{gateway_port}"]
+    assert "ports" not in services["gateway"]  # reached through nginx only
+
+
+NGINX_SITE = ROOT / "deploy" / "nginx" / "gateway.conf"
+
+
+def test_nginx_fronts_the_gateway_as_the_code_expects(compose):
+    services = compose["services"]
+    nginx, gateway = services["nginx"], services["gateway"]
+    site = NGINX_SITE.read_text()
+    listen = int(re.search(r"^\s*listen (\d+);", site, re.M).group(1))
+    assert nginx["ports"] == [f"${{GATEWAY_PUBLISH:-8080}}:{listen}"]
+    assert port_of(healthcheck_url(nginx)) == listen
+    upstream = re.search(r"^\s*server (\S+?)(?::(\d+))?[ ;]", site, re.M)
+    assert upstream.group(1) == "gateway"
+    assert int(upstream.group(2)) == int(gateway["environment"]["GATEWAY_PORT"])
+    assert "./deploy/nginx/gateway.conf:/etc/nginx/conf.d/default.conf:ro" in nginx["volumes"]
+    assert nginx["depends_on"] == {"gateway": {"condition": "service_healthy"}}
+    # The gateway counts limits per the address nginx appends, and trusts exactly that one hop.
+    assert gateway["environment"]["GATEWAY_PROXY_HOPS"] == "1"
+    assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in site
+    for directive in ("proxy_request_buffering on;", "client_header_timeout", "client_body_timeout", "send_timeout"):
+        assert directive in site, directive
+    # nginx lets bodies through up to more than the gateway's limit, so the gateway answers 413 itself.
+    allowed = re.search(r"client_max_body_size (\d+)m;", site).group(1)
+    from gateway.config import Settings
+
+    assert int(allowed) * 1024 * 1024 > Settings().max_body_bytes
 
 
 def test_healthcheck_paths_are_served(compose, tmp_path):
@@ -105,9 +135,9 @@ def test_healthcheck_paths_are_served(compose, tmp_path):
         assert path in served, f"{name} does not serve {path}"
 
 
-def test_only_the_gateway_publishes_a_port_and_everything_is_watched(compose):
+def test_only_nginx_publishes_a_port_and_everything_is_watched(compose):
     for name, service in compose["services"].items():
-        assert ("ports" in service) == (name == "gateway"), name
+        assert ("ports" in service) == (name == "nginx"), name
         assert "healthcheck" in service, name
         assert service.get("restart") in {"unless-stopped", "always", "on-failure"}, name
         for dependency in service.get("depends_on", {}).values():

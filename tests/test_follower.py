@@ -109,7 +109,7 @@ def test_a_registration_shows_in_the_counts_and_resync_rebuilds_them(make_stack,
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_kill_9_at_any_moment_then_restart_gives_exact_counts(make_stack, backend):
-    stack = make_stack(backend, METRICS_FOLLOW_BATCH="40", METRICS_FOLLOW_INTERVAL_MS="20")
+    stack = make_stack(backend, METRICS_FOLLOW_BATCH="40", METRICS_FOLLOW_INTERVAL_SECONDS="0.02")
     stack.start("registry")
     stack.start("metrics")
     load(stack.registry_url, [item(n) for n in range(1200)])
@@ -156,7 +156,7 @@ def test_kill_9_at_any_moment_then_restart_gives_exact_counts(make_stack, backen
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_the_service_answers_while_the_registry_is_down_and_catches_up_after(make_stack, backend):
-    stack = make_stack(backend, METRICS_FOLLOW_INTERVAL_MS="50")
+    stack = make_stack(backend, METRICS_FOLLOW_INTERVAL_SECONDS="0.05")
     for name in ("registry", "metrics", "follower"):
         stack.start(name)
     load(stack.registry_url, [item(n) for n in range(20)])

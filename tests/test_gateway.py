@@ -46,9 +46,9 @@ def stack(make_stack, request):
         backend,
         GATEWAY_ADMIN_KEY=ADMIN_KEY,
         INTERNAL_TOKEN=TOKEN,
-        GATEWAY_BREAKER_RESET_S="1",
+        GATEWAY_BREAKER_RESET_SECONDS="1",
         GATEWAY_CACHE_SECONDS="1",
-        METRICS_FOLLOW_INTERVAL_MS="50",
+        METRICS_FOLLOW_INTERVAL_SECONDS="0.05",
     )
     for name in ("registry", "metrics", "follower", "gateway"):
         stack.start(name)
@@ -205,6 +205,30 @@ def test_a_write_through_the_gateway_is_read_back_at_once(make_stack, request, b
         assert requests.get(url, timeout=10).status_code == 200
     assert requests.delete(url, headers=ADMIN, timeout=10).status_code == 204
     assert [requests.get(url, timeout=10).status_code for _ in range(10)] == [404] * 10
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_counts_read_through_the_gateway_reflect_a_write_within_a_second(make_stack, backend):
+    # A long cache TTL: an answer fetched before the follower applied the write must not be kept.
+    stack = make_stack(backend, GATEWAY_ADMIN_KEY=ADMIN_KEY, INTERNAL_TOKEN=TOKEN, GATEWAY_CACHE_SECONDS="60")
+    for name in ("registry", "metrics", "follower", "gateway"):
+        stack.start(name)
+    gateway = stack.gateway_url
+    writer = new_key(gateway, "acme", "entities:write")
+    url = f"{gateway}/api/v1/metrics/counts"
+    lags = []
+    with requests.Session() as http:
+        for n in range(5):
+            before = http.get(url, params={"cluster": "energy"}, timeout=10).json()["groups"][0]["count"]
+            assert http.post(f"{gateway}/api/v1/entities", json=entity(100 + n), headers=writer, timeout=10).status_code == 201
+            written = time.monotonic()
+            seen = eventually(
+                lambda want=before + 1: http.get(url, params={"cluster": "energy"}, timeout=10).json()["groups"][0]["count"] == want, 10
+            )
+            assert seen, "the count never moved: a pre-write answer was kept"
+            lags.append(time.monotonic() - written)
+    # The follower polls every 250 ms; generous for a shared machine, far below the 60 s TTL.
+    assert sorted(lags)[len(lags) // 2] < 1.0, lags
 
 
 def test_unknown_cluster_and_paths(stack):

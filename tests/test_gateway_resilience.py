@@ -55,8 +55,8 @@ def test_a_hung_metrics_service_is_answered_503_fast_and_the_registry_stays_fast
         "sqlite",
         INTERNAL_TOKEN=TOKEN,
         GATEWAY_ADMIN_KEY=ADMIN_KEY,
-        GATEWAY_UPSTREAM_TIMEOUT_MS="2000",
-        GATEWAY_BREAKER_RESET_S="30",
+        GATEWAY_UPSTREAM_TIMEOUT_SECONDS="2",
+        GATEWAY_BREAKER_RESET_SECONDS="30",
         GATEWAY_CACHE_SECONDS="0",
         GATEWAY_ANONYMOUS_LIMIT="100000/minute",
     )

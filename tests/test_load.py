@@ -29,7 +29,7 @@ def test_mixed_load_through_the_gateway(make_stack):
         INTERNAL_TOKEN="load-token",
         GATEWAY_KEY_LIMIT="1000000/minute",
         GATEWAY_ANONYMOUS_LIMIT="1000000/minute",
-        METRICS_FOLLOW_INTERVAL_MS="50",
+        METRICS_FOLLOW_INTERVAL_SECONDS="0.05",
     )
     for name in ("registry", "metrics", "follower", "gateway"):
         stack.start(name)

@@ -56,9 +56,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions[DB_EXTENSION] = db
     upstream_options = {
         "internal_token": settings.internal_token,
-        "timeout_seconds": settings.upstream_timeout_ms / 1000,
+        "timeout_seconds": settings.upstream_timeout_seconds,
         "fail_max": settings.breaker_failures,
-        "reset_seconds": settings.breaker_reset_s,
+        "reset_seconds": settings.breaker_reset_seconds,
         "max_in_flight": settings.upstream_max_in_flight,
         "queue_seconds": settings.upstream_queue_seconds,
     }

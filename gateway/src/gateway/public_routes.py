@@ -90,7 +90,18 @@ class PublicRoute:
 
 PUBLIC_ROUTES: tuple[PublicRoute, ...] = (
     # The registry: entities (partners write their own), the change feed, the vocabulary.
-    PublicRoute(f"{API}/entities", "registry", subpaths=True, write=scope("entities:write")),
+    PublicRoute(
+        f"{API}/entities",
+        "registry",
+        subpaths=True,
+        write=scope("entities:write"),
+        exceptions=(
+            # Matching records against the registry is a read sent as POST (a body of up to 1,000 records).
+            Override(frozenset({"POST"}), rf"{API}/entities/match", OPEN),
+            # The likely-duplicates report is for the registry's administrators.
+            Override(READ_METHODS, rf"{API}/entities/duplicates", ADMIN),
+        ),
+    ),
     PublicRoute(f"{API}/changes", "registry"),
     PublicRoute(f"{API}/clusters", "registry", cached=True),
     PublicRoute(f"{API}/vocabulary", "registry", cached=True),

@@ -129,3 +129,18 @@ def test_dry_run_asks_the_registry_to_write_nothing_and_shows_look_alikes(server
     assert "2 rows (dry run: nothing written): 1 would be created, 0 would be updated, 0 would be unchanged, 1 with errors" in result.output
     assert "line 2: new, but looks like entity 12 华域视觉科技（上海）有限公司 (score 0.97: same_core_name)" in result.output
     assert (tmp_path / "list.errors.csv").exists()
+
+
+def test_an_import_refused_half_way_says_how_far_it_got(server, tmp_path):
+    from click.testing import CliRunner
+
+    from ecoreg_client.cli import cli
+
+    source = tmp_path / "two.csv"
+    source.write_text("kind,name,clusters,external_id\nlab,A,energy,a\nlab,B,energy,b\n", encoding="utf-8")
+    first = {"summary": {"created": 1}, "items": [{"index": 0, "status": "created", "id": 1, "version": 1}]}
+    Server.answers = [(200, first), (403, {"title": "Forbidden", "detail": "This key may not write entities."})]
+    result = CliRunner().invoke(cli, ["--url", server, "import", str(source), "--batch-size", "1"])
+    assert result.exit_code == 4
+    assert "stopped at line 3: the 1 row before it was sent" in result.output
+    assert result.output.strip().endswith("ecoreg: the API answered 403: This key may not write entities.")

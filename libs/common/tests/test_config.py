@@ -26,3 +26,25 @@ def test_values_are_parsed():
 def test_malformed_values_stop_the_start(environ, call):
     with pytest.raises(ConfigError):
         call(environ)
+
+
+def test_each_setting_is_declared_once_and_read_by_its_type():
+    from dataclasses import dataclass
+
+    from ecoreg_common.config import from_environment, setting, variables
+
+    @dataclass(frozen=True)
+    class Example:
+        port: int = setting("EX_PORT", 80, minimum=1)
+        wait_seconds: float = setting("EX_WAIT_SECONDS", 0.5, minimum=0)
+        token: str | None = setting("EX_TOKEN", None)
+        verbose: bool = setting("EX_VERBOSE", False)
+
+    assert from_environment(Example, {}) == Example()
+    assert from_environment(Example, {"EX_PORT": "81", "EX_WAIT_SECONDS": "1.5", "EX_TOKEN": "t", "EX_VERBOSE": "yes"}) == Example(
+        81, 1.5, "t", True
+    )
+    assert variables(Example) == {"port": "EX_PORT", "wait_seconds": "EX_WAIT_SECONDS", "token": "EX_TOKEN", "verbose": "EX_VERBOSE"}
+    for bad in ({"EX_PORT": "0"}, {"EX_WAIT_SECONDS": "nan"}, {"EX_VERBOSE": "maybe"}):
+        with pytest.raises(ConfigError):
+            from_environment(Example, bad)

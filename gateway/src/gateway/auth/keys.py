@@ -14,6 +14,7 @@ from sqlalchemy import insert, select, update
 
 from ecoreg_common.db import Database
 from ecoreg_common.errors import Forbidden, NotFound, ValidationFailed
+from ecoreg_common.formats import instant_text
 from ecoreg_common.identity import PARTNER_PATTERN
 from gateway.auth import revocations
 from gateway.tables import api_keys
@@ -60,7 +61,7 @@ def _public(row) -> dict:
         "prefix": row.prefix,
         "partner": row.partner,
         "scopes": list(row.scopes),
-        "created_at": row.created_at.isoformat().replace("+00:00", "Z"),
+        "created_at": instant_text(row.created_at),
         "revoked": row.revoked_at is not None,
     }
 

@@ -52,7 +52,7 @@ def _answer(body: dict) -> Response:
 
 
 def _timeout() -> float:
-    return current_app.config["GATEWAY_SETTINGS"].compose_timeout_ms / 1000
+    return current_app.config["GATEWAY_SETTINGS"].compose_timeout_seconds
 
 
 @blp.route("/clusters/<string(maxlength=32):key>/overview")

@@ -18,11 +18,15 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from gateway.redis_link import GuardedRedis, RedisUnavailable
 
 log = logging.getLogger(__name__)
+
+# The metrics service names the feed checkpoint an answer was built from.
+CHECKPOINT_HEADER = "X-Ecoreg-Checkpoint"
 
 
 @dataclass
@@ -62,10 +66,21 @@ class AnswerCache:
         self._redis = redis
         self._revision_key = f"{redis_prefix}:answer-revision"
         self._answer_prefix = f"{redis_prefix}:answer"
+        # Read-your-writes: after a write, an answer built from an older feed checkpoint
+        # must not be kept. ``_writes`` counts the writes this process has seen (its own,
+        # or another's through the signal or the Redis revision); ``_floor`` is the
+        # registry's feed position learnt after write number ``_floor_at``.
+        self._writes = 0
+        self._floor = 0
+        self._floor_at = -1
+        self._seen_revision: int | None = None
 
     def _redis_key(self, client, key: str) -> str:
         # The revision changes with every write through any gateway process (see invalidate).
         revision = int(client.get(self._revision_key) or 0)
+        if revision != self._seen_revision:
+            self._seen_revision = revision
+            self._writes += 1
         return f"{self._answer_prefix}:{revision}:{key}"
 
     def invalidate(self) -> None:
@@ -76,6 +91,7 @@ class AnswerCache:
         """
         with self._lock:
             self._entries.clear()
+            self._writes += 1
         if self._redis is not None:
             # If Redis is unavailable the breaker logged it; the announcement below reaches every process's memory.
             with contextlib.suppress(RedisUnavailable):
@@ -99,6 +115,7 @@ class AnswerCache:
             if token != self._token:
                 self._entries.clear()
                 self._token = token
+                self._writes += 1
             entry = self._entries.get(key)
             if entry is not None:
                 self._entries.move_to_end(key)
@@ -125,6 +142,27 @@ class AnswerCache:
     def keep_seconds(self) -> int:
         """How long an entry is kept past its freshness, to answer (marked stale) while the upstream is down."""
         return max(60, int(self.ttl * 30))
+
+    def storable(self, entry: Entry, feed_position: Callable[[], int]) -> bool:
+        """Whether ``entry`` may be kept: an answer that names the follower checkpoint it was
+        built from (``X-Ecoreg-Checkpoint``) is kept only when that checkpoint has reached
+        the registry's feed position as it stood after the last write this process knows of
+        (``feed_position()`` is asked once per write). Otherwise the answer is served but
+        not kept, so the next read asks again and sees the write as soon as the follower
+        applied it."""
+        checkpoint = entry.headers.get(CHECKPOINT_HEADER)
+        if checkpoint is None:
+            return True
+        writes = self._writes
+        if self._floor_at != writes:
+            try:
+                position = feed_position()
+            except Exception:
+                log.warning("answer cache: cannot read the feed position; keeping the answer", exc_info=True)
+                return True
+            self._floor = max(self._floor, position)
+            self._floor_at = writes
+        return int(checkpoint) >= self._floor
 
     def fresh(self, entry: Entry) -> bool:
         # Wall-clock time, so entries shared through Redis age alike in every process.

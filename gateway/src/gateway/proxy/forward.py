@@ -21,14 +21,26 @@ from ecoreg_common.conditional import etag_for, evaluate
 from ecoreg_common.errors import NotFound
 from ecoreg_common.identity import PARTNER_HEADER, SCOPES_HEADER
 from gateway.auth.keys import Identity
-from gateway.proxy.cache import AnswerCache, Entry
+from gateway.proxy.cache import CHECKPOINT_HEADER, AnswerCache, Entry
 from gateway.proxy.upstreams import Upstream, UpstreamUnavailable
 from gateway.public_routes import route_for
+from gateway.requests_context import upstream as current_upstream
 
 log = logging.getLogger(__name__)
 
 REQUEST_HEADERS = ("Content-Type", "Accept", "If-Match", "If-None-Match", "Idempotency-Key")
-RESPONSE_HEADERS = ("Content-Type", "ETag", "Location", "Cache-Control", "Retry-After", "Idempotent-Replayed", "Allow")
+RESPONSE_HEADERS = (
+    "Content-Type",
+    "ETag",
+    "Location",
+    "Cache-Control",
+    "Retry-After",
+    "Idempotent-Replayed",
+    "Allow",
+    CHECKPOINT_HEADER,
+)
+# The registry's feed position, asked once after a write (see AnswerCache.storable).
+FEED_POSITION = ("/api/v1/changes", {"after": 2**62, "limit": 1})
 
 
 def upstream_for(path: str) -> str:
@@ -76,10 +88,19 @@ def forward(upstream: Upstream, identity: Identity, cache: AnswerCache) -> Respo
         params=list(request.args.items(multi=True)),
         data=request.get_data() if request.method not in ("GET", "HEAD") else None,
         headers={**headers, **identity_headers(identity)},
+        # A redirect (a merged entity's 301) goes to the client as it is, Location and all.
+        allow_redirects=False,
     )
     if request.method not in ("GET", "HEAD", "OPTIONS") and answer.status_code < 400:
         _forget_cached_answers(cache)
     return _response(answer.status_code, answer.content, _kept(answer.headers))
+
+
+def _feed_position() -> int:
+    path, params = FEED_POSITION
+    answer = current_upstream("registry").request("GET", path, params=params, timeout=1.0)
+    answer.raise_for_status()
+    return int(answer.json()["latest_seq"])
 
 
 def _cached_get(upstream: Upstream, identity: Identity, cache: AnswerCache) -> Response:
@@ -110,7 +131,8 @@ def _cached_get(upstream: Upstream, identity: Identity, cache: AnswerCache) -> R
             return _response(answer.status_code, answer.content, _kept(answer.headers))
         if not entry.etag:
             entry.headers["ETag"] = etag_for(entry.body)
-        cache.put(key, entry)
+        if cache.storable(entry, _feed_position):
+            cache.put(key, entry)
     headers = request.headers
     age = {"Age": str(max(0, int(time.time() - entry.stored_at)))}  # RFC 9111, 5.1: a cache says how old its answer is
     if evaluate("GET", entry.etag, if_match=headers.get("If-Match"), if_none_match=headers.get("If-None-Match")):

@@ -63,7 +63,7 @@ def _words(lang: str) -> dict:
 
 
 def _timeout() -> float:
-    return current_app.config["GATEWAY_SETTINGS"].compose_timeout_ms / 1000
+    return current_app.config["GATEWAY_SETTINGS"].compose_timeout_seconds
 
 
 def _query() -> list[tuple[str, str]]:

@@ -156,7 +156,16 @@ def import_(
         for start in range(0, len(sendable), batch_size):
             chunk = sendable[start : start + batch_size]
             # One key per batch of this run: a retry after a timeout is answered, not applied twice.
-            answer = api.upsert_batch([entity for _, entity, _ in chunk], idempotency_key=f"import-{run}-{start}", dry_run=dry_run)
+            try:
+                answer = api.upsert_batch([entity for _, entity, _ in chunk], idempotency_key=f"import-{run}-{start}", dry_run=dry_run)
+            except (EcoregError, EcoregUnreachable):
+                if start:  # earlier batches went in; say so, then the one-line failure and its exit code
+                    click.echo(
+                        f"\nstopped at line {chunk[0][0]}: the {plural(start, 'row')} before it {'was' if start == 1 else 'were'} sent; "
+                        "importing the file again is safe (rows are matched, nothing is applied twice)",
+                        err=True,
+                    )
+                raise
             for (line, _, cells), item in zip(chunk, answer["items"], strict=True):
                 totals[item["status"]] += 1
                 if item["status"] == "error":

@@ -10,8 +10,10 @@ from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
 from webargs.flaskparser import FlaskParser, is_json_request
+from werkzeug.routing import BaseConverter
 
 from ecoreg_common import strictjson
+from ecoreg_common.formats import key_pattern, key_regex
 from ecoreg_common.problems import ProblemSchema, handle_http_exception, install_problem_handlers
 
 
@@ -76,6 +78,25 @@ def document_problems_as_problem_json(document: dict) -> dict:
     return document
 
 
+class KeyConverter(BaseConverter):
+    """``<key:name>``: a lowercase key (a-z, 0-9, _; 1 to 64 characters), as the schemas' KEY patterns.
+
+    A path segment that is not one (``Bad Key!``, ``a%00b``, 65 characters) matches
+    no route (404) for every method, so it never reaches a query: PostgreSQL refuses
+    NUL in text, and a PUT can no longer create what a POST would refuse.
+    ``<key(length=48):name>`` allows at most 48 characters.
+    """
+
+    def __init__(self, url_map, length: int = 64):
+        super().__init__(url_map)
+        self.regex = key_regex(length)
+        self.length = length
+
+
+def _key_in_openapi(converter: KeyConverter) -> dict:
+    return {"type": "string", "pattern": key_pattern(converter.length)}
+
+
 class StrictJSONProvider(DefaultJSONProvider):
     """Flask's JSON with ``request.get_json`` as strict as the argument parser."""
 
@@ -89,9 +110,13 @@ def create_api(app: Flask, title: str, version: str = "1.0.0") -> ProblemApi:
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
-    app.json = StrictJSONProvider(app)
+    strict = StrictJSONProvider(app)
+    strict.sort_keys = app.json.sort_keys  # keep what the app chose before (key order as the schemas give it)
+    app.json = strict
     app.json.ensure_ascii = False  # Chinese names as text, not \u escapes
+    app.url_map.converters["key"] = KeyConverter
     api = ProblemApi(app)
+    api.register_converter(KeyConverter, _key_in_openapi)
     to_dict = api.spec.to_dict
     api.spec.to_dict = lambda: document_problems_as_problem_json(to_dict())
     install_problem_handlers(app)

@@ -1,13 +1,21 @@
 """Reading settings from environment variables, the one way every service does it.
 
-Each service declares its settings in its own ``config.py`` with these helpers, so
-a variable's name, default and parsing live in exactly one place.
+Each service declares its settings once, in its own ``config.py``: one
+``setting(...)`` per field of a frozen dataclass names the variable, the default
+and the lower bound; ``from_environment`` reads them all, parsing each by the
+field's type. Conventions: durations end in ``_SECONDS`` (floats allowed),
+sizes in ``_BYTES``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import typing
 from collections.abc import Mapping
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class ConfigError(RuntimeError):
@@ -61,3 +69,37 @@ def env_bool(name: str, default: bool, environ: Mapping[str, str] | None = None)
     if lowered in {"0", "false", "no", "off"}:
         return False
     raise ConfigError(f"{name} must be a boolean (true/false), got {raw!r}")
+
+
+def setting(variable: str, default: Any, *, minimum: float | None = None) -> Any:
+    """Declare a dataclass field read from the environment variable ``variable``.
+
+    ``default`` applies when the variable is unset or empty; ``minimum`` bounds numbers.
+    """
+    return dataclasses.field(default=default, metadata={"variable": variable, "minimum": minimum})
+
+
+def variables(cls: type) -> dict[str, str]:
+    """field name -> environment variable, for every ``setting`` of the dataclass ``cls``."""
+    return {f.name: f.metadata["variable"] for f in dataclasses.fields(cls) if "variable" in f.metadata}
+
+
+def from_environment(cls: type[T], environ: Mapping[str, str] | None = None) -> T:
+    """An instance of the settings dataclass ``cls`` with every ``setting`` read from ``environ``
+    (the process environment by default); ConfigError names the variable that is malformed."""
+    environ = os.environ if environ is None else environ
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for field in dataclasses.fields(cls):
+        if "variable" not in field.metadata:
+            continue
+        name, minimum, kind = field.metadata["variable"], field.metadata["minimum"], hints[field.name]
+        if kind is int:
+            values[field.name] = env_int(name, field.default, environ, minimum=minimum)
+        elif kind is float:
+            values[field.name] = env_float(name, field.default, environ, minimum=minimum)
+        elif kind is bool:
+            values[field.name] = env_bool(name, field.default, environ)
+        else:  # str, or str | None
+            values[field.name] = env_str(name, field.default, environ)
+    return cls(**values)

@@ -20,6 +20,14 @@ class DomainError(Exception):
         self.headers = headers or {}
 
 
+class BadHeader(DomainError):
+    """A request header is malformed (RFC 9110: 400)."""
+
+    status = 400
+    title = "Bad Request"
+    type_slug = "bad-header"
+
+
 class ValidationFailed(DomainError):
     status = 422
     title = "Validation Failed"

@@ -106,3 +106,16 @@ class UTCDateTimeField(fields.AwareDateTime):
 def date_range(earliest: date, latest: date):
     """Validator: a date from ``earliest`` to ``latest``, inclusive."""
     return ma.validate.Range(min=earliest, max=latest, error=f"must be from {earliest.isoformat()} to {latest.isoformat()}")
+
+
+class JSONNumber(fields.Float):
+    """A JSON number and nothing else: ``"8200"`` (a string) and ``true`` are refused, not converted.
+
+    marshmallow's Float reads numeric strings; a reporter who sends text has a
+    bug worth hearing about. Non-finite values never get here (``strictjson``).
+    """
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ma.ValidationError("must be a JSON number, not a string or boolean")
+        return super()._deserialize(value, attr, data, **kwargs)

@@ -35,7 +35,7 @@ def _follower(settings: Settings, db: Database) -> Follower:
             snapshots.take(db, today)
             last.update(at=time.monotonic(), day=today)
 
-    return Follower(db, client, batch=settings.follow_batch, interval_s=settings.follow_interval_ms / 1000, after_page=refresh_snapshot)
+    return Follower(db, client, batch=settings.follow_batch, interval_s=settings.follow_interval_seconds, after_page=refresh_snapshot)
 
 
 @click.group()

@@ -10,8 +10,7 @@ from sqlalchemy import select
 
 from ecoreg_common.conditional import etag_for, evaluate
 from ecoreg_common.db import Database
-from ecoreg_common.errors import Unauthorized
-from ecoreg_common.identity import PARTNER_HEADER, PARTNER_PATTERN
+from ecoreg_common.identity import required_partner
 from metrics.tables import follower_state, revision
 
 DB_EXTENSION = "metrics.db"
@@ -24,9 +23,14 @@ def current_db() -> Database:
     return current_app.extensions[DB_EXTENSION]
 
 
-def data_version(db: Database) -> str:
+# The follower checkpoint an answer was built from: the gateway keeps an answer only
+# when it is not older than the registry's position after the last write (read-your-writes).
+CHECKPOINT_HEADER = "X-Ecoreg-Checkpoint"
+
+
+def data_version(db: Database) -> tuple[str, int]:
     """What every aggregate answer depends on: the feed position (and whether the
-    registry answers), and the revision of targets and observations."""
+    registry answers), and the revision of targets and observations; and the checkpoint."""
     with db.read() as session:
         state = session.execute(
             select(follower_state.c.cursor, follower_state.c.registry_latest_seq, follower_state.c.last_error).where(
@@ -34,7 +38,7 @@ def data_version(db: Database) -> str:
             )
         ).one()
         rev = session.scalar(select(revision.c.value).where(revision.c.id == 1))
-    return f"{state.cursor}:{state.registry_latest_seq}:{state.last_error is not None}:{rev}"
+    return f"{state.cursor}:{state.registry_latest_seq}:{state.last_error is not None}:{rev}", state.cursor
 
 
 def conditional(answer: Callable[[], object], *, today: date | None = None) -> Response:
@@ -44,7 +48,8 @@ def conditional(answer: Callable[[], object], *, today: date | None = None) -> R
     the date (attainment depends on today) and the request's path and query.
     """
     today = today or date.today()
-    token = f"{data_version(current_db())}:{today.isoformat()}:{request.full_path}"
+    version, checkpoint = data_version(current_db())
+    token = f"{version}:{today.isoformat()}:{request.full_path}"
     etag = etag_for(token)
     headers = request.headers
     if evaluate(request.method, etag, if_match=headers.get("If-Match"), if_none_match=headers.get("If-None-Match")):
@@ -54,12 +59,10 @@ def conditional(answer: Callable[[], object], *, today: date | None = None) -> R
         response = body if isinstance(body, Response) else jsonify(body)
     response.headers["ETag"] = etag
     response.headers["Cache-Control"] = CACHE_CONTROL
+    response.headers[CHECKPOINT_HEADER] = str(checkpoint)
     return response
 
 
-def current_reporter() -> str:
-    """Who reports an observation or changes a target (the gateway sets it from the API key)."""
-    partner = request.headers.get(PARTNER_HEADER, "").strip()
-    if not partner or not PARTNER_PATTERN.match(partner):
-        raise Unauthorized(f"Writes need a partner identity in {PARTNER_HEADER} (the gateway sets it from your API key).")
-    return partner
+def current_partner() -> str:
+    """The calling partner: who reports an observation or changes a target (the gateway sets it from the API key)."""
+    return required_partner(request.headers)

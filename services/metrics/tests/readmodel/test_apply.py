@@ -119,3 +119,12 @@ def test_an_older_page_after_a_newer_one_changes_nothing(db):
     feed.apply(feed.changes[1:])  # the newer version arrives first
     feed.apply(feed.changes[:1])
     assert stored_counts(db) == truth(feed.changes)
+
+
+def test_a_merge_counts_the_survivor_once(db):
+    feed = Feed(db)
+    feed.write(1)
+    feed.write(2)
+    feed.write(1, op="merge")
+    feed.apply()
+    assert stored_counts(db) == truth(feed.changes[1:2])

@@ -38,3 +38,8 @@ def test_missing_subtype_and_district_are_empty_keys():
         ("", "", "enterprise", "", "none", "active", ""),
         ("energy", "", "enterprise", "", "none", "active", ""),
     }
+
+
+def test_merged_entities_count_nowhere():
+    # A merge retires the duplicate; only its survivor is counted.
+    assert contribution(fact_from_change(change(2, 7, 2, op="merge")), TRACKS) == {}

@@ -4,6 +4,12 @@ A key belongs to the partner that sent it and remembers a fingerprint of the
 request. The record is written in the same transaction as the work it answers,
 so either both exist or neither does; two concurrent requests with one key
 collide on the primary key and the loser answers with the winner's response.
+
+Records expire after ``RETENTION`` (24 h): an expired key may be reused, and
+writing transactions purge expired records (``purge``, at most every
+``PURGE_INTERVAL`` per process, through an index on ``created_at``). The body is
+stored as its JSON text (a JSON string in the column), because PostgreSQL's
+``jsonb`` reorders an object's keys: a replay is the first answer byte for byte.
 """
 
 from __future__ import annotations
@@ -23,6 +29,9 @@ from registry.tables import idempotency_keys
 
 # After this a key may be reused for a new request.
 RETENTION = timedelta(hours=24)
+# How often one process purges expired records (a cheap indexed DELETE).
+PURGE_INTERVAL = timedelta(minutes=5)
+_last_purge: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -49,7 +58,9 @@ def recall(session: Session, actor: str, key: str, request_fingerprint: str, now
         raise UnprocessableRequest(
             "This Idempotency-Key was already used for a different request; use a new key for a new request.",
         )
-    return StoredResponse(row.status_code, row.body, row.headers)
+    # Older records hold the body as an object; newer ones as its JSON text, in its order.
+    body = json.loads(row.body) if isinstance(row.body, str) else row.body
+    return StoredResponse(row.status_code, body, row.headers)
 
 
 def remember(session: Session, actor: str, key: str, request_fingerprint: str, response: StoredResponse, now: datetime) -> None:
@@ -59,11 +70,24 @@ def remember(session: Session, actor: str, key: str, request_fingerprint: str, r
             key=key,
             fingerprint=request_fingerprint,
             status_code=response.status_code,
-            body=response.body,
+            body=json.dumps(response.body, ensure_ascii=False, separators=(",", ":")),
             headers=response.headers,
             created_at=now,
         )
     )
+
+
+def purge(session: Session, now: datetime) -> int:
+    """Delete the records older than ``RETENTION``; how many went."""
+    return session.execute(delete(idempotency_keys).where(idempotency_keys.c.created_at < now - RETENTION)).rowcount
+
+
+def _purge_due(now: datetime) -> bool:
+    global _last_purge
+    if _last_purge is not None and now - _last_purge < PURGE_INTERVAL:
+        return False
+    _last_purge = now
+    return True
 
 
 def run(
@@ -80,6 +104,8 @@ def run(
 
     def work(session: Session) -> tuple[StoredResponse, bool]:
         now = datetime.now(UTC)
+        if key and _purge_due(now):
+            purge(session, now)
         if key:
             stored = recall(session, actor, key, request_fingerprint, now)
             if stored is not None:

@@ -147,5 +147,5 @@ idempotency_keys = Table(
     Column("status_code", Integer, nullable=False),
     Column("body", JsonDocument, nullable=False),
     Column("headers", JsonDocument, nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False, index=True),  # purged after RETENTION (idempotency.purge)
 )

@@ -8,18 +8,12 @@ from flask import current_app, request
 
 from ecoreg_common.conditional import parse_tags
 from ecoreg_common.db import Database
-from ecoreg_common.errors import DomainError, Unauthorized
-from ecoreg_common.identity import PARTNER_HEADER, PARTNER_PATTERN, SCOPES_HEADER, parse_scopes
+from ecoreg_common.errors import BadHeader
+from ecoreg_common.identity import SCOPES_HEADER, parse_scopes, partner_from, required_partner
 from registry.caller import Caller
 
 DB_EXTENSION = "registry.db"
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
-
-
-class BadHeader(DomainError):
-    status = 400
-    title = "Bad Request"
-    type_slug = "bad-header"
 
 
 def current_db() -> Database:
@@ -28,19 +22,13 @@ def current_db() -> Database:
 
 def current_caller() -> Caller:
     """The partner making a write; the gateway sets it from the API key."""
-    partner = request.headers.get(PARTNER_HEADER, "").strip()
-    if not partner:
-        raise Unauthorized(f"Writes need a partner identity. The gateway sets {PARTNER_HEADER} from your API key.")
-    if not PARTNER_PATTERN.match(partner):
-        raise BadHeader(f"{PARTNER_HEADER} must be a lowercase partner name (a-z, 0-9, '.', '_', '-'; up to 64).")
+    partner = required_partner(request.headers)
     return Caller(partner=partner, admin="admin" in parse_scopes(request.headers.get(SCOPES_HEADER)))
 
 
 def optional_partner() -> str | None:
     """The calling partner for a read that may use it (None when anonymous)."""
-    if not request.headers.get(PARTNER_HEADER, "").strip():
-        return None
-    return current_caller().partner
+    return partner_from(request.headers)
 
 
 def if_match_tags() -> list[str] | None:

@@ -143,3 +143,12 @@ def test_rules_of_an_invalid_item_are_judged_on_the_entity_it_updates(client):
     # The stored tier satisfies the rule; only the bad district is reported.
     response = post_batch(client, [{"kind": "tech_centre", "name": "C", "clusters": ["energy"], "district": "x", "external_id": "tc-2"}])
     assert set(response.json["items"][0]["errors"]) == {"district"}
+
+
+def test_a_missing_identifier_is_reported_with_the_other_errors(client):
+    # A published list's row: a name, no kind, no cluster, no identifier. All three at once.
+    response = post_batch(client, [{"name": "上海蓝氢装备有限公司"}, {"kind": "tech_centre", "name": "C", "clusters": ["energy"]}])
+    first, second = (item["errors"] for item in response.json["items"])
+    assert set(first) == {"kind", "clusters", "_schema"}
+    assert "needs a uscc or an external_id" in " ".join(first["_schema"])
+    assert set(second) == {"_schema", "tier"}  # valid fields, no identifier: the rules are judged too

@@ -1,8 +1,13 @@
 """POST /api/v1/entities: validation, uniqueness, idempotency."""
 
+from datetime import UTC, datetime, timedelta
+
 from registry_testing import as_partner, code, enterprise
+from sqlalchemy import select, update
 
 from ecoreg_common.problems import PROBLEM_JSON
+from registry import idempotency
+from registry.tables import idempotency_keys
 
 
 def entity_count(client) -> int:
@@ -123,6 +128,8 @@ def test_idempotency_key_replays_the_first_answer(client):
     again = client.post("/api/v1/entities", json=enterprise(1), headers=headers)
     assert first.status_code == again.status_code == 201
     assert again.json == first.json
+    assert again.get_data() == first.get_data()  # byte for byte: keys in the order first given
+    assert list(first.json)[:5] == ["id", "kind", "subtype", "tier", "name"]  # the schema order, not sorted
     assert again.headers["Location"] == first.headers["Location"]
     assert again.headers["Idempotent-Replayed"] == "true"
     assert entity_count(client) == 1
@@ -177,3 +184,27 @@ def test_a_retired_code_can_be_registered_again(client):
     again = client.post("/api/v1/entities", json=enterprise(1), headers=as_partner())
     assert again.status_code == 201
     assert again.json["id"] != first.json["id"]
+
+
+def test_a_replayed_batch_answer_is_byte_identical(client):
+    headers = as_partner(**{"Idempotency-Key": "batch-7"})
+    body = {"entities": [enterprise(1), enterprise(2, tracks=["graphene"])]}
+    first = client.post("/api/v1/entities/batch", json=body, headers=headers)
+    again = client.post("/api/v1/entities/batch", json=body, headers=headers)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_data() == first.get_data()
+
+
+def test_expired_idempotency_records_are_purged(client, db):
+    for serial, key in enumerate(("old-1", "old-2", "fresh"), start=1):
+        response = client.post("/api/v1/entities", json=enterprise(serial), headers=as_partner(**{"Idempotency-Key": key}))
+        assert response.status_code == 201
+    with db.write() as session:
+        session.execute(
+            update(idempotency_keys).where(idempotency_keys.c.key.like("old-%")).values(created_at=datetime.now(UTC) - timedelta(hours=25))
+        )
+    idempotency._last_purge = None  # the next keyed write purges
+    client.post("/api/v1/entities", json=enterprise(9), headers=as_partner(**{"Idempotency-Key": "new"}))
+    with db.read() as session:
+        keys = set(session.scalars(select(idempotency_keys.c.key)))
+    assert keys == {"fresh", "new"}

@@ -156,3 +156,26 @@ def test_history_lists_every_version_with_what_changed(client):
     assert second["changes"] == {"name": {"from": entity["name"], "to": "Second name"}, "district": {"from": "jiading", "to": "pudong"}}
     assert second["entity"]["name"] == "Second name"
     assert client.get("/api/v1/entities/424242/history").status_code == 404
+
+
+def test_history_is_paged_with_the_list_cursor_convention(client):
+    entity = create(client)
+    for version in range(1, 8):
+        assert patch(client, entity, {"name": f"Name {version}"}, etag=f'"{version}"').status_code == 200
+    seen, cursor, pages = [], None, 0
+    while True:
+        query = "?limit=3" + (f"&cursor={cursor}" if cursor else "")
+        page = client.get(f"/api/v1/entities/{entity['id']}/history{query}").json
+        pages += 1
+        assert len(page["versions"]) <= 3
+        seen += page["versions"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == 3
+    assert [version["version"] for version in seen] == list(range(1, 9))
+    # the first version of a later page still shows what it changed from the one before
+    assert seen[3]["changes"] == {"name": {"from": "Name 2", "to": "Name 3"}}
+    assert client.get(f"/api/v1/entities/{entity['id']}/history").json["next_cursor"] is None
+    assert client.get(f"/api/v1/entities/{entity['id']}/history?limit=501").status_code == 422
+    assert client.get(f"/api/v1/entities/{entity['id']}/history?cursor=nonsense").status_code == 422

@@ -3,10 +3,11 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from ecoreg_common.formats import key_pattern
 from ecoreg_common.validation import InputSchema
 from metrics.counts.service import GROUPABLE
 
-SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9_]{0,47}$", error="must be a lowercase key (a-z, 0-9, _)")
+SLUG = validate.Regexp(key_pattern(48), error="must be a lowercase key (a-z, 0-9, _)")
 
 
 class CommaList(fields.String):

@@ -10,6 +10,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from ecoreg_common.db import Database
+from ecoreg_common.errors import ValidationFailed
+from metrics.counts.filters import unknown_values
 from metrics.counts.links import traced
 from metrics.readmodel import store
 from metrics.tables import CELL_DIMENSIONS, count_cells
@@ -69,6 +71,9 @@ def grouped(session: Session, group_by: list[str], filters: dict) -> list[dict]:
 def counts(db: Database, group_by: list[str], filters: dict) -> dict:
     """The grouped counts, each with its filter and the registry list of its entities (counts/links.py)."""
     with db.read() as session:
+        unknown = unknown_values(session, filters)
+        if unknown:
+            raise ValidationFailed(unknown)
         as_of = store.read_state(session).cursor
         groups = grouped(session, group_by, filters)
     for group in groups:

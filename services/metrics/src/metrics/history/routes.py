@@ -9,6 +9,8 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from ecoreg_common.api import Blueprint
+from ecoreg_common.formats import key_regex
+from ecoreg_common.validation import date_range
 from metrics.counts.schemas import CountFiltersSchema
 from metrics.history import snapshots
 from metrics.targets.service import get_target
@@ -17,16 +19,18 @@ from metrics.web import conditional, current_db
 blp = Blueprint("history", __name__, url_prefix="/api/v1/metrics", description="Daily history")
 
 MAX_DAYS = 3660
+# Days a series can cover; far enough either way that "90 days before to" stays a date.
+DAYS = date_range(date(1900, 1, 1), date(2100, 12, 31))
 
 
 class HistoryArgsSchema(CountFiltersSchema):
     metric = fields.String(
         required=True,
-        validate=validate.Regexp(r"^(count|target:[a-z0-9][a-z0-9_]{0,63})$", error="must be count or target:<key>"),
+        validate=validate.Regexp(f"^(count|target:{key_regex(64)})$", error="must be count or target:<key>"),
         metadata={"description": "count (with the filters of /metrics/counts) or target:<key>"},
     )
-    start = fields.Date(data_key="from", metadata={"description": "First day (default: 90 days before to)"})
-    end = fields.Date(data_key="to", metadata={"description": "Last day (default: today)"})
+    start = fields.Date(data_key="from", validate=DAYS, metadata={"description": "First day (default: 90 days before to)"})
+    end = fields.Date(data_key="to", validate=DAYS, metadata={"description": "Last day (default: today)"})
 
     @ma.validates_schema
     def sensible_range(self, data, **kwargs):

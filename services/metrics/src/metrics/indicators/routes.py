@@ -13,7 +13,7 @@ from metrics.indicators.schemas import (
     ObservationScopeSchema,
     ObservationWriteSchema,
 )
-from metrics.web import conditional, current_db, current_reporter
+from metrics.web import conditional, current_db, current_partner
 
 blp = Blueprint("indicators", __name__, url_prefix="/api/v1", description="Indicators and reported observations")
 
@@ -28,7 +28,7 @@ class Indicators(MethodView):
         return conditional(lambda: {"indicators": service.list_indicators(current_db())})
 
 
-@blp.route("/indicators/<string(maxlength=64):key>/observations")
+@blp.route("/indicators/<key:key>/observations")
 class Observations(MethodView):
     @blp.arguments(ObservationScopeSchema, location="query")
     @blp.response(200, ObservationListSchema)
@@ -37,7 +37,7 @@ class Observations(MethodView):
         return conditional(lambda: service.list_observations(current_db(), key, args.get("cluster")))
 
 
-@blp.route(f"/indicators/<string(maxlength=64):key>/observations/{PERIOD}")
+@blp.route(f"/indicators/<key:key>/observations/{PERIOD}")
 class ObservationByPeriod(MethodView):
     @blp.arguments(ObservationScopeSchema, location="query")
     @blp.arguments(ObservationWriteSchema)
@@ -45,5 +45,5 @@ class ObservationByPeriod(MethodView):
     @blp.alt_response(201, schema=ObservationSchema, description="Recorded for the first time")
     def put(self, scope, data, key, period):
         """Report the value for a period (a year or a date); repeating it changes nothing"""
-        observation, created = service.put_observation(current_db(), key, period, {**data, **scope}, current_reporter())
+        observation, created = service.put_observation(current_db(), key, period, {**data, **scope}, current_partner())
         return observation, 201 if created else 200

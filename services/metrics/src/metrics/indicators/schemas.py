@@ -3,13 +3,14 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from ecoreg_common.validation import InputSchema
+from ecoreg_common.formats import key_pattern
+from ecoreg_common.validation import InputSchema, JSONNumber
 
-KEY = validate.Regexp(r"^[a-z0-9][a-z0-9_]{0,47}$", error="must be a lowercase key (a-z, 0-9, _)")
+KEY = validate.Regexp(key_pattern(48), error="must be a lowercase key (a-z, 0-9, _)")
 
 
 class ObservationWriteSchema(InputSchema):
-    value = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=-1e15, max=1e15))
+    value = JSONNumber(required=True, allow_nan=False, validate=validate.Range(min=-1e15, max=1e15))
 
 
 class ObservationScopeSchema(InputSchema):

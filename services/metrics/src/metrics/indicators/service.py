@@ -10,10 +10,12 @@ from sqlalchemy.orm import Session
 
 from ecoreg_common.db import Database, upsert
 from ecoreg_common.errors import NotFound, ValidationFailed
+from ecoreg_common.formats import instant_text
 from metrics.tables import clusters, indicators, observation_reports, observations, revision
 
-_YEAR = re.compile(r"^\d{4}$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# ASCII digits only: \d would also match full-width digits (U+FF10-FF19) and other scripts' digits.
+_YEAR = re.compile(r"^[0-9]{4}$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 def canonical_period(period: str) -> str:
@@ -52,10 +54,7 @@ def _reports(session: Session, key: str, period: str, scope: str) -> list[dict]:
         .where(observation_reports.c.indicator_key == key, observation_reports.c.period == period, observation_reports.c.scope == scope)
         .order_by(observation_reports.c.id)
     )
-    return [
-        {"value": r.value, "source": r.source, "recorded_at": r.recorded_at.isoformat().replace("+00:00", "Z")}
-        for r in session.execute(query)
-    ]
+    return [{"value": r.value, "source": r.source, "recorded_at": instant_text(r.recorded_at)} for r in session.execute(query)]
 
 
 def _public(row) -> dict:
@@ -66,7 +65,7 @@ def _public(row) -> dict:
         "cluster": row.scope or None,
         "value": row.value,
         "source": row.source,
-        "recorded_at": row.recorded_at.isoformat().replace("+00:00", "Z"),
+        "recorded_at": instant_text(row.recorded_at),
     }
 
 

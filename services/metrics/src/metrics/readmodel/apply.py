@@ -9,17 +9,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from ecoreg_common.db import Database
+from ecoreg_common.formats import parse_instant
 from metrics.readmodel import store
 from metrics.readmodel.facts import CellKey, Fact, contribution, fact_from_change, newer
-
-
-def parse_instant(text: str) -> datetime:
-    """An RFC 3339 time from the feed (``2026-01-01T00:00:00Z``) as an aware UTC datetime."""
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

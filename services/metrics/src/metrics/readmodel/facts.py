@@ -43,7 +43,8 @@ def fact_from_change(change: dict) -> Fact:
         clusters=tuple(sorted(entity.get("clusters") or ())),
         tracks=tuple(sorted(entity.get("tracks") or ())),
         version=change["version"],
-        retired=change["op"] == "retire",
+        # A merged entity leaves the counts like a retired one; its survivor is counted once.
+        retired=change["op"] in ("retire", "merge"),
         seq=change["seq"],
     )
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecoreg_common.db import Database
+from ecoreg_common.formats import instant_text
 from metrics.counts.links import count_filter, entities_link, traced
 from metrics.counts.service import ANY_STATUS, count_in, grouped
 from metrics.readmodel import store
@@ -39,7 +40,7 @@ def freshness(session: Session, now: datetime) -> dict:
         "registry_latest_seq": state.registry_latest_seq,
         "behind_changes": behind,
         "seconds_behind": seconds,
-        "last_success_at": state.last_success_at.isoformat().replace("+00:00", "Z") if state.last_success_at else None,
+        "last_success_at": instant_text(state.last_success_at) if state.last_success_at else None,
         "last_error": state.last_error,
         "as_of_time": local_time(state.checkpoint_at),
         "checked_at": local_time(state.last_success_at),

@@ -11,7 +11,7 @@ from ecoreg_common.api import Blueprint
 from ecoreg_common.problems import ProblemSchema
 from metrics.targets import service
 from metrics.targets.schemas import TargetCreateSchema, TargetListArgsSchema, TargetListSchema, TargetSchema, TargetWriteSchema
-from metrics.web import conditional, current_db, current_reporter
+from metrics.web import conditional, current_db, current_partner
 
 blp = Blueprint("targets", __name__, url_prefix="/api/v1", description="Targets and their attainment")
 
@@ -29,12 +29,12 @@ class Targets(MethodView):
     @blp.alt_response(409, schema=ProblemSchema, description="A target with this key exists")
     def post(self, data):
         """Add a target"""
-        current_reporter()
+        current_partner()
         target = service.create_target(current_db(), data, date.today())
         return target, 201, {"Location": url_for("targets.TargetByKey", key=target["key"])}
 
 
-@blp.route("/targets/<string(maxlength=64):key>")
+@blp.route("/targets/<key:key>")
 class TargetByKey(MethodView):
     @blp.response(200, TargetSchema)
     def get(self, key):
@@ -46,12 +46,12 @@ class TargetByKey(MethodView):
     @blp.alt_response(201, schema=TargetSchema, description="Created")
     def put(self, data, key):
         """Create or replace a target"""
-        current_reporter()
+        current_partner()
         target, created = service.put_target(current_db(), key, data, date.today())
         return target, 201 if created else 200
 
     @blp.response(204)
     def delete(self, key):
         """Remove a target"""
-        current_reporter()
+        current_partner()
         service.delete_target(current_db(), key)

@@ -1,13 +1,21 @@
 from __future__ import annotations
 
+from datetime import date
+
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from ecoreg_common.validation import InputSchema
+from ecoreg_common.formats import key_pattern
+from ecoreg_common.validation import InputSchema, JSONNumber, date_range, visible_text
 from metrics.counts.service import FILTERABLE
 from metrics.targets.attainment import STATUSES
 
-KEY = validate.Regexp(r"^[a-z0-9][a-z0-9_]{0,63}$", error="must be a lowercase key (a-z, 0-9, _)")
+KEY = validate.Regexp(key_pattern(64), error="must be a lowercase key (a-z, 0-9, _)")
+# Cluster keys are at most 32 characters (the clusters table); which exist is checked against it (service).
+CLUSTER = validate.Regexp(key_pattern(32), error="must be a cluster key (a-z, 0-9, _; at most 32)")
+# The plan's horizon with room either side; year 1 or 9999 is a slip, not a deadline.
+PLAN_DATES = date_range(date(2000, 1, 1), date(2100, 12, 31))
+TEXT = [validate.Length(min=1, max=200), visible_text]
 
 
 def _count_filter(value: dict) -> None:
@@ -22,9 +30,9 @@ def _count_filter(value: dict) -> None:
 
 
 class TargetWriteSchema(InputSchema):
-    title_en = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    title_zh = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    cluster = fields.String(allow_none=True, validate=KEY)
+    title_en = fields.String(required=True, validate=TEXT)
+    title_zh = fields.String(required=True, validate=TEXT)
+    cluster = fields.String(allow_none=True, validate=CLUSTER, metadata={"description": "A key from GET /api/v1/clusters"})
     measure = fields.String(required=True, validate=validate.OneOf(("count", "indicator")))
     filter = fields.Dict(
         keys=fields.String(),
@@ -32,17 +40,17 @@ class TargetWriteSchema(InputSchema):
         metadata={"description": "For a count: kind, subtype, tier, cluster, track, district, status (a key or a list)"},
     )
     indicator_key = fields.String(allow_none=True, validate=KEY, metadata={"description": "For an indicator target"})
-    target_value = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=-1e15, max=1e15))
-    target_max = fields.Float(
+    target_value = JSONNumber(required=True, allow_nan=False, validate=validate.Range(min=-1e15, max=1e15))
+    target_max = JSONNumber(
         allow_none=True,
         allow_nan=False,
         validate=validate.Range(min=-1e15, max=1e15),
         metadata={"description": "High end of a range; met at target_value"},
     )
-    baseline_value = fields.Float(allow_none=True, allow_nan=False, validate=validate.Range(min=-1e15, max=1e15))
-    baseline_date = fields.Date(allow_none=True)
-    deadline = fields.Date(required=True)
-    unit = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    baseline_value = JSONNumber(allow_none=True, allow_nan=False, validate=validate.Range(min=-1e15, max=1e15))
+    baseline_date = fields.Date(allow_none=True, validate=PLAN_DATES, metadata={"description": "From 2000-01-01 to 2100-12-31"})
+    deadline = fields.Date(required=True, validate=PLAN_DATES, metadata={"description": "From 2000-01-01 to 2100-12-31"})
+    unit = fields.String(required=True, validate=[validate.Length(min=1, max=32), visible_text])
     direction = fields.String(load_default="increase", validate=validate.OneOf(("increase", "decrease")))
     note = fields.String(allow_none=True, validate=validate.Length(max=300))
 
@@ -52,7 +60,7 @@ class TargetCreateSchema(TargetWriteSchema):
 
 
 class TargetListArgsSchema(InputSchema):
-    cluster = fields.String(validate=KEY)
+    cluster = fields.String(validate=CLUSTER)
 
 
 class TargetSchema(ma.Schema):
@@ -68,7 +76,7 @@ class TargetSchema(ma.Schema):
     indicator_key = fields.String(allow_none=True)
     target_value = fields.Float()
     target_max = fields.Float(allow_none=True)
-    baseline_value = fields.Float(allow_none=True)
+    baseline_value = JSONNumber(allow_none=True)
     baseline_date = fields.String(allow_none=True, metadata={"format": "date"})
     deadline = fields.String(metadata={"format": "date"})
     unit = fields.String()

@@ -9,10 +9,12 @@ from sqlalchemy.orm import Session
 
 from ecoreg_common.db import Database
 from ecoreg_common.errors import Conflict, NotFound, ValidationFailed
+from ecoreg_common.formats import instant_text
+from metrics.counts.filters import unknown_values
 from metrics.counts.links import count_filter, entities_link
 from metrics.counts.service import count_in
 from metrics.indicators.service import bump_revision, latest_observation, observations_for
-from metrics.tables import indicators, targets
+from metrics.tables import clusters, indicators, targets
 from metrics.targets.attainment import Assessment, assess_cagr, assess_linear
 
 # The smallest non-zero magnitude a target's numbers may have (see _check).
@@ -40,7 +42,7 @@ def _public(row) -> dict:
     target = {"key": row.key, **{name: getattr(row, name) for name in FIELDS}}
     for name in ("baseline_date", "deadline"):
         target[name] = target[name].isoformat() if target[name] else None
-    target["updated_at"] = row.updated_at.isoformat().replace("+00:00", "Z")
+    target["updated_at"] = instant_text(row.updated_at)
     return target
 
 
@@ -144,6 +146,9 @@ def _check(session: Session, values: dict) -> None:
             errors[name] = [f"must be 0 or at least {MIN_MAGNITUDE:g} in magnitude (a smaller value makes the ratios infinite)"]
     if values.get("baseline_date") and values["baseline_date"] > values["deadline"]:
         errors["baseline_date"] = ["the baseline comes before the deadline"]
+    if values.get("cluster") and session.scalar(select(clusters.c.key).where(clusters.c.key == values["cluster"])) is None:
+        errors["cluster"] = [f"there is no cluster {values['cluster']!r}; see GET /api/v1/clusters"]
+    errors.update(unknown_values(session, values.get("filter") or {}, prefix="filter."))
     if errors:
         raise ValidationFailed(errors)
 

@@ -11,7 +11,7 @@ later. (SQLite gets the same guarantee from its database-wide write lock.)
 
 from __future__ import annotations
 
-from sqlalchemy import select, true, update
+from sqlalchemy import literal, select, true, union_all, update
 from sqlalchemy.orm import Session
 
 from ecoreg_common.db import Database, bulk_insert
@@ -69,15 +69,35 @@ def read(db: Database, after: int, limit: int) -> dict:
     return {"changes": items, "next_after": items[-1]["seq"] if items else after, "latest_seq": latest}
 
 
-def history(db: Database, entity_id: int) -> list[dict] | None:
-    """Every version of one entity, oldest first, each with what it changed; None if it never existed."""
-    rows = db.query(lambda session: session.execute(select(changes).where(changes.c.entity_id == entity_id).order_by(changes.c.seq)).all())
-    if not rows:
-        return None
-    versions, previous = [], None
+def history(db: Database, entity_id: int, *, after_seq: int = 0, limit: int | None = None) -> tuple[list[dict], dict | None] | None:
+    """A page of one entity's versions, oldest first, each with what it changed, and its newest version.
+
+    ``after_seq``: only versions with a later seq. ``limit``: at most this many
+    (all when None). Returns (versions, newest) or None if it never existed. One
+    statement (one round trip): the page, the version before it (to diff the
+    page's first against) and the newest version, as a UNION ALL of three
+    ordered sub-selects told apart by ``part``.
+    """
+    mine = changes.c.entity_id == entity_id
+    page = select(changes, literal("page").label("part")).where(mine, changes.c.seq > after_seq).order_by(changes.c.seq)
+    if limit is not None:
+        page = page.limit(limit)
+    before = (
+        select(changes, literal("before").label("part")).where(mine, changes.c.seq <= after_seq).order_by(changes.c.seq.desc()).limit(1)
+    )
+    newest = select(changes, literal("newest").label("part")).where(mine).order_by(changes.c.seq.desc()).limit(1)
+    parts = [select(part.subquery()) for part in (page, before, newest)]
+    rows = db.query(lambda session: session.execute(union_all(*parts)).all())
+    found = {"page": [], "before": [], "newest": []}
     for row in rows:
+        found[row.part].append(row)
+    if not found["newest"]:
+        return None
+    versions = []
+    previous = found["before"][0].entity if found["before"] else None
+    for row in sorted(found["page"], key=lambda row: row.seq):
         version = _public(row)
         version["changes"] = {} if row.op == "retire" else diff(previous, row.entity)
         versions.append(version)
         previous = row.entity
-    return versions
+    return versions, _public(found["newest"][0])

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ecoreg_common.db import Database
 from registry.caller import Caller
 from registry.clusters.service import reference
-from registry.entities import parents, rules, store
+from registry.entities import matching, merge, parents, rules, store
 from registry.entities.schemas import InvalidItem
 from registry.entities.state import editable_part, merged_state, new_state
 
@@ -33,21 +33,33 @@ def _result(index: int, status: str, state: dict | None = None, errors: dict | N
     return result
 
 
-def _prescreen(items: list) -> tuple[list[dict | None], list[tuple[int, dict]]]:
-    """Schema failures and duplicates within the batch; the rest go on as (index, fields)."""
+IDENTITY_MESSAGE = "a batch item needs a uscc or an external_id, so a repeated batch can match it"
+
+
+def _prescreen(items: list) -> tuple[list[dict | None], list[tuple[int, dict]], list[tuple[int, dict]]]:
+    """Schema failures and duplicates within the batch; the rest go on as (index, fields).
+
+    The third list holds the items already in error here, with the fields whose
+    rules are still to be judged, so that each gets all of its errors in one answer.
+    """
     results: list[dict | None] = [None] * len(items)
     candidates: list[tuple[int, dict]] = []
+    judged_later: list[tuple[int, dict]] = []
     first_with_code: dict[str, int] = {}
     first_with_external_id: dict[str, int] = {}
     for index, item in enumerate(items):
         if isinstance(item, InvalidItem):
-            results[index] = _result(index, "error", errors=item.errors)
+            errors = dict(item.errors)
+            identified = item.valid.get("uscc") or item.valid.get("external_id") or {"uscc", "external_id"} & set(errors)
+            if not identified and (item.valid or set(errors) - {"_schema"}):  # an object, not e.g. a bare string
+                errors.setdefault("_schema", []).append(IDENTITY_MESSAGE)
+            results[index] = _result(index, "error", errors=errors)
+            judged_later.append((index, item.valid))
             continue
         code, external_id = item.get("uscc"), item.get("external_id")
         if not code and not external_id:
-            results[index] = _result(
-                index, "error", errors={"_schema": ["a batch item needs a uscc or an external_id, so a repeated batch can match it"]}
-            )
+            results[index] = _result(index, "error", errors={"_schema": [IDENTITY_MESSAGE]})
+            judged_later.append((index, item))
             continue
         if code and code in first_with_code:
             results[index] = _result(index, "error", errors={"uscc": [f"the same code is in item {first_with_code[code]} of this batch"]})
@@ -64,7 +76,7 @@ def _prescreen(items: list) -> tuple[list[dict | None], list[tuple[int, dict]]]:
         if external_id:
             first_with_external_id[external_id] = index
         candidates.append((index, item))
-    return results, candidates
+    return results, candidates, judged_later
 
 
 def upsert_batch(db: Database, items: list, caller: Caller) -> dict:
@@ -73,23 +85,28 @@ def upsert_batch(db: Database, items: list, caller: Caller) -> dict:
     return db.transact(lambda session: work(session, datetime.now(UTC)))
 
 
-def batch_work(db: Database, items: list, caller: Caller) -> Callable[[Session, datetime], dict]:
+def batch_work(db: Database, items: list, caller: Caller, *, dry_run: bool = False) -> Callable[[Session, datetime], dict]:
     """The batch as one unit of work: items are screened now (no transaction needed), and the
     returned function applies them in the transaction it is given and returns the answer,
-    ``{"summary": {created, updated, unchanged, error}, "items": [...]}`` (BatchResultSchema)."""
-    screened, candidates = _prescreen(items)
+    ``{"summary": {created, updated, unchanged, error}, "items": [...]}`` (BatchResultSchema).
+
+    ``dry_run``: judge every item exactly as the batch would, write nothing, and add to
+    each item that is not an error its ``match`` (``matching.match_records``: look-alikes
+    of a would-be create are possible duplicates); the answer says ``"dry_run": true``.
+    """
+    screened, candidates, judged_later = _prescreen(items)
     known = reference(db)
 
     def apply(session: Session, now: datetime) -> dict:
         results = list(screened)
         # Before any row lock (see parents.py); sees every item's parent at once.
         parent_check = parents.ParentCheck(session, [fields.get("parent_id") for _, fields in candidates], moves_existing=True)
-        invalid = [(index, item.valid) for index, item in enumerate(items) if isinstance(item, InvalidItem)]
-        codes = [fields["uscc"] for _, fields in candidates + invalid if fields.get("uscc")]
-        external_ids = [fields["external_id"] for _, fields in candidates + invalid if fields.get("external_id")]
+        codes = [fields["uscc"] for _, fields in candidates + judged_later if fields.get("uscc")]
+        external_ids = [fields["external_id"] for _, fields in candidates + judged_later if fields.get("external_id")]
         matches = store.live_matches(session, caller.partner, codes, external_ids)
         by_code = {state["uscc"]: state for state in matches if state["uscc"]}
         by_external_id = {state["external_id"]: state for state in matches if state["source"] == caller.partner and state["external_id"]}
+        aliases = merge.resolve_aliases(session, caller.partner, codes, external_ids, by_code, by_external_id)
 
         plan = store.Plan()
         created_index: list[int] = []
@@ -104,6 +121,7 @@ def batch_work(db: Database, items: list, caller: Caller) -> Callable[[Session, 
                 continue
             if current is not None:
                 claimed[current["id"]] = index
+                fields = merge.keep_survivor_keys(fields, current, aliases)
             state = merged_state(editable_part(current), fields) if current else new_state(fields)
             errors = rules.check(state, known)
             problems = parent_check.problems(state, current)
@@ -122,17 +140,27 @@ def batch_work(db: Database, items: list, caller: Caller) -> Callable[[Session, 
                 plan.updates.append((current, state))
                 updated_index.append(index)
 
-        for index, fields in invalid:
+        for index, fields in judged_later:
             _add_rule_errors(results[index]["errors"], fields, by_code, by_external_id, caller, known)
 
-        written = store.write(session, plan, actor=caller.partner, now=now)
+        if dry_run:
+            # The entity as it is now for a would-be update, none for a would-be create.
+            written = [None] * len(created_index) + [current for current, _ in plan.updates]
+        else:
+            written = store.write(session, plan, actor=caller.partner, now=now)
         statuses = ["created"] * len(created_index) + ["updated"] * len(updated_index)
         for index, status, state in zip(created_index + updated_index, statuses, written, strict=True):
             results[index] = _result(index, status, state)
         summary = {status: 0 for status in ("created", "updated", "unchanged", "error")}
         for result in results:
             summary[result["status"]] += 1
-        return {"summary": summary, "items": results}
+        if not dry_run:
+            return {"summary": summary, "items": results}
+        judged = [(index, fields) for index, fields in candidates if results[index]["status"] != "error"]
+        found = matching.match_records(session, [matching.record_from(fields) for _, fields in judged], partner=caller.partner)
+        for (index, _), match in zip(judged, found, strict=True):
+            results[index]["match"] = {"chosen": match["chosen"], "candidates": match["candidates"]}
+        return {"dry_run": True, "summary": summary, "items": results}
 
     return apply
 

@@ -11,13 +11,17 @@ from sqlalchemy.orm import Session
 
 from ecoreg_common import conditional
 from ecoreg_common.api import Blueprint
+from ecoreg_common.errors import NotFound
 from ecoreg_common.problems import ProblemSchema
 from registry import idempotency
 from registry.caller import Caller
-from registry.entities import batch, matching, service
+from registry.entities import batch, duplicates, matching, merge, service
 from registry.entities.schemas import (
+    BatchArgsSchema,
     BatchRequestSchema,
     BatchResultSchema,
+    DuplicatesArgsSchema,
+    DuplicatesPageSchema,
     EntityCreateSchema,
     EntityListArgsSchema,
     EntityPageSchema,
@@ -26,6 +30,10 @@ from registry.entities.schemas import (
     HistorySchema,
     MatchAnswerSchema,
     MatchRequestSchema,
+    MergeAnswerSchema,
+    MergeRequestSchema,
+    MovedSchema,
+    PageArgsSchema,
 )
 from registry.web import current_caller, current_db, idempotency_key, if_match_tags, optional_partner
 
@@ -85,13 +93,17 @@ class Entities(MethodView):
 
 @blp.route("/entities/batch")
 class EntityBatch(MethodView):
+    @blp.arguments(BatchArgsSchema, location="query", as_kwargs=True)
     @blp.arguments(BatchRequestSchema)
     @blp.response(200, BatchResultSchema)
     @blp.doc(parameters=[IDEMPOTENCY_HEADER])
-    def post(self, body):
-        """Create or update up to 1,000 entities, matched on uscc, else on external_id"""
+    def post(self, body, dry_run):
+        """Create or update up to 1,000 entities, matched on uscc, else on external_id (dry_run=true: judge and match, write nothing)"""
         caller = current_caller()
-        apply = batch.batch_work(current_db(), body["entities"], caller)
+        apply = batch.batch_work(current_db(), body["entities"], caller, dry_run=dry_run)
+        if dry_run:
+            # Nothing is written, so there is nothing to answer once: the Idempotency-Key is not recorded.
+            return current_db().transact(lambda session: apply(session, service.utcnow()))
         return answer_once(caller, lambda session, now: idempotency.StoredResponse(200, apply(session, now), {}))
 
 
@@ -104,14 +116,36 @@ class EntityMatch(MethodView):
         return matching.match(current_db(), body["records"], partner=optional_partner(), limit=body["limit"])
 
 
+@blp.route("/entities/duplicates")
+class EntityDuplicates(MethodView):
+    @blp.arguments(DuplicatesArgsSchema, location="query", as_kwargs=True)
+    @blp.response(200, DuplicatesPageSchema)
+    @blp.alt_response(403, schema=ProblemSchema, description="Not an administrator")
+    def get(self, limit, cursor=None):
+        """Likely duplicate pairs among live entities (admin): the same core name, no contradicting USCC"""
+        return duplicates.likely_duplicates(current_db(), current_caller(), limit, cursor)
+
+
 @blp.route(f"/entities/<int(max={MAX_ID}):entity_id>")
 class EntityById(MethodView):
     @blp.response(200, EntitySchema, headers=ETAG_HEADER)
+    @blp.alt_response(301, schema=MovedSchema, description="The entity was merged into the one at Location")
     @blp.alt_response(304, description="Not modified since the ETag in If-None-Match")
     @blp.alt_response(412, schema=ProblemSchema, description="If-Match does not match the current ETag")
     def get(self, entity_id):
-        """One live entity (If-None-Match gets 304 while it is unchanged)"""
-        state = service.get_entity(current_db(), entity_id)
+        """One live entity (If-None-Match gets 304 while it is unchanged; a merged one answers 301 with where it went)"""
+        try:
+            state = service.get_entity(current_db(), entity_id)
+        except NotFound:
+            survivor = merge.survivor_of(current_db(), entity_id)
+            if survivor is None:
+                raise
+            response = jsonify(
+                {"id": entity_id, "merged_into": survivor, "detail": f"Entity {entity_id} was merged into entity {survivor}."}
+            )
+            response.status_code = 301
+            response.headers["Location"] = service.location(survivor)
+            return response
         tag = service.etag(state)
         headers = request.headers
         if conditional.evaluate("GET", tag, if_match=headers.get("If-Match"), if_none_match=headers.get("If-None-Match")):
@@ -136,9 +170,23 @@ class EntityById(MethodView):
         service.retire_entity(current_db(), entity_id, current_caller(), if_match_tags())
 
 
+@blp.route(f"/entities/<int(max={MAX_ID}):entity_id>/merge")
+class EntityMerge(MethodView):
+    @blp.arguments(MergeRequestSchema)
+    @blp.response(200, MergeAnswerSchema)
+    @blp.alt_response(403, schema=ProblemSchema, description="The caller may not change both entities")
+    @blp.alt_response(409, schema=ProblemSchema, description="An entity cannot be merged into itself")
+    @blp.alt_response(412, schema=ProblemSchema, description="If-Match does not match the merged entity's ETag")
+    @blp.doc(parameters=[IF_MATCH_HEADER])
+    def post(self, body, entity_id):
+        """Merge this entity into another (admin, or the partner owning both): history kept, children moved, later upserts land on the survivor"""
+        return merge.merge_entity(current_db(), entity_id, body["into"], current_caller(), if_match_tags())
+
+
 @blp.route(f"/entities/<int(max={MAX_ID}):entity_id>/history")
 class EntityHistory(MethodView):
+    @blp.arguments(PageArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, HistorySchema)
-    def get(self, entity_id):
-        """Every version of an entity, with who changed what"""
-        return service.entity_history(current_db(), entity_id)
+    def get(self, entity_id, limit, cursor=None):
+        """The versions of an entity, oldest first, with who changed what (paged: next_cursor)"""
+        return service.entity_history(current_db(), entity_id, limit, cursor)

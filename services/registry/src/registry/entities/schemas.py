@@ -13,12 +13,13 @@ from datetime import date
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from ecoreg_common.formats import key_pattern
 from ecoreg_common.problems import flatten_messages
 from ecoreg_common.validation import InputSchema, UTCDateTimeField, date_range, visible_text
 from registry import uscc
 from registry.vocabulary import DISTRICTS, KINDS, STATUSES, TIERS
 
-SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9_]{0,47}$", error="must be a lowercase slug (a-z, 0-9, _)")
+SLUG = validate.Regexp(key_pattern(48), error="must be a lowercase slug (a-z, 0-9, _)")
 MAX_ATTRIBUTES_BYTES = 4096
 
 
@@ -128,6 +129,7 @@ class EntitySchema(ma.Schema):
     version = fields.Integer()
     created_at = fields.String(metadata={"format": "date-time"})
     updated_at = fields.String(metadata={"format": "date-time"})
+    merged_into = fields.Integer(metadata={"description": "Only in a merge's snapshot: the entity this one was merged into"})
 
 
 class OneOrMore(fields.String):
@@ -216,8 +218,17 @@ class HistoryEntrySchema(ma.Schema):
 
 class HistorySchema(ma.Schema):
     entity_id = fields.Integer()
-    retired = fields.Boolean()
+    retired = fields.Boolean(metadata={"description": "Retired or merged: no longer in lists and counts"})
+    merged_into = fields.Integer(allow_none=True, metadata={"description": "The entity it was merged into, if it was"})
     versions = fields.List(fields.Nested(HistoryEntrySchema))
+    next_cursor = fields.String(allow_none=True, metadata={"description": "Pass as cursor for the next page; null on the last"})
+
+
+class PageArgsSchema(InputSchema):
+    """``limit`` and ``cursor``: the paging of every list that can grow (history here; keys, targets, observations alike)."""
+
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+    cursor = fields.String(validate=validate.Length(max=200), metadata={"description": "next_cursor of the previous page"})
 
 
 class InvalidItem:
@@ -266,9 +277,20 @@ class BatchItemResultSchema(ma.Schema):
     id = fields.Integer(allow_none=True)
     version = fields.Integer(allow_none=True)
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    match = fields.Nested(
+        lambda: MatchSchema(), metadata={"description": "Dry run only: the entities this item may be, as POST /entities/match answers"}
+    )
+
+
+class BatchArgsSchema(InputSchema):
+    dry_run = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Validate and match every item as the batch would, and write nothing (no Idempotency-Key record either)"},
+    )
 
 
 class BatchResultSchema(ma.Schema):
+    dry_run = fields.Boolean(metadata={"description": "Present (true) when nothing was written"})
     summary = fields.Dict(keys=fields.String(), values=fields.Integer())
     items = fields.List(fields.Nested(BatchItemResultSchema))
 
@@ -324,5 +346,51 @@ class MatchResultSchema(ma.Schema):
     candidates = fields.List(fields.Nested(MatchCandidateSchema))
 
 
+class MatchSchema(ma.Schema):
+    class Meta:
+        ordered = True
+
+    chosen = fields.Integer(allow_none=True)
+    candidates = fields.List(fields.Nested(MatchCandidateSchema))
+
+
 class MatchAnswerSchema(ma.Schema):
     results = fields.List(fields.Nested(MatchResultSchema))
+
+
+class MergeRequestSchema(InputSchema):
+    into = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=2**62), metadata={"description": "The surviving entity's id"}
+    )
+
+
+class MergeAnswerSchema(ma.Schema):
+    merged = fields.Nested(EntitySchema, metadata={"description": "The merged entity's last version (with merged_into)"})
+    survivor = fields.Nested(EntitySchema)
+
+
+class MovedSchema(ma.Schema):
+    id = fields.Integer()
+    merged_into = fields.Integer()
+    detail = fields.String()
+
+
+class DuplicatesArgsSchema(InputSchema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500), metadata={"description": "Pairs per page (about)"})
+    cursor = fields.String(validate=validate.Length(max=400), metadata={"description": "next_cursor of the previous page"})
+
+
+class DuplicatePairSchema(ma.Schema):
+    class Meta:
+        ordered = True
+
+    a = fields.Nested(EntitySchema)
+    b = fields.Nested(EntitySchema)
+    score = fields.Float(metadata={"description": "0 to 1, as POST /entities/match scores b for a record of a"})
+    reasons = fields.List(fields.String())
+    name = fields.String(metadata={"description": "The core name they share (registry.names.core)"})
+
+
+class DuplicatesPageSchema(ma.Schema):
+    items = fields.List(fields.Nested(DuplicatePairSchema))
+    next_cursor = fields.String(allow_none=True)

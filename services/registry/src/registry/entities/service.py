@@ -138,12 +138,26 @@ def retire_entity(db: Database, entity_id: int, caller: Caller, if_match: list[s
     db.transact(work)
 
 
-def entity_history(db: Database, entity_id: int) -> dict:
-    versions = feed.history(db, entity_id)
-    if versions is None:
+def entity_history(db: Database, entity_id: int, limit: int = 100, cursor: str | None = None) -> dict:
+    """A page of an entity's versions, oldest first, with ``next_cursor`` (null on the last page).
+
+    Raises NotFound for an entity that never existed, ValidationFailed for a cursor this API did not give.
+    """
+    after_seq = 0
+    if cursor:
+        after_seq = cursors.decode(cursor, keys={"seq": int})["seq"]
+        if not 0 <= after_seq < 2**62:
+            raise ValidationFailed({"cursor": ["is not a cursor this API gave out; use next_cursor as given"]})
+    found = feed.history(db, entity_id, after_seq=after_seq, limit=limit + 1)
+    if found is None:
         raise NotFound(f"There is no entity {entity_id}.")
+    versions, newest = found
+    more = len(versions) > limit
+    versions = versions[:limit]
     return {
         "entity_id": entity_id,
-        "retired": versions[-1]["op"] == "retire",
+        "retired": newest["op"] in ("retire", "merge"),
+        "merged_into": newest["entity"].get("merged_into") if newest["op"] == "merge" else None,
         "versions": [{key: version[key] for key in ("version", "op", "at", "actor", "seq", "changes", "entity")} for version in versions],
+        "next_cursor": cursors.encode({"seq": versions[-1]["seq"]}) if more else None,
     }

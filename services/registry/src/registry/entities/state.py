@@ -6,7 +6,9 @@ and compared to decide whether a write changes anything.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+
+from ecoreg_common.formats import instant_text
 
 # Fields a partner may set, in the order they are shown.
 EDITABLE = (
@@ -43,7 +45,7 @@ DEFAULTS = {
 
 
 def timestamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return instant_text(moment)
 
 
 def normalise(fields: dict) -> dict:

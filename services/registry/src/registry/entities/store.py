@@ -194,6 +194,7 @@ class Plan:
     creates: list[dict] = field(default_factory=list)  # editable states
     updates: list[tuple[dict, dict]] = field(default_factory=list)  # (current state, new editable state)
     retires: list[dict] = field(default_factory=list)  # current states
+    merges: list[tuple[dict, int]] = field(default_factory=list)  # (current state, survivor id)
 
 
 def write(session: Session, plan: Plan, *, actor: str, now: datetime) -> list[dict]:
@@ -201,12 +202,14 @@ def write(session: Session, plan: Plan, *, actor: str, now: datetime) -> list[di
     created = _insert(session, plan.creates, actor, now)
     updated = _update(session, plan.updates, now)
     retired = _retire(session, plan.retires, now)
+    merged = _merge(session, plan.merges, now)
     records = [_record("create", state, actor, now) for state in created]
     records += [_record("update", state, actor, now) for state in updated]
     records += [_record("retire", state, actor, now) for state in retired]
+    records += [_record("merge", state, actor, now) for state in merged]
     if records:
         feed.append(session, records)
-    return created + updated + retired
+    return created + updated + retired + merged
 
 
 def _record(op: str, state: dict, actor: str, now: datetime) -> dict:
@@ -263,3 +266,51 @@ def _retire(session: Session, states: list[dict], now: datetime) -> list[dict]:
     )
     stamp = timestamp(now)
     return [{**s, "version": s["version"] + 1, "updated_at": stamp, "retired_at": stamp} for s in states]
+
+
+def _merge(session: Session, pairs: list[tuple[dict, int]], now: datetime) -> list[dict]:
+    """Retire each entity as merged into its survivor; the snapshot says where it went."""
+    if not pairs:
+        return []
+    session.execute(
+        update(entities)
+        .where(and_(entities.c.id == bindparam("b_id"), entities.c.retired_at.is_(None)))
+        .values(retired_at=now, updated_at=now, version=bindparam("b_new_version"), merged_into=bindparam("b_into")),
+        [{"b_id": s["id"], "b_new_version": s["version"] + 1, "b_into": into} for s, into in pairs],
+    )
+    stamp = timestamp(now)
+    return [{**s, "version": s["version"] + 1, "updated_at": stamp, "retired_at": stamp, "merged_into": into} for s, into in pairs]
+
+
+def merged_into(session: Session, entity_id: int) -> int | None:
+    """The live entity a merged entity's line of merges ends at, or None if it was not merged."""
+    current, seen = entity_id, set()
+    while current not in seen:
+        seen.add(current)
+        row = session.execute(select(entities.c.merged_into, entities.c.retired_at).where(entities.c.id == current)).first()
+        if row is None:
+            return None
+        if row.merged_into is None:
+            return current if current != entity_id and row.retired_at is None else None
+        current = row.merged_into
+    return None
+
+
+def merged_matches(session: Session, source: str, codes: Sequence[str], external_ids: Sequence[str]) -> list[tuple[dict, int]]:
+    """(merged entity, live survivor id) for merged entities holding any of ``codes`` or,
+    for ``source``, any of ``external_ids``, whose survivor still lives (newest merge first)."""
+    found: dict[int, dict] = {}
+    merged = entities.c.merged_into.is_not(None)
+    for chunk in _chunks(list(codes)):
+        for state in states_from(session, select(entities).where(merged, one_of(session, entities.c.uscc, chunk))):
+            found[state["id"]] = state
+    for chunk in _chunks(list(external_ids)):
+        query = select(entities).where(merged, entities.c.source == source, one_of(session, entities.c.external_id, chunk))
+        for state in states_from(session, query):
+            found[state["id"]] = state
+    out = []
+    for state in sorted(found.values(), key=lambda s: s["updated_at"], reverse=True):
+        survivor = merged_into(session, state["id"])
+        if survivor is not None:
+            out.append((state, survivor))
+    return out

@@ -1,0 +1,64 @@
+"""Composed answers and the pages, against upstreams in this process (gateway_testing)."""
+
+from __future__ import annotations
+
+from gateway_testing import Upstream, gateway_with
+
+CLUSTERS = {
+    "clusters": [
+        {
+            "key": "energy",
+            "name_en": "Future energy",
+            "name_zh": "未来能源",
+            "tracks": [{"key": "hydrogen", "name_en": "Hydrogen", "name_zh": "氢能", "note": None}],
+        }
+    ]
+}
+SUMMARY = {
+    "active_entities": 2,
+    "clusters": [
+        {"key": "energy", "name_en": "Future energy", "name_zh": "未来能源", "active_entities": 2, "by_kind": {"lab": 2}, "by_tier": {}}
+    ],
+    "targets": [],
+    "coverage": [],
+}
+VOCABULARY = {"names": {"kinds": {"lab": {"name_en": "labs", "name_zh": "实验室"}}, "subtypes": {}, "tiers": {}, "statuses": {}}}
+
+
+def upstreams() -> tuple[Upstream, Upstream]:
+    registry = Upstream("registry", {"/api/v1/clusters": CLUSTERS, "/api/v1/vocabulary": VOCABULARY})
+    metrics = Upstream("metrics", {"/api/v1/metrics/summary": SUMMARY, "/api/v1/metrics/history": {"points": []}})
+    return registry, metrics
+
+
+def test_the_dashboard_joins_both_services(database_url):
+    registry, metrics = upstreams()
+    answer = gateway_with(database_url, registry, metrics).test_client().get("/api/v1/dashboard").get_json()
+    assert answer["degraded"] is False
+    [energy] = answer["clusters"]
+    assert (energy["name_zh"], energy["active_entities"], energy["tracks"][0]["key"]) == ("未来能源", 2, "hydrogen")
+
+
+def test_a_part_that_does_not_answer_is_marked_and_the_rest_is_served(database_url):
+    registry, metrics = upstreams()
+    metrics.down = True
+    answer = gateway_with(database_url, registry, metrics).test_client().get("/api/v1/dashboard").get_json()
+    assert answer["degraded"] is True
+    assert answer["missing"] == ["summary"]
+    assert answer["clusters"][0]["name_en"] == "Future energy"
+    assert answer["clusters"][0]["active_entities"] is None
+
+
+def test_nothing_answering_is_a_503_problem(database_url):
+    registry, metrics = upstreams()
+    registry.down = metrics.down = True
+    answer = gateway_with(database_url, registry, metrics).test_client().get("/api/v1/dashboard")
+    assert answer.status_code == 503
+    assert answer.mimetype == "application/problem+json"
+
+
+def test_the_page_names_kinds_in_the_registrys_words(database_url):
+    registry, metrics = upstreams()
+    page = gateway_with(database_url, registry, metrics).test_client().get("/?lang=zh")
+    assert page.status_code == 200
+    assert "实验室" in page.get_data(as_text=True)

@@ -1,0 +1,96 @@
+"""The follower's loop, in this process: a feed served by a small WSGI app in the registry's shape."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import requests
+from flask import Flask, jsonify, request
+from metrics_testing import Feed
+
+from ecoreg_common.http import ServiceClient
+from ecoreg_common.testing import WSGITransport
+from metrics.counts.service import count_in
+from metrics.feed.follower import Follower
+from metrics.readmodel import store
+
+CLUSTERS = {
+    "clusters": [
+        {"key": "energy", "name_en": "Future energy", "name_zh": "未来能源", "tracks": [{"key": "hydrogen"}, {"key": "fusion"}]},
+    ]
+}
+
+
+class Registry:
+    """GET /api/v1/changes and /api/v1/clusters as the registry answers them; ``down`` refuses connections."""
+
+    def __init__(self, feed: Feed):
+        self.feed = feed
+        self.down = False
+        self.app = Flask("registry")
+
+        @self.app.get("/api/v1/changes")
+        def changes():
+            after, limit = int(request.args["after"]), int(request.args["limit"])
+            page = [change for change in self.feed.changes if change["seq"] > after][:limit]
+            return jsonify({"changes": page, "latest_seq": len(self.feed.changes)})
+
+        @self.app.get("/api/v1/clusters")
+        def clusters():
+            return jsonify(CLUSTERS)
+
+    def fail(self) -> None:
+        if self.down:
+            raise requests.ConnectionError("the registry is down")
+
+    def client(self) -> ServiceClient:
+        client = ServiceClient("http://registry")
+        client.mount("http://registry", WSGITransport(self.app, fail=self.fail))
+        return client
+
+
+def until(condition, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def state(db):
+    with db.read() as session:
+        return store.read_state(session)
+
+
+def checkpoint(db) -> int:
+    return state(db).cursor
+
+
+def test_the_loop_follows_in_pages_waits_out_a_registry_outage_and_records_it(db):
+    feed = Feed(db)
+    for entity_id in range(1, 8):
+        feed.write(entity_id)
+    registry = Registry(feed)
+    follower = Follower(db, registry.client(), batch=3, interval_s=0.01)
+    stop = threading.Event()
+    loop = threading.Thread(target=follower.run, args=(stop,), daemon=True)
+    loop.start()
+    try:
+        assert until(lambda: checkpoint(db) == 7)  # three pages of at most 3
+        registry.down = True
+        feed.write(8, tracks=["fusion"])  # a track the local copy lacks: learnt on the way
+        assert until(lambda: state(db).last_error is not None)
+        assert "ConnectionError" in state(db).last_error
+        assert checkpoint(db) == 7
+        registry.down = False
+        assert until(lambda: checkpoint(db) == 8)
+        assert state(db).last_error is None
+        with db.read() as session:
+            assert count_in(session, {"cluster": "energy", "track": "fusion"}) == 1  # counted under its cluster
+        assert follower.catch_up() == 0  # nothing newer
+    finally:
+        stop.set()
+        loop.join(timeout=10)
+    assert not loop.is_alive()
