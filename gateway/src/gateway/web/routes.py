@@ -103,7 +103,7 @@ def entities_page():
 def _download(extension: str, render, content_type: str):
     settings = current_app.config["GATEWAY_SETTINGS"]
     try:
-        entities = fetch_all(upstream("registry"), _query(), settings.upstream_timeout_ms / 1000)
+        entities = fetch_all(upstream("registry"), _query(), settings.upstream_timeout_seconds)
     except ListRefused as error:
         return _refused(error)
     except UpstreamUnavailable as error:
