@@ -156,6 +156,30 @@ def test_partner_files_go_in_and_exports_come_back(make_stack, tmp_path):
         ("华域视觉科技（上海）有限公司", "national", "第31批"),
     }
 
+    # A dry run of the press's spelling (half-width brackets) under a new identifier: nothing is
+    # written, and the would-be new row is shown to look like the stored one.
+    variant = tmp_path / "press.csv"
+    variant.write_text("企业名称,外部编号\n华域视觉科技(上海)有限公司,press-1\n", encoding="utf-8")
+    before = requests.get(f"{stack.gateway_url}/api/v1/changes", params={"after": 0, "limit": 1000}, timeout=10).json()["changes"]
+    dry = ecoreg(stack, "import", str(variant), "--dry-run", *listed[:8], key=key)
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert "1 row (dry run: nothing written): 1 would be created" in dry.stdout
+    [huayu] = [c for c in centres if c["name_zh"].startswith("华域")]
+    assert f"line 2: new, but looks like entity {huayu['id']} 华域视觉科技（上海）有限公司" in dry.stdout
+    after = requests.get(f"{stack.gateway_url}/api/v1/changes", params={"after": 0, "limit": 1000}, timeout=10).json()["changes"]
+    assert after == before
+
+    # A cell the command cannot read, and an error the registry finds, in one report row.
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text('name,kind,clusters,external_id,attributes\nM,lab,nowhere,m-1,"[1, 2]"\n', encoding="utf-8")
+    both = ecoreg(stack, "import", str(mixed), key=key)
+    assert both.returncode == 1
+    with (tmp_path / "mixed.errors.csv").open(encoding="utf-8-sig") as handle:
+        [row] = list(csv.DictReader(handle))
+    assert "attributes: not a JSON object" in row["errors"]
+    assert "clusters:" in row["errors"]
+    assert "nowhere" in row["errors"]
+
     # An xlsx with Chinese headers, a title row and one row with an error.
     workbook = Workbook()
     sheet = workbook.active

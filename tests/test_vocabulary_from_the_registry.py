@@ -11,6 +11,7 @@ from __future__ import annotations
 from contextlib import ExitStack
 
 import pytest
+from gateway_testing import close
 from sqlalchemy import func, insert, select
 
 from ecoreg_common.db import Database
@@ -52,7 +53,12 @@ def apps(request, tmp_path_factory):
         )
         for name, upstream in gateway_app.extensions["gateway.upstreams"].items():
             upstream.client.mount(f"http://{name}", WSGITransport(registry_app if name == "registry" else metrics_app))
-        yield registry_app, metrics_app, gateway_app, urls
+        try:
+            yield registry_app, metrics_app, gateway_app, urls
+        finally:
+            close(gateway_app)
+            registry_app.extensions["registry.db"].dispose()
+            metrics_app.extensions["metrics.db"].dispose()
 
 
 def test_a_track_the_registry_gains_is_counted_and_labelled_without_a_code_change(apps):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import requests
@@ -17,6 +19,7 @@ from flask import Flask, Response, request
 from ecoreg_common.testing import WSGITransport
 from gateway import create_app
 from gateway.config import Settings
+from gateway.requests_context import CACHE_EXTENSION, DB_EXTENSION, KEYS_EXTENSION, UPSTREAMS_EXTENSION
 
 ADMIN_KEY = "eco_test-admin-key"
 
@@ -57,8 +60,18 @@ class Upstream:
         return [call for call in self.seen if call["method"] == "GET" and call["path"] == path]
 
 
-def gateway_with(database_url: str, registry: Upstream, metrics: Upstream, **settings):
-    """The gateway app on ``database_url`` (migrated) in front of ``registry`` and ``metrics``."""
+def close(app) -> None:
+    """Stop what the gateway app started: its change listeners, upstream sessions, database pool."""
+    app.extensions[KEYS_EXTENSION].close()
+    app.extensions[CACHE_EXTENSION].close()
+    for upstream in app.extensions[UPSTREAMS_EXTENSION].values():
+        upstream.close()
+    app.extensions[DB_EXTENSION].dispose()
+
+
+@contextmanager
+def gateway_with(database_url: str, registry: Upstream, metrics: Upstream, **settings) -> Iterator:
+    """The gateway app on ``database_url`` (migrated) in front of ``registry`` and ``metrics``; closed after."""
     app = create_app(
         Settings(
             database_url=database_url,
@@ -72,4 +85,7 @@ def gateway_with(database_url: str, registry: Upstream, metrics: Upstream, **set
     for upstream in (registry, metrics):
         client = app.extensions["gateway.upstreams"][upstream.name].client
         client.mount(f"http://{upstream.name}", WSGITransport(upstream.app(), fail=upstream.fail))
-    return app
+    try:
+        yield app
+    finally:
+        close(app)

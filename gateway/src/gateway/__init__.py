@@ -18,7 +18,7 @@ from ecoreg_common.logs import configure_logging, install_request_ids
 from gateway.auth import keys
 from gateway.auth.keys import ANONYMOUS
 from gateway.auth.policy import authorise
-from gateway.auth.revocations import ANSWERS_CHANNEL, announce, signal_for
+from gateway.change_signals import ANSWERS_CHANNEL, announce, signal_for
 from gateway.config import Settings
 from gateway.docs.openapi import MergedDocument
 from gateway.limits import install_limits
@@ -27,7 +27,7 @@ from gateway.proxy.upstreams import Upstream
 from gateway.redis_link import GuardedRedis
 from gateway.requests_context import CACHE_EXTENSION, DB_EXTENSION, KEYS_EXTENSION, UPSTREAMS_EXTENSION, current_identity, identify
 from gateway.security import install_security_headers
-from gateway.tables import answer_generation
+from gateway.tables import answer_revision
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         redis=_redis(settings),
         redis_prefix=settings.redis_key_prefix,
         signal=signal_for(settings.database_url, ANSWERS_CHANNEL),
-        announce=lambda: bump_answer_generation(db),
+        announce=lambda: bump_answer_revision(db),
     )
     app.extensions["gateway.openapi"] = MergedDocument(upstreams)
     app.extensions[KEYS_EXTENSION] = keys.RecentKeys(signal_for(settings.database_url), settings.key_cache_seconds)
@@ -122,10 +122,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     return app
 
 
-def bump_answer_generation(db: Database) -> None:
+def bump_answer_revision(db: Database) -> None:
     """Tell every gateway process that cached answers are out of date (a write went through)."""
     with db.write() as session:
-        session.execute(update(answer_generation).where(answer_generation.c.id == 1).values(value=answer_generation.c.value + 1))
+        session.execute(update(answer_revision).where(answer_revision.c.id == 1).values(value=answer_revision.c.value + 1))
         announce(session, ANSWERS_CHANNEL)
 
 

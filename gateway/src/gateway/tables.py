@@ -26,9 +26,9 @@ api_keys = Table(
 )
 
 # Bumped by every write that goes through the gateway, so every gateway process
-# forgets its cached answers (auth/revocations.py tells them).
-answer_generation = Table(
-    "answer_generation",
+# forgets its cached answers (change_signals.py tells them): the answer revision.
+answer_revision = Table(
+    "answer_revision",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("value", BigIntId, nullable=False),

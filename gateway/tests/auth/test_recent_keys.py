@@ -5,7 +5,7 @@ import time
 from sqlalchemy import event
 
 from gateway.auth import keys
-from gateway.auth.revocations import signal_for
+from gateway.change_signals import signal_for
 
 
 def test_a_key_revoked_elsewhere_is_refused_at_once(db, database_url):

@@ -33,32 +33,36 @@ def upstreams() -> tuple[Upstream, Upstream]:
 
 def test_the_dashboard_joins_both_services(database_url):
     registry, metrics = upstreams()
-    answer = gateway_with(database_url, registry, metrics).test_client().get("/api/v1/dashboard").get_json()
-    assert answer["degraded"] is False
-    [energy] = answer["clusters"]
-    assert (energy["name_zh"], energy["active_entities"], energy["tracks"][0]["key"]) == ("未来能源", 2, "hydrogen")
+    with gateway_with(database_url, registry, metrics) as app:
+        answer = app.test_client().get("/api/v1/dashboard").get_json()
+        assert answer["degraded"] is False
+        [energy] = answer["clusters"]
+        assert (energy["name_zh"], energy["active_entities"], energy["tracks"][0]["key"]) == ("未来能源", 2, "hydrogen")
 
 
 def test_a_part_that_does_not_answer_is_marked_and_the_rest_is_served(database_url):
     registry, metrics = upstreams()
     metrics.down = True
-    answer = gateway_with(database_url, registry, metrics).test_client().get("/api/v1/dashboard").get_json()
-    assert answer["degraded"] is True
-    assert answer["missing"] == ["summary"]
-    assert answer["clusters"][0]["name_en"] == "Future energy"
-    assert answer["clusters"][0]["active_entities"] is None
+    with gateway_with(database_url, registry, metrics) as app:
+        answer = app.test_client().get("/api/v1/dashboard").get_json()
+        assert answer["degraded"] is True
+        assert answer["missing"] == ["summary"]
+        assert answer["clusters"][0]["name_en"] == "Future energy"
+        assert answer["clusters"][0]["active_entities"] is None
 
 
 def test_nothing_answering_is_a_503_problem(database_url):
     registry, metrics = upstreams()
     registry.down = metrics.down = True
-    answer = gateway_with(database_url, registry, metrics).test_client().get("/api/v1/dashboard")
-    assert answer.status_code == 503
-    assert answer.mimetype == "application/problem+json"
+    with gateway_with(database_url, registry, metrics) as app:
+        answer = app.test_client().get("/api/v1/dashboard")
+        assert answer.status_code == 503
+        assert answer.mimetype == "application/problem+json"
 
 
 def test_the_page_names_kinds_in_the_registrys_words(database_url):
     registry, metrics = upstreams()
-    page = gateway_with(database_url, registry, metrics).test_client().get("/?lang=zh")
-    assert page.status_code == 200
-    assert "实验室" in page.get_data(as_text=True)
+    with gateway_with(database_url, registry, metrics) as app:
+        page = app.test_client().get("/?lang=zh")
+        assert page.status_code == 200
+        assert "实验室" in page.get_data(as_text=True)

@@ -59,7 +59,7 @@ def test_a_failed_cache_invalidation_is_logged_not_answered_503(database_url, re
     app = create_app(Settings(database_url=database_url, registry_url=registry_url, admin_key=ADMIN_KEY, log_level="WARNING"))
 
     def gateway_database_gone():
-        raise OperationalError("UPDATE answer_generation", {}, Exception("the gateway's database is not answering"))
+        raise OperationalError("UPDATE answer_revision", {}, Exception("the gateway's database is not answering"))
 
     app.extensions[CACHE_EXTENSION].announce = gateway_database_gone
     before = Registry.writes

@@ -128,7 +128,8 @@ def test_dry_run_asks_the_registry_to_write_nothing_and_shows_look_alikes(server
     }
     assert "2 rows (dry run: nothing written): 1 would be created, 0 would be updated, 0 would be unchanged, 1 with errors" in result.output
     assert "line 2: new, but looks like entity 12 华域视觉科技（上海）有限公司 (score 0.97: same_core_name)" in result.output
-    assert (tmp_path / "list.errors.csv").exists()
+    assert "line 3: clusters: unknown cluster(s): nowhere" in result.output
+    assert list(tmp_path.iterdir()) == [source]  # a dry run writes no report unless --report names one
 
 
 def test_an_import_refused_half_way_says_how_far_it_got(server, tmp_path):

@@ -18,6 +18,7 @@ from metrics.tables import (
     cell_snapshots,
     count_cells,
     entity_facts,
+    fact_versions,
     follower_state,
     indicators,
     observation_reports,
@@ -50,7 +51,17 @@ def db(database):
     db, reference = database
     yield db
     with db.write() as session:
-        for table in (target_snapshots, cell_snapshots, count_cells, entity_facts, observation_reports, observations, targets, indicators):
+        for table in (
+            target_snapshots,
+            cell_snapshots,
+            count_cells,
+            entity_facts,
+            fact_versions,
+            observation_reports,
+            observations,
+            targets,
+            indicators,
+        ):
             session.execute(delete(table))
         for table in RESTORED:
             if reference[table]:

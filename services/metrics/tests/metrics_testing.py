@@ -9,7 +9,7 @@ from metrics.readmodel.apply import apply_page
 REPORTER = {"X-Ecoreg-Partner": "stats-bureau"}
 
 
-def change(seq: int, entity_id: int, version: int, *, op: str | None = None, **entity) -> dict:
+def change(seq: int, entity_id: int, version: int, *, op: str | None = None, at: str = "2026-01-01T00:00:00Z", **entity) -> dict:
     body = {
         "id": entity_id,
         "kind": "enterprise",
@@ -26,7 +26,7 @@ def change(seq: int, entity_id: int, version: int, *, op: str | None = None, **e
         "entity_id": entity_id,
         "op": op or ("create" if version == 1 else "update"),
         "version": version,
-        "at": "2026-01-01T00:00:00Z",
+        "at": at,
         "actor": "partner-a",
         "entity": body,
     }
@@ -40,10 +40,10 @@ class Feed:
         self.changes: list[dict] = []
         self.versions: dict[int, int] = {}
 
-    def write(self, entity_id: int, *, op: str | None = None, **entity) -> dict:
+    def write(self, entity_id: int, *, op: str | None = None, at: str = "2026-01-01T00:00:00Z", **entity) -> dict:
         version = self.versions.get(entity_id, 0) + 1
         self.versions[entity_id] = version
-        made = change(len(self.changes) + 1, entity_id, version, op=op, **entity)
+        made = change(len(self.changes) + 1, entity_id, version, op=op, at=at, **entity)
         self.changes.append(made)
         return made
 

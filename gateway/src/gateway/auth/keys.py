@@ -16,7 +16,7 @@ from ecoreg_common.db import Database
 from ecoreg_common.errors import Forbidden, NotFound, ValidationFailed
 from ecoreg_common.formats import instant_text
 from ecoreg_common.identity import PARTNER_PATTERN
-from gateway.auth import revocations
+from gateway import change_signals
 from gateway.tables import api_keys
 
 SCOPES = ("entities:write", "indicators:write", "admin")
@@ -87,7 +87,7 @@ def create_key(db: Database, partner: str, scopes: list[str], *, key: str | None
             .values(key_hash=digest(key), prefix=key[:12], partner=partner, scopes=sorted(set(scopes)), created_at=datetime.now(UTC))
             .returning(api_keys.c.id)
         ).scalar_one()
-        revocations.announce(session)
+        change_signals.announce(session)
         row = session.execute(select(api_keys).where(api_keys.c.id == key_id)).one()
     return {**_public(row), "key": key}
 
@@ -105,7 +105,7 @@ class RecentKeys:
     """Identities of keys seen lately, so a busy client costs no database read per request.
 
     Whatever it remembers is forgotten the moment ``signal`` says the keys have
-    changed (``revocations.py``), so a revoked key is refused at once in every
+    changed (``change_signals.py``), so a revoked key is refused at once in every
     process; ``ttl_s`` bounds how long an entry lives regardless. Unknown keys
     are never remembered.
     """
@@ -157,7 +157,7 @@ def revoke_key(db: Database, key_id: int, identity: Identity) -> None:
         if row.id == identity.key_id and identity.admin and "admin" in row.scopes:
             raise Forbidden("An admin key cannot revoke itself; use another admin key.")
         session.execute(update(api_keys).where(api_keys.c.id == key_id).values(revoked_at=datetime.now(UTC)))
-        revocations.announce(session)
+        change_signals.announce(session)
 
 
 def ensure_admin_key(db: Database, key: str) -> None:
@@ -169,6 +169,6 @@ def ensure_admin_key(db: Database, key: str) -> None:
                 session.execute(
                     update(api_keys).where(api_keys.c.id == row.id).values(revoked_at=None, scopes=sorted(set(row.scopes) | {"admin"}))
                 )
-                revocations.announce(session)
+                change_signals.announce(session)
             return
     create_key(db, ADMIN_PARTNER, ["admin"], key=key)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 
 from gateway.compose.service import Part, fetch
 from gateway.proxy.upstreams import Upstream
@@ -19,13 +20,14 @@ REMEMBER_SECONDS = 60.0
 FAMILIES = ("kinds", "subtypes", "tiers", "statuses")
 
 _lock = threading.Lock()
-_remembered: dict[str, tuple[float, dict]] = {}
+# Per upstream object, so two apps in one process (tests) never share what they learnt.
+_remembered: weakref.WeakKeyDictionary[Upstream, tuple[float, dict]] = weakref.WeakKeyDictionary()
 
 
 def names(registry: Upstream, timeout_seconds: float) -> dict[str, dict[str, dict[str, str]]]:
     """family -> key -> {name_en, name_zh}; empty families when the registry did not answer."""
     with _lock:
-        cached = _remembered.get(registry.name)
+        cached = _remembered.get(registry)
     if cached is not None and time.monotonic() - cached[0] < REMEMBER_SECONDS:
         return cached[1]
     answer = fetch([Part("vocabulary", registry, "/api/v1/vocabulary")], timeout_seconds)["vocabulary"]
@@ -33,7 +35,7 @@ def names(registry: Upstream, timeout_seconds: float) -> dict[str, dict[str, dic
         return cached[1] if cached is not None else {family: {} for family in FAMILIES}
     found = {family: dict((answer.get("names") or {}).get(family) or {}) for family in FAMILIES}
     with _lock:
-        _remembered[registry.name] = (time.monotonic(), found)
+        _remembered[registry] = (time.monotonic(), found)
     return found
 
 

@@ -114,7 +114,8 @@ def _rows(file: Path, encoding: str | None, maps: list[tuple[str, str]], default
 @click.option(
     "--report",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write the rows that failed (default: FILE.errors.csv, .xlsx or .jsonl; never over an existing file).",
+    help="Where to write the rows that failed (default: FILE.errors.csv, .xlsx or .jsonl; never over an existing file; "
+    "a dry run writes one only when this is given).",
 )
 @click.pass_obj
 def import_(
@@ -146,6 +147,16 @@ def import_(
         # Districts, clusters or tracks written as names (浦东新区, 未来能源): the registry's names give their keys.
         table = values.names(api.vocabulary(), api.clusters())
         rows = [(line, values.translate(entity, table), errors, cells) for line, entity, errors, cells in rows]
+    unreadable = [(line, entity, errors, cells) for line, entity, errors, cells in rows if errors]
+    if unreadable:
+        # Cells the command could not read are not sent; the rest of each such row is judged
+        # by a dry run, so the report has all of the row's errors at once (nothing is written).
+        for start in range(0, len(unreadable), batch_size):
+            chunk = unreadable[start : start + batch_size]
+            judged = api.upsert_batch([entity for _, entity, _, _ in chunk], dry_run=True)
+            for (_, _, errors, _), item in zip(chunk, judged["items"], strict=True):
+                for name, messages in item.get("errors", {}).items():
+                    errors.setdefault(name, messages)
     failures: list[tuple[int, object, dict]] = [(line, cells, errors) for line, _, errors, cells in rows if errors]
     sendable = [(line, entity, cells) for line, entity, errors, cells in rows if not errors]
     totals = {"created": 0, "updated": 0, "unchanged": 0, "error": len(failures)}
@@ -188,15 +199,19 @@ def import_(
             f"(score {candidate.get('score', 0):.2f}: {', '.join(candidate.get('reasons', []))})"
         )
     if failures:
+        # A dry run writes no file unless asked (--report): it lists every row's errors instead.
+        shown = failures if dry_run and report is None else failures[:5]
+        for line, _, errors in shown:
+            click.echo(f"line {line}: {files.describe(errors)}", err=True)
+        if len(failures) > len(shown):
+            click.echo(f"... and {plural(len(failures) - len(shown), 'more row')}", err=True)
+        if dry_run and report is None:
+            raise click.exceptions.Exit(Exit.ROWS_WITH_ERRORS)
         report = files.report_path(report) if report else files.default_report(file)
         if headers is None:
             files.write_jsonl_report(report, failures)
         else:
             files.write_table_report(report, headers, failures, "xlsx" if report.suffix.lower() == ".xlsx" else "csv")
-        for line, _, errors in failures[:5]:
-            click.echo(f"line {line}: {files.describe(errors)}", err=True)
-        if len(failures) > 5:
-            click.echo(f"... and {plural(len(failures) - 5, 'more row')}", err=True)
         click.echo(
             f"the {plural(len(failures), 'row')} with errors {'is' if len(failures) == 1 else 'are'} in {report}: fix them there and import that file"
         )

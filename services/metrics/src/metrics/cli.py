@@ -69,6 +69,18 @@ def resync() -> None:
     reset(db)
     applied = _follower(settings, db).catch_up()
     click.echo(f"read model rebuilt from {applied} changes")
+    filled = snapshots.backfill(db)
+    snapshots.take(db, date.today())
+    click.echo(f"history rebuilt: {filled['days']} days from the first change")
+    db.dispose()
+
+
+@cli.command()
+def backfill() -> None:
+    """Rebuild the daily history of every past day from the entity versions (the feed's commit times)."""
+    db = Database(Settings.from_env().database_url)
+    filled = snapshots.backfill(db)
+    click.echo(f"history rebuilt: {filled['days']} days, {filled['cell_rows']} cell rows, {filled['target_rows']} target rows")
     db.dispose()
 
 

@@ -50,6 +50,27 @@ entity_facts = Table(
     Column("seq", BigIntId, nullable=False),
 )
 
+# Every version of every entity's facts, valid from its change's commit time until
+# the next version's (valid_to null while current): counts as of any past instant.
+fact_versions = Table(
+    "fact_versions",
+    metadata,
+    Column("entity_id", BigIntId, primary_key=True, autoincrement=False),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigIntId, nullable=False),
+    Column("valid_from", UTCDateTime, nullable=False),
+    Column("valid_to", UTCDateTime),
+    Column("kind", String(32), nullable=False),
+    Column("subtype", String(48), nullable=False),
+    Column("tier", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("district", String(32), nullable=False),
+    Column("clusters", StringList(32), nullable=False),
+    Column("tracks", StringList(48), nullable=False),
+    Column("retired", Boolean, nullable=False),
+    Index("ix_fact_versions_valid_from", "valid_from"),
+)
+
 # The counters: how many entities fall in each combination of dimensions. An
 # entity adds 1 to the cell with cluster = track = "" (for questions that name
 # neither), 1 per cluster, 1 per track, and 1 per (cluster, track of that

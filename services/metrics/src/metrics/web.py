@@ -28,7 +28,7 @@ def current_db() -> Database:
 CHECKPOINT_HEADER = "X-Ecoreg-Checkpoint"
 
 
-def data_version(db: Database) -> tuple[str, int]:
+def answer_revision(db: Database) -> tuple[str, int]:
     """What every aggregate answer depends on: the feed position (and whether the
     registry answers), and the revision of targets and observations; and the checkpoint."""
     with db.read() as session:
@@ -48,7 +48,7 @@ def conditional(answer: Callable[[], object], *, today: date | None = None) -> R
     the date (attainment depends on today) and the request's path and query.
     """
     today = today or date.today()
-    version, checkpoint = data_version(current_db())
+    version, checkpoint = answer_revision(current_db())
     token = f"{version}:{today.isoformat()}:{request.full_path}"
     etag = etag_for(token)
     headers = request.headers

@@ -32,3 +32,29 @@ def test_history_arguments(client):
     assert client.get("/api/v1/metrics/history?metric=count&from=2000-01-01&to=2026-01-01").status_code == 422
     assert client.get("/api/v1/metrics/history?metric=target:pilot_zones&kind=lab").status_code == 422
     assert client.get("/api/v1/metrics/history?metric=target:nothing").status_code == 404
+
+
+def test_backfill_starts_the_series_at_the_first_change(client, db):
+    feed = Feed(db)
+    feed.write(1, kind="facility", subtype="hydrogen_station", tracks=[], at="2026-03-01T02:00:00Z")
+    feed.write(2, kind="facility", subtype="hydrogen_station", tracks=[], at="2026-03-02T17:00:00Z")  # 01:00 on the 3rd in Shanghai
+    feed.write(1, op="retire", kind="facility", subtype="hydrogen_station", tracks=[], at="2026-03-04T02:00:00Z")
+    feed.apply()
+    filled = snapshots.backfill(db, until=date(2026, 3, 6))
+    assert filled["days"] == 5  # 1st to 5th of March
+    points = client.get("/api/v1/metrics/history?metric=count&kind=facility&from=2026-02-20&to=2026-03-05").json["points"]
+    assert points == [
+        {"day": "2026-03-01", "value": 1},
+        {"day": "2026-03-02", "value": 1},
+        {"day": "2026-03-03", "value": 2},
+        {"day": "2026-03-04", "value": 1},
+        {"day": "2026-03-05", "value": 1},
+    ]
+    # the same as counting as of each day's end
+    for point in points:
+        assert client.get(f"/api/v1/metrics/counts?kind=facility&as_of={point['day']}").json["groups"][0]["count"] == point["value"]
+    stations = client.get("/api/v1/metrics/history?metric=target:hydrogen_stations&from=2026-03-01&to=2026-03-05").json["points"]
+    assert [p["value"] for p in stations] == [1, 1, 2, 1, 1]
+    assert {p["status"] for p in stations} == {"not_achieved"}  # the 2025 deadline had passed
+    # backfilling again gives the same history
+    assert snapshots.backfill(db, until=date(2026, 3, 6)) == filled

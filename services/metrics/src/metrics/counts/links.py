@@ -17,6 +17,7 @@ ENTITIES_PATH = "/api/v1/entities"
 # The order dimensions appear in a filter and in a link (stable, so links compare equal).
 ORDER = ("cluster", "track", "kind", "subtype", "tier", "district", "status")
 DEFAULT_STATUSES = ("active",)
+ANY_STATUS = "*"  # as counts.service.ANY_STATUS: every status
 
 
 def _items(value) -> list[str]:
@@ -30,7 +31,8 @@ def count_filter(filters: dict, group: dict | None = None) -> dict:
 
     Shape: ``{"cluster": "energy", "kind": "facility", "status": ["active"]}``; a
     dimension is a string when one value is meant, a list when several are; a
-    group's ``None`` (no subtype, no district) becomes ``"none"``.
+    group's ``None`` (no subtype, no district) becomes ``"none"``; ``"status": "*"``
+    means every status.
     """
     merged: dict[str, object] = {}
     for name in ORDER:
@@ -45,12 +47,15 @@ def count_filter(filters: dict, group: dict | None = None) -> dict:
             merged[name] = values[0] if len(values) == 1 else values
     if isinstance(merged.get("status"), str):
         merged["status"] = [merged["status"]]
+    if merged["status"] == [ANY_STATUS]:
+        merged["status"] = ANY_STATUS  # every status
     return merged
 
 
 def entities_link(filter_: dict) -> str:
     """The registry list returning exactly the entities a count with ``filter_`` counts."""
-    pairs = [(name, ",".join(_items(filter_[name]))) for name in ORDER if name in filter_]
+    # Any status ("*") is the registry list without a status filter.
+    pairs = [(name, ",".join(_items(filter_[name]))) for name in ORDER if name in filter_ and filter_[name] != ANY_STATUS]
     return f"{ENTITIES_PATH}?{urlencode(pairs, safe=',')}"
 
 

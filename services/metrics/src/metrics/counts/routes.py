@@ -6,6 +6,7 @@ from flask.views import MethodView
 
 from ecoreg_common.api import Blueprint
 from metrics.counts import service
+from metrics.counts.as_of import parse_as_of
 from metrics.counts.schemas import CountArgsSchema, CountsSchema
 from metrics.web import conditional, current_db
 
@@ -17,6 +18,7 @@ class Counts(MethodView):
     @blp.arguments(CountArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, CountsSchema)
     @blp.alt_response(304, description="Not modified since the ETag in If-None-Match")
-    def get(self, group_by, **filters):
-        """Entities counted by any subset of dimensions (active ones unless status says otherwise)"""
-        return conditional(lambda: service.counts(current_db(), group_by, filters))
+    def get(self, group_by, as_of=None, **filters):
+        """Entities counted by any subset of dimensions (active ones unless status says otherwise), now or as of a past moment"""
+        moment = parse_as_of(as_of) if as_of else None
+        return conditional(lambda: service.counts(current_db(), group_by, filters, moment))

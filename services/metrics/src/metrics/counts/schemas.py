@@ -41,7 +41,14 @@ class CountFiltersSchema(InputSchema):
     )
 
 
-class CountArgsSchema(CountFiltersSchema):
+class AsOfArgsSchema(InputSchema):
+    as_of = fields.String(
+        validate=validate.Length(min=10, max=40),
+        metadata={"description": "A date (end of that day) or an ISO 8601 instant; Asia/Shanghai unless an offset is given"},
+    )
+
+
+class CountArgsSchema(CountFiltersSchema, AsOfArgsSchema):
     group_by = CommaList(
         item_validator=validate.OneOf(GROUPABLE),
         load_default=list,
@@ -68,6 +75,7 @@ class CountGroupSchema(ma.Schema):
 
 
 class CountsSchema(ma.Schema):
+    as_of = fields.String(metadata={"description": "With ?as_of: the moment answered, in Asia/Shanghai"})
     as_of_seq = fields.Integer(metadata={"description": "The registry change this answer includes, and all before it"})
     group_by = fields.List(fields.String())
     groups = fields.List(fields.Nested(CountGroupSchema))

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ecoreg_common.db import Database
 from ecoreg_common.errors import ValidationFailed
+from metrics.counts.as_of import AsOf, group_cells
 from metrics.counts.filters import unknown_values
 from metrics.counts.links import traced
 from metrics.readmodel import store
@@ -54,29 +55,50 @@ def cell_query(group_by: list[str], filters: dict, *, table=count_cells) -> Sele
     return query.having(func.sum(table.c["count"]) > 0) if group_by else query
 
 
-def count_in(session: Session, filters: dict) -> int:
+def count_in(session: Session, filters: dict, as_of: AsOf | None = None) -> int:
+    """How many entities ``filters`` selects, now or ``as_of`` a past moment."""
+    if as_of is not None:
+        return grouped(session, [], filters, as_of)[0]["count"]
     return int(session.execute(cell_query([], filters)).scalar() or 0)
 
 
-def grouped(session: Session, group_by: list[str], filters: dict) -> list[dict]:
-    """One dict per group; without ``group_by`` the query has one row, the total (0 when empty)."""
+def grouped(session: Session, group_by: list[str], filters: dict, as_of: AsOf | None = None) -> list[dict]:
+    """One dict per group; without ``group_by`` the query has one row, the total (0 when empty).
+
+    Live answers sum the counter cells in SQL; ``as_of`` answers sum the cells rebuilt
+    from the entity versions valid then (counts/as_of.py), with the same rules.
+    """
+    if as_of is not None:
+        cells = as_of.cells(session, store.track_clusters(session))
+        rows = [
+            (dict(zip(group_by, values, strict=True)), count) for values, count in group_cells(cells, group_by, filters, DEFAULT_STATUSES)
+        ]
+    else:
+        rows = [({name: getattr(row, name) for name in group_by}, row.count) for row in session.execute(cell_query(group_by, filters))]
     groups = []
-    for row in session.execute(cell_query(group_by, filters)):
-        group = {name: (getattr(row, name) or None) if name in _OPTIONAL else getattr(row, name) for name in group_by}
-        group["count"] = int(row.count or 0)
+    for values, count in rows:
+        group = {name: (values[name] or None) if name in _OPTIONAL else values[name] for name in group_by}
+        group["count"] = int(count or 0)
         groups.append(group)
     return groups
 
 
-def counts(db: Database, group_by: list[str], filters: dict) -> dict:
-    """The grouped counts, each with its filter and the registry list of its entities (counts/links.py)."""
+def counts(db: Database, group_by: list[str], filters: dict, as_of: AsOf | None = None) -> dict:
+    """The grouped counts, each with its filter and the registry list of its entities (counts/links.py).
+
+    With ``as_of`` the answer is as of that moment and says so (``as_of``); its
+    links list today's entities with those filters (the registry lists the present).
+    """
     with db.read() as session:
         unknown = unknown_values(session, filters)
         if unknown:
             raise ValidationFailed(unknown)
-        as_of = store.read_state(session).cursor
-        groups = grouped(session, group_by, filters)
+        seq = store.read_state(session).cursor
+        groups = grouped(session, group_by, filters, as_of)
     for group in groups:
         dims = {name: group[name] for name in group_by}
         group.update(traced(group["count"], filters, dims))
-    return {"as_of_seq": as_of, "group_by": group_by, "groups": groups}
+    answer = {"as_of_seq": seq, "group_by": group_by, "groups": groups}
+    if as_of is not None:
+        answer["as_of"] = as_of.text
+    return answer

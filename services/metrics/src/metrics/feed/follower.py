@@ -21,7 +21,7 @@ from ecoreg_common.http import ServiceClient
 from metrics.feed import reference
 from metrics.readmodel import store
 from metrics.readmodel.apply import Applied, apply_page
-from metrics.tables import count_cells, entity_facts
+from metrics.tables import count_cells, entity_facts, fact_versions
 
 log = logging.getLogger(__name__)
 
@@ -111,4 +111,5 @@ def reset(db: Database) -> None:
         store.lock_state(session)
         session.execute(delete(count_cells))
         session.execute(delete(entity_facts))
+        session.execute(delete(fact_versions))
         store.save_state(session, cursor=0, registry_latest_seq=0, caught_up_at=None)

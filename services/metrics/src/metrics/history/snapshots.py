@@ -2,18 +2,24 @@
 
 The follower refreshes today's snapshot as it goes (at most every few minutes),
 so the last refresh of a day is that day's value; ``ecoreg-metrics snapshot``
-does the same by hand.
+does the same by hand. Past days are rebuilt from the entity versions and their
+commit times (``backfill``; ``ecoreg-metrics resync`` and ``backfill`` run it),
+so a series starts at the first change of the feed, not at installation.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from ecoreg_common.db import Database
+from metrics.counts.as_of import SHANGHAI, AsOf
 from metrics.counts.service import cell_query
-from metrics.tables import CELL_DIMENSIONS, cell_snapshots, count_cells, target_snapshots
+from metrics.readmodel import store
+from metrics.readmodel.facts import Fact, contribution
+from metrics.tables import CELL_DIMENSIONS, cell_snapshots, count_cells, fact_versions, target_snapshots
 from metrics.targets.service import all_assessed
 
 
@@ -61,3 +67,85 @@ def target_series(db: Database, key: str, start: date, end: date) -> list[dict]:
             {"day": row.day.isoformat(), "value": row.current_value, "attainment": row.attainment, "status": row.status}
             for row in session.execute(query)
         ]
+
+
+def _day_of(moment: datetime) -> date:
+    return moment.astimezone(SHANGHAI).date()
+
+
+def backfill(db: Database, until: date | None = None) -> dict:
+    """Rebuild the daily history from the first change of the feed up to (not including) ``until``
+    (default: today in Asia/Shanghai, which the follower keeps current).
+
+    Sweeps the entity versions (``fact_versions``) in commit order: each version adds its
+    counter cells from the day it was committed and removes them from the day it was
+    replaced, so every past day's snapshot is the counters at that day's end, without
+    replaying the feed. Targets are assessed for each day with those counts and the
+    reports recorded by then. Returns ``{"days": n, "cell_rows": n, "target_rows": n}``.
+    """
+    until = until or datetime.now(SHANGHAI).date()
+    with db.read() as session:
+        first = session.scalar(select(func.min(fact_versions.c.valid_from)))
+    if first is None:
+        return {"days": 0, "cell_rows": 0, "target_rows": 0}
+    start = _day_of(first)
+    columns = [fact_versions.c[name] for name in ("entity_id", "version", "seq", "kind", "subtype", "tier", "status", "district")]
+    columns += [
+        fact_versions.c.clusters,
+        fact_versions.c.tracks,
+        fact_versions.c.retired,
+        fact_versions.c.valid_from,
+        fact_versions.c.valid_to,
+    ]
+    days = cell_rows = target_rows = 0
+    with db.write() as session:
+        track_cluster = store.track_clusters(session)
+        session.execute(delete(cell_snapshots).where(cell_snapshots.c.day < until))
+        session.execute(delete(target_snapshots).where(target_snapshots.c.day < until))
+        events: dict[date, Counter] = {}
+        for row in session.execute(select(*columns).where(fact_versions.c.retired.is_(False)).execution_options(yield_per=5000)):
+            fact = Fact(
+                row.entity_id,
+                row.kind,
+                row.subtype,
+                row.tier,
+                row.status,
+                row.district,
+                tuple(row.clusters),
+                tuple(row.tracks),
+                row.version,
+                False,
+                row.seq,
+            )
+            cells = contribution(fact, track_cluster)
+            events.setdefault(_day_of(row.valid_from), Counter()).update(cells)
+            if row.valid_to is not None:
+                events.setdefault(_day_of(row.valid_to), Counter()).subtract(cells)
+        running: Counter = Counter()
+        day = start
+        while day < until:
+            running.update(events.pop(day, Counter()))
+            running = +running  # drop cells that fell to zero
+            rows = [{"day": day, **dict(zip(CELL_DIMENSIONS, key, strict=True)), "count": count} for key, count in running.items()]
+            if rows:
+                session.execute(insert(cell_snapshots), rows)
+            end = datetime.combine(day + timedelta(days=1), datetime.min.time(), SHANGHAI)
+            as_of = AsOf(before=end.astimezone(UTC), day=day, text=end.isoformat(), _cells=running)
+            assessed = all_assessed(session, day, as_of)
+            if assessed:
+                session.execute(
+                    insert(target_snapshots),
+                    [
+                        {
+                            "day": day,
+                            "target_key": t["key"],
+                            "current_value": t["current_value"],
+                            "attainment": t["attainment"],
+                            "status": t["status"],
+                        }
+                        for t in assessed
+                    ],
+                )
+            days, cell_rows, target_rows = days + 1, cell_rows + len(rows), target_rows + len(assessed)
+            day += timedelta(days=1)
+    return {"days": days, "cell_rows": cell_rows, "target_rows": target_rows}

@@ -7,7 +7,10 @@ from flask.views import MethodView
 from ecoreg_common.api import Blueprint
 from metrics.indicators import service
 from metrics.indicators.schemas import (
+    IndicatorListArgsSchema,
     IndicatorListSchema,
+    IndicatorSchema,
+    IndicatorWriteSchema,
     ObservationListSchema,
     ObservationSchema,
     ObservationScopeSchema,
@@ -22,10 +25,29 @@ PERIOD = "<string(minlength=4,maxlength=10):period>"
 
 @blp.route("/indicators")
 class Indicators(MethodView):
+    @blp.arguments(IndicatorListArgsSchema, location="query")
     @blp.response(200, IndicatorListSchema)
-    def get(self):
+    def get(self, args):
         """Every indicator with its newest value"""
-        return conditional(lambda: {"indicators": service.list_indicators(current_db())})
+        return conditional(lambda: {"indicators": service.list_indicators(current_db(), args["include_retired"])})
+
+
+@blp.route("/indicators/<key:key>")
+class IndicatorByKey(MethodView):
+    @blp.arguments(IndicatorWriteSchema)
+    @blp.response(200, IndicatorSchema)
+    @blp.alt_response(201, schema=IndicatorSchema, description="Defined for the first time")
+    def put(self, data, key):
+        """Define or redefine an indicator (admins): English and Chinese title, unit, frequency"""
+        current_partner()
+        indicator, created = service.put_indicator(current_db(), key, data)
+        return indicator, 201 if created else 200
+
+    @blp.response(204)
+    def delete(self, key):
+        """Retire an indicator (admins): kept with its observations, no new targets on it"""
+        current_partner()
+        service.retire_indicator(current_db(), key)
 
 
 @blp.route("/indicators/<key:key>/observations")

@@ -53,7 +53,25 @@ class IndicatorSchema(ma.Schema):
     title_en = fields.String()
     title_zh = fields.String()
     unit = fields.String()
+    frequency = fields.String(metadata={"description": "annual, quarterly or monthly"})
+    retired_at = fields.String(allow_none=True, metadata={"format": "date-time", "description": "Set when retired (no new targets)"})
     latest = fields.Nested(ObservationSchema, allow_none=True, metadata={"description": "The newest value reported, for any scope"})
+
+
+FREQUENCIES = ("annual", "quarterly", "monthly")
+
+
+class IndicatorWriteSchema(InputSchema):
+    title_en = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    title_zh = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    unit = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    frequency = fields.String(
+        load_default="annual", validate=validate.OneOf(FREQUENCIES), metadata={"description": "How often it is reported"}
+    )
+
+
+class IndicatorListArgsSchema(InputSchema):
+    include_retired = fields.Boolean(load_default=False, metadata={"description": "List retired indicators too"})
 
 
 class IndicatorListSchema(ma.Schema):

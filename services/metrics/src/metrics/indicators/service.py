@@ -69,16 +69,42 @@ def _public(row) -> dict:
     }
 
 
-def observations_for(session: Session, key: str, scopes: list[str] | None = None) -> list[dict]:
+def _reported_before(session: Session, key: str, scopes: list[str] | None, before: datetime) -> list[dict]:
+    """Each period's latest report recorded before ``before`` (the observations as they stood then)."""
+    query = select(observation_reports).where(observation_reports.c.indicator_key == key, observation_reports.c.recorded_at < before)
+    if scopes is not None:
+        query = query.where(observation_reports.c.scope.in_(scopes))
+    latest: dict[tuple[str, str], object] = {}
+    for row in session.execute(query.order_by(observation_reports.c.id)):
+        latest[(row.period, row.scope)] = row
+    found = [
+        {
+            "indicator": key,
+            "period": row.period,
+            "period_end": period_end(row.period).isoformat(),
+            "cluster": row.scope or None,
+            "value": row.value,
+            "source": row.source,
+            "recorded_at": row.recorded_at.isoformat().replace("+00:00", "Z"),
+        }
+        for row in latest.values()
+    ]
+    return sorted(found, key=lambda o: (o["period_end"], o["cluster"] or ""))
+
+
+def observations_for(session: Session, key: str, scopes: list[str] | None = None, before: datetime | None = None) -> list[dict]:
+    """Observations oldest period first; with ``before``, as they stood then (from the reports)."""
+    if before is not None:
+        return _reported_before(session, key, scopes, before)
     query = select(observations).where(observations.c.indicator_key == key)
     if scopes is not None:
         query = query.where(observations.c.scope.in_(scopes))
     return [_public(row) for row in session.execute(query.order_by(observations.c.period_end, observations.c.scope))]
 
 
-def latest_observation(session: Session, key: str, scopes: list[str] | None) -> dict | None:
+def latest_observation(session: Session, key: str, scopes: list[str] | None, before: datetime | None = None) -> dict | None:
     """The newest observation in any of ``scopes`` (any scope for None); on the same period the first scope named wins."""
-    found = observations_for(session, key, scopes)
+    found = observations_for(session, key, scopes, before)
     if not found:
         return None
     newest = max(row["period_end"] for row in found)
@@ -95,19 +121,56 @@ def _indicator(session: Session, key: str):
     return row
 
 
-def list_indicators(db: Database) -> list[dict]:
+def _indicator_public(session: Session, r) -> dict:
+    return {
+        "key": r.key,
+        "title_en": r.title_en,
+        "title_zh": r.title_zh,
+        "unit": r.unit,
+        "frequency": r.frequency,
+        "retired_at": r.retired_at.isoformat().replace("+00:00", "Z") if r.retired_at else None,
+        "latest": latest_observation(session, r.key, None),
+    }
+
+
+def list_indicators(db: Database, include_retired: bool = False) -> list[dict]:
+    """Every indicator (retired ones only when asked) with its newest value."""
     with db.read() as session:
-        rows = session.execute(select(indicators).order_by(indicators.c.key)).all()
-        return [
-            {
-                "key": r.key,
-                "title_en": r.title_en,
-                "title_zh": r.title_zh,
-                "unit": r.unit,
-                "latest": latest_observation(session, r.key, None),
-            }
-            for r in rows
-        ]
+        query = select(indicators).order_by(indicators.c.key)
+        if not include_retired:
+            query = query.where(indicators.c.retired_at.is_(None))
+        return [_indicator_public(session, r) for r in session.execute(query).all()]
+
+
+def put_indicator(db: Database, key: str, data: dict) -> tuple[dict, bool]:
+    """Define (or redefine) an indicator: titles, unit, frequency. Redefining a retired one brings it back.
+
+    Returns the indicator and whether it is new. Admins only (the gateway's route table).
+    """
+
+    def work(session: Session) -> tuple[dict, bool]:
+        values = {name: data[name] for name in ("title_en", "title_zh", "unit", "frequency")}
+        exists = session.execute(select(indicators.c.key).where(indicators.c.key == key).with_for_update()).first() is not None
+        if exists:
+            session.execute(update(indicators).where(indicators.c.key == key).values(**values, retired_at=None))
+        else:
+            session.execute(insert(indicators).values(key=key, **values))
+        bump_revision(session)
+        return _indicator_public(session, _indicator(session, key)), not exists
+
+    return db.transact(work)
+
+
+def retire_indicator(db: Database, key: str) -> None:
+    """Retire an indicator: its observations and the targets on it stay; no new target may name it."""
+
+    def work(session: Session) -> None:
+        row = _indicator(session, key)
+        if row.retired_at is None:
+            session.execute(update(indicators).where(indicators.c.key == key).values(retired_at=datetime.now(UTC)))
+            bump_revision(session)
+
+    db.transact(work)
 
 
 def list_observations(db: Database, key: str, cluster: str | None) -> dict:

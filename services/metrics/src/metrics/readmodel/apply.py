@@ -24,8 +24,13 @@ class Applied:
     skipped: int
 
 
-def fold(changes: list[dict], facts: dict[int, Fact], track_cluster: dict[str, str]) -> tuple[dict[int, Fact], Counter[CellKey], int]:
-    """The facts that change and the counter delta, for changes in feed order (pure)."""
+def fold(
+    changes: list[dict], facts: dict[int, Fact], track_cluster: dict[str, str], versions: list[tuple[Fact, datetime]] | None = None
+) -> tuple[dict[int, Fact], Counter[CellKey], int]:
+    """The facts that change and the counter delta, for changes in feed order (pure).
+
+    ``versions``, when given, receives every accepted fact with its commit time, in feed order.
+    """
     current = dict(facts)
     changed: dict[int, Fact] = {}
     delta: Counter[CellKey] = Counter()
@@ -39,6 +44,8 @@ def fold(changes: list[dict], facts: dict[int, Fact], track_cluster: dict[str, s
         delta.subtract(contribution(old, track_cluster))
         delta.update(contribution(candidate, track_cluster))
         current[candidate.entity_id] = changed[candidate.entity_id] = candidate
+        if versions is not None:
+            versions.append((candidate, parse_instant(change["at"])))
     return changed, delta, skipped
 
 
@@ -50,8 +57,10 @@ def apply_page(db: Database, changes: list[dict], *, registry_latest_seq: int, n
         # Another applier may have moved on while this page was fetched: skip what it covered.
         fresh = [change for change in changes if change["seq"] > state.cursor]
         facts = store.load_facts(session, (change["entity_id"] for change in fresh))
-        changed, delta, skipped = fold(fresh, facts, store.track_clusters(session))
+        versions: list[tuple[Fact, datetime]] = []
+        changed, delta, skipped = fold(fresh, facts, store.track_clusters(session), versions)
         store.save_facts(session, changed.values())
+        store.save_versions(session, versions)
         store.add_to_cells(session, delta)
         cursor = max([state.cursor, *(change["seq"] for change in fresh)])
         latest = max(registry_latest_seq, cursor)

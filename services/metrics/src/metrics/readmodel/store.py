@@ -6,12 +6,12 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ecoreg_common.db import one_of, upsert
 from metrics.readmodel.facts import CellKey, Fact
-from metrics.tables import CELL_DIMENSIONS, count_cells, entity_facts, follower_state, tracks
+from metrics.tables import CELL_DIMENSIONS, count_cells, entity_facts, fact_versions, follower_state, tracks
 
 _CHUNK = 900
 
@@ -68,6 +68,44 @@ def save_facts(session: Session, facts: Iterable[Fact]) -> None:
     statement = upsert(session, entity_facts)
     columns = {name: statement.excluded[name] for name in rows[0] if name != "entity_id"}
     session.execute(statement.on_conflict_do_update(index_elements=["entity_id"], set_=columns), rows)
+
+
+def save_versions(session: Session, versions: list[tuple[Fact, datetime]]) -> None:
+    """Record accepted versions (feed order) with their validity: each is valid from its commit
+    time until the next version of the same entity; the version open before closes at the first."""
+    if not versions:
+        return
+    firsts: dict[int, datetime] = {}
+    rows = []
+    following: dict[int, datetime | None] = {}
+    for fact, at in reversed(versions):
+        rows.append(
+            {
+                "entity_id": fact.entity_id,
+                "version": fact.version,
+                "seq": fact.seq,
+                "valid_from": at,
+                "valid_to": following.get(fact.entity_id),
+                "kind": fact.kind,
+                "subtype": fact.subtype,
+                "tier": fact.tier,
+                "status": fact.status,
+                "district": fact.district,
+                "clusters": list(fact.clusters),
+                "tracks": list(fact.tracks),
+                "retired": fact.retired,
+            }
+        )
+        following[fact.entity_id] = at
+        firsts[fact.entity_id] = at
+    close = (
+        update(fact_versions)
+        .where(fact_versions.c.entity_id == bindparam("b_id"), fact_versions.c.valid_to.is_(None))
+        .values(valid_to=bindparam("b_at"))
+    )
+    session.execute(close, [{"b_id": entity_id, "b_at": at} for entity_id, at in firsts.items()])
+    statement = upsert(session, fact_versions)
+    session.execute(statement.on_conflict_do_nothing(index_elements=["entity_id", "version"]), rows[::-1])
 
 
 def add_to_cells(session: Session, delta: Counter[CellKey]) -> None:

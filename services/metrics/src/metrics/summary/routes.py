@@ -10,6 +10,8 @@ from flask.views import MethodView
 from marshmallow import fields
 
 from ecoreg_common.api import Blueprint
+from metrics.counts.as_of import parse_as_of
+from metrics.counts.schemas import AsOfArgsSchema
 from metrics.summary import prometheus, service
 from metrics.targets.schemas import TargetSchema
 from metrics.web import conditional, current_db
@@ -47,6 +49,7 @@ class ClusterSummarySchema(ma.Schema):
 
 
 class SummarySchema(ma.Schema):
+    as_of = fields.String(metadata={"description": "With ?as_of: the moment answered, in Asia/Shanghai"})
     as_of_seq = fields.Integer()
     registry_latest_seq = fields.Integer()
     behind_changes = fields.Integer()
@@ -68,10 +71,12 @@ class SummarySchema(ma.Schema):
 
 @blp.route("/summary")
 class Summary(MethodView):
+    @blp.arguments(AsOfArgsSchema, location="query")
     @blp.response(200, SummarySchema)
-    def get(self):
-        """Per cluster counts by kind and tier, coverage, every target's attainment, and freshness"""
-        return conditional(lambda: service.summary(current_db(), date.today()))
+    def get(self, args):
+        """Per cluster counts by kind and tier, coverage, every target's attainment, and freshness; now or as of a past moment"""
+        as_of = parse_as_of(args["as_of"]) if args.get("as_of") else None
+        return conditional(lambda: service.summary(current_db(), date.today(), as_of=as_of))
 
 
 @blp.route("/prometheus")

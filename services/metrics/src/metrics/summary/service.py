@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ecoreg_common.db import Database
 from ecoreg_common.formats import instant_text
+from metrics.counts.as_of import AsOf
 from metrics.counts.links import count_filter, entities_link, traced
 from metrics.counts.service import ANY_STATUS, count_in, grouped
 from metrics.readmodel import store
@@ -47,7 +48,7 @@ def freshness(session: Session, now: datetime) -> dict:
     }
 
 
-def coverage(session: Session, cluster: str | None = None) -> list[dict]:
+def coverage(session: Session, cluster: str | None = None, as_of: AsOf | None = None) -> list[dict]:
     """Registered (live, any status) against each official total, Shanghai-wide or inside one cluster.
 
     The official totals are Shanghai-wide, so a cluster's ``share`` is the part of
@@ -58,7 +59,7 @@ def coverage(session: Session, cluster: str | None = None) -> list[dict]:
         filters = {**row.filter, "status": ANY_STATUS}
         if cluster is not None:
             filters["cluster"] = cluster
-        registered = count_in(session, filters)
+        registered = count_in(session, filters, as_of)
         share = round(registered / row.value, 4) if row.value else None
         out.append(
             {
@@ -85,13 +86,14 @@ def _links_by(groups: list[dict], dimension: str, cluster: str) -> dict[str, str
     }
 
 
-def summary(db: Database, today: date, now: datetime | None = None) -> dict:
+def summary(db: Database, today: date, now: datetime | None = None, as_of: AsOf | None = None) -> dict:
+    """The dashboard's answer, now or ``as_of`` a past moment (then ``as_of`` says which)."""
     now = now or datetime.now(UTC)
     with db.read() as session:
-        by_kind = grouped(session, ["cluster", "kind"], {})
-        by_tier = grouped(session, ["cluster", "tier"], {})
-        totals = {group["cluster"]: group["count"] for group in grouped(session, ["cluster"], {})}
-        targets = all_assessed(session, today)
+        by_kind = grouped(session, ["cluster", "kind"], {}, as_of)
+        by_tier = grouped(session, ["cluster", "tier"], {}, as_of)
+        totals = {group["cluster"]: group["count"] for group in grouped(session, ["cluster"], {}, as_of)}
+        targets = all_assessed(session, today, as_of)
         result_clusters = []
         for row in session.execute(select(clusters).order_by(clusters.c.position)):
             result_clusters.append(
@@ -105,15 +107,18 @@ def summary(db: Database, today: date, now: datetime | None = None) -> dict:
                     "by_kind_entities": _links_by(by_kind, "kind", row.key),
                     "by_tier": {g["tier"]: g["count"] for g in by_tier if g["cluster"] == row.key},
                     "by_tier_entities": _links_by(by_tier, "tier", row.key),
-                    "coverage": coverage(session, row.key),
+                    "coverage": coverage(session, row.key, as_of),
                     "targets": [t["key"] for t in targets if t["cluster"] == row.key],
                 }
             )
-        return {
+        answer = {
             **freshness(session, now),
-            "active_entities": count_in(session, {}),
+            "active_entities": count_in(session, {}, as_of),
             "active_entities_entities": entities_link(count_filter({})),
             "clusters": result_clusters,
-            "coverage": coverage(session),
+            "coverage": coverage(session, None, as_of),
             "targets": targets,
         }
+        if as_of is not None:
+            answer["as_of"] = as_of.text
+        return answer

@@ -9,6 +9,8 @@ from flask.views import MethodView
 
 from ecoreg_common.api import Blueprint
 from ecoreg_common.problems import ProblemSchema
+from metrics.counts.as_of import parse_as_of
+from metrics.counts.schemas import AsOfArgsSchema
 from metrics.targets import service
 from metrics.targets.schemas import TargetCreateSchema, TargetListArgsSchema, TargetListSchema, TargetSchema, TargetWriteSchema
 from metrics.web import conditional, current_db, current_partner
@@ -22,7 +24,13 @@ class Targets(MethodView):
     @blp.response(200, TargetListSchema)
     def get(self, args):
         """Every target with its current value, attainment and status"""
-        return conditional(lambda: {"targets": service.list_targets(current_db(), date.today(), args.get("cluster"))})
+        as_of = parse_as_of(args["as_of"]) if args.get("as_of") else None
+
+        def answer() -> dict:
+            found = {"targets": service.list_targets(current_db(), date.today(), args.get("cluster"), as_of)}
+            return {**found, "as_of": as_of.text} if as_of else found
+
+        return conditional(answer)
 
     @blp.arguments(TargetCreateSchema)
     @blp.response(201, TargetSchema)
@@ -36,10 +44,12 @@ class Targets(MethodView):
 
 @blp.route("/targets/<key:key>")
 class TargetByKey(MethodView):
+    @blp.arguments(AsOfArgsSchema, location="query")
     @blp.response(200, TargetSchema)
-    def get(self, key):
-        """One target with its current value, attainment and status"""
-        return conditional(lambda: service.get_target(current_db(), key, date.today()))
+    def get(self, args, key):
+        """One target with its current value, attainment and status, now or as of a past moment"""
+        as_of = parse_as_of(args["as_of"]) if args.get("as_of") else None
+        return conditional(lambda: service.get_target(current_db(), key, date.today(), as_of))
 
     @blp.arguments(TargetWriteSchema)
     @blp.response(200, TargetSchema)

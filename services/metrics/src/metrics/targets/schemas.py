@@ -7,6 +7,7 @@ from marshmallow import fields, validate
 
 from ecoreg_common.formats import key_pattern
 from ecoreg_common.validation import InputSchema, JSONNumber, date_range, visible_text
+from metrics.counts.schemas import AsOfArgsSchema
 from metrics.counts.service import FILTERABLE
 from metrics.targets.attainment import STATUSES
 
@@ -59,7 +60,7 @@ class TargetCreateSchema(TargetWriteSchema):
     key = fields.String(required=True, validate=KEY)
 
 
-class TargetListArgsSchema(InputSchema):
+class TargetListArgsSchema(AsOfArgsSchema):
     cluster = fields.String(validate=CLUSTER)
 
 

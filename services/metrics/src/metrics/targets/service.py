@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from ecoreg_common.db import Database
 from ecoreg_common.errors import Conflict, NotFound, ValidationFailed
 from ecoreg_common.formats import instant_text
+from metrics.counts.as_of import AsOf
 from metrics.counts.filters import unknown_values
 from metrics.counts.links import count_filter, entities_link
 from metrics.counts.service import count_in
@@ -46,21 +47,25 @@ def _public(row) -> dict:
     return target
 
 
-def current_value(session: Session, target) -> tuple[float | None, date | None, float | None, date | None, str | None]:
+def current_value(
+    session: Session, target, as_of: AsOf | None = None
+) -> tuple[float | None, date | None, float | None, date | None, str | None]:
     """(current value, its date, base value, base date, observation scope) for a target row.
 
     A count's value is today's count (its date is filled in by the caller). An
     indicator's value is the latest report of its latest period, in the target's
     cluster or else Shanghai-wide; its base is the target's baseline or, when
     the target names none, the earliest observation (when there are two or more).
+    ``as_of``: counts then, and only the reports recorded by then.
     """
+    before = as_of.before if as_of else None
     if target.measure == "count":
-        return float(count_in(session, target.filter)), None, target.baseline_value, target.baseline_date, None
+        return float(count_in(session, target.filter, as_of)), None, target.baseline_value, target.baseline_date, None
     scopes = [target.cluster, ""] if target.cluster else [""]
-    latest = latest_observation(session, target.indicator_key, scopes)
+    latest = latest_observation(session, target.indicator_key, scopes, before)
     baseline, baseline_date = target.baseline_value, target.baseline_date
     if baseline is None:
-        series = observations_for(session, target.indicator_key, scopes)
+        series = observations_for(session, target.indicator_key, scopes, before)
         if len(series) >= 2:
             baseline, baseline_date = series[0]["value"], date.fromisoformat(series[0]["period_end"])
     if latest is None:
@@ -68,10 +73,10 @@ def current_value(session: Session, target) -> tuple[float | None, date | None, 
     return latest["value"], date.fromisoformat(latest["period_end"]), baseline, baseline_date, latest["cluster"]
 
 
-def assessment_of(session: Session, row, today: date) -> tuple[Assessment, str | None]:
+def assessment_of(session: Session, row, today: date, as_of: AsOf | None = None) -> tuple[Assessment, str | None]:
     """The target's assessment on ``today`` (Open SDG method 2 for indicators, the linear
     path for counts) and, for an indicator, the scope of the observation it used."""
-    current, current_date, baseline, baseline_date, scope = current_value(session, row)
+    current, current_date, baseline, baseline_date, scope = current_value(session, row, as_of)
     if row.measure == "indicator":
         return assess_cagr(
             current=current,
@@ -102,28 +107,34 @@ def _links(row, scope: str | None) -> dict:
     return {"entities": None, "observations": f"/api/v1/indicators/{row.indicator_key}/observations{query}"}
 
 
-def assessed(session: Session, row, today: date) -> dict:
-    """A target as served: its definition, its assessment with every input, and its links."""
-    assessment, scope = assessment_of(session, row, today)
+def assessed(session: Session, row, today: date, as_of: AsOf | None = None) -> dict:
+    """A target as served: its definition, its assessment with every input, and its links.
+
+    ``as_of``: assessed on that moment's date, with the counts and reports of then
+    (the target's definition is today's).
+    """
+    if as_of is not None:
+        today = as_of.day
+    assessment, scope = assessment_of(session, row, today, as_of)
     return {**_public(row), **assessment.as_dict(), **_links(row, scope)}
 
 
-def all_assessed(session: Session, today: date) -> list[dict]:
-    return [assessed(session, row, today) for row in session.execute(select(targets).order_by(targets.c.key))]
+def all_assessed(session: Session, today: date, as_of: AsOf | None = None) -> list[dict]:
+    return [assessed(session, row, today, as_of) for row in session.execute(select(targets).order_by(targets.c.key))]
 
 
-def list_targets(db: Database, today: date, cluster: str | None = None) -> list[dict]:
+def list_targets(db: Database, today: date, cluster: str | None = None, as_of: AsOf | None = None) -> list[dict]:
     with db.read() as session:
-        found = all_assessed(session, today)
+        found = all_assessed(session, today, as_of)
     return [t for t in found if cluster is None or t["cluster"] == cluster]
 
 
-def get_target(db: Database, key: str, today: date) -> dict:
+def get_target(db: Database, key: str, today: date, as_of: AsOf | None = None) -> dict:
     with db.read() as session:
         row = session.execute(select(targets).where(targets.c.key == key)).first()
         if row is None:
             raise NotFound(f"There is no target {key!r}.")
-        return assessed(session, row, today)
+        return assessed(session, row, today, as_of)
 
 
 def _check(session: Session, values: dict) -> None:
@@ -131,8 +142,12 @@ def _check(session: Session, values: dict) -> None:
     if values["measure"] == "indicator":
         if not values.get("indicator_key"):
             errors["indicator_key"] = ["an indicator target names its indicator"]
-        elif session.scalar(select(indicators.c.key).where(indicators.c.key == values["indicator_key"])) is None:
-            errors["indicator_key"] = [f"there is no indicator {values['indicator_key']!r}; see GET /api/v1/indicators"]
+        else:
+            indicator = session.execute(select(indicators).where(indicators.c.key == values["indicator_key"])).first()
+            if indicator is None:
+                errors["indicator_key"] = [f"there is no indicator {values['indicator_key']!r}; see GET /api/v1/indicators"]
+            elif indicator.retired_at is not None:
+                errors["indicator_key"] = [f"indicator {values['indicator_key']!r} is retired; define it again to use it"]
         if values.get("filter"):
             errors["filter"] = ["only a count target has a filter"]
     elif values.get("indicator_key"):

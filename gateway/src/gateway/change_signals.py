@@ -1,4 +1,5 @@
-"""Knowing at once, in every gateway process, that the keys (or the data behind cached answers) changed.
+"""Knowing at once, in every gateway process, that something they remember changed: the API keys
+(auth/keys.RecentKeys) or the data behind cached answers (proxy/cache.AnswerCache, via the answer revision).
 
 Processes remember recently seen keys (``keys.RecentKeys``) so a busy client
 costs no database read per request. A key revoked in one process must stop
@@ -67,7 +68,7 @@ class NotifySignal:
         self._connected = False
         self._unique = itertools.count()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._listen, name="key-revocations", daemon=True)
+        self._thread = threading.Thread(target=self._listen, name="change-signals", daemon=True)
         self._thread.start()
 
     def current(self) -> object:

@@ -1,0 +1,47 @@
+"""Indicators defined and retired through the API (admins, per the gateway's route table)."""
+
+from metrics_testing import REPORTER
+
+GRAPHENE = {"title_en": "Graphene output", "title_zh": "石墨烯产值", "unit": "billion CNY", "frequency": "quarterly"}
+
+
+def test_define_report_target_and_retire_an_indicator(client):
+    created = client.put("/api/v1/indicators/graphene_output", json=GRAPHENE, headers=REPORTER)
+    assert created.status_code == 201
+    assert created.json["frequency"] == "quarterly"
+    assert created.json["retired_at"] is None
+    assert client.put("/api/v1/indicators/graphene_output", json={**GRAPHENE, "unit": "CNY bn"}, headers=REPORTER).status_code == 200
+    listed = {i["key"]: i for i in client.get("/api/v1/indicators").json["indicators"]}
+    assert listed["graphene_output"]["unit"] == "CNY bn"
+    assert client.put("/api/v1/indicators/graphene_output/observations/2026-03-31", json={"value": 12}, headers=REPORTER).status_code == 201
+    target = {
+        "title_en": "Graphene",
+        "title_zh": "石墨烯",
+        "measure": "indicator",
+        "indicator_key": "graphene_output",
+        "target_value": 50,
+        "deadline": "2030-12-31",
+        "unit": "CNY bn",
+    }
+    assert client.put("/api/v1/targets/graphene", json=target, headers=REPORTER).status_code == 201
+
+    assert client.delete("/api/v1/indicators/graphene_output", headers=REPORTER).status_code == 204
+    assert "graphene_output" not in {i["key"] for i in client.get("/api/v1/indicators").json["indicators"]}
+    retired = {i["key"]: i for i in client.get("/api/v1/indicators?include_retired=true").json["indicators"]}
+    assert retired["graphene_output"]["retired_at"] is not None
+    assert client.get("/api/v1/targets/graphene").json["current_value"] == 12  # kept, with its observations
+    refused = client.put("/api/v1/targets/graphene_2", json=target, headers=REPORTER)
+    assert refused.status_code == 422
+    assert "retired" in refused.get_data(as_text=True)
+    # defining it again brings it back
+    assert client.put("/api/v1/indicators/graphene_output", json=GRAPHENE, headers=REPORTER).status_code == 200
+    assert client.put("/api/v1/targets/graphene_2", json=target, headers=REPORTER).status_code == 201
+
+
+def test_bad_definitions_are_refused(client):
+    url = "/api/v1/indicators/new_one"
+    assert client.put(url, json={**GRAPHENE, "frequency": "hourly"}, headers=REPORTER).status_code == 422
+    assert client.put(url, json={"title_en": "x"}, headers=REPORTER).status_code == 422
+    assert client.put(url, json=GRAPHENE).status_code == 401
+    assert client.put("/api/v1/indicators/Bad-Key", json=GRAPHENE, headers=REPORTER).status_code in (404, 422)
+    assert client.delete("/api/v1/indicators/nothing", headers=REPORTER).status_code == 404
