@@ -61,7 +61,17 @@ def synthetic_changes(count: int) -> list[dict]:
             "clusters": clusters,
             "tracks": tracks,
         }
-        changes.append({"seq": n + 1, "entity_id": n + 1, "op": "create", "version": 1, "at": "", "actor": "bench", "entity": entity})
+        changes.append(
+            {
+                "seq": n + 1,
+                "entity_id": n + 1,
+                "op": "create",
+                "version": 1,
+                "at": "2026-01-01T00:00:00Z",
+                "actor": "bench",
+                "entity": entity,
+            }
+        )
     return changes
 
 
@@ -116,7 +126,7 @@ def write_lag(base: str, rate: float, seconds: float) -> list[float]:
 
         def applied_seq() -> int:
             with db.read() as session:
-                return read_state(session).cursor
+                return read_state(session).checkpoint
 
         try:
             http = requests.Session()

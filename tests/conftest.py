@@ -9,9 +9,11 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -75,6 +77,11 @@ class Stack:
         self.registry_url = f"http://127.0.0.1:{self.registry_port}"
         self.metrics_url = f"http://127.0.0.1:{self.metrics_port}"
         self.gateway_url = f"http://127.0.0.1:{self.gateway_port}"
+
+    @staticmethod
+    def procfile_command(name: str, env: dict[str, str]) -> list[str]:
+        """The Procfile's command for ``name`` with ``env`` (for a second instance of a process, say)."""
+        return procfile_command(name, env)
 
     def cli(self, *command: str) -> str:
         """Run one of the project's commands with this stack's settings; its output."""
@@ -171,6 +178,48 @@ def shared_redis() -> Iterator[dict[str, str]]:
         client.close()
 
 
+# A PostgreSQL server of a test's own, so the test may stop and restart it.
+def as_postgres(*command: str) -> None:
+    subprocess.run(["runuser", "-u", "postgres", "--", *command], check=True, capture_output=True, timeout=120)
+
+
+class PrivatePostgres:
+    """initdb into a temporary directory, served on a port of its own (loopback only)."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.directory = Path(tempfile.mkdtemp(prefix="ecoreg-pg-"))
+        shutil.chown(self.directory, "postgres", "postgres")
+        self.data = self.directory / "data"
+        as_postgres("initdb", "--pgdata", str(self.data), "--username", "root", "--auth", "trust", "--no-sync")
+        self.url = f"postgresql+psycopg://root@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off"
+        as_postgres("pg_ctl", "--pgdata", str(self.data), "--options", options, "--wait", "--log", str(self.directory / "log"), "start")
+
+    def stop(self) -> None:
+        as_postgres("pg_ctl", "--pgdata", str(self.data), "--mode", "fast", "--wait", "stop")
+
+    def destroy(self) -> None:
+        subprocess.run(
+            ["runuser", "-u", "postgres", "--", "pg_ctl", "--pgdata", str(self.data), "--mode", "immediate", "stop"],
+            capture_output=True,
+            timeout=60,
+        )
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+@pytest.fixture
+def private_postgres():
+    if os.geteuid() != 0 or not all(shutil.which(tool) for tool in ("runuser", "initdb", "pg_ctl")):
+        pytest.skip("a private PostgreSQL server needs root, runuser, initdb and pg_ctl")
+    server = PrivatePostgres()
+    server.start()
+    yield server
+    server.destroy()
+
+
 NGINX_SITE = ROOT / "deploy" / "nginx" / "gateway.conf"
 
 
@@ -178,7 +227,6 @@ class Nginx:
     """Debian's nginx as a process, running deploy/nginx/gateway.conf in front of local gateway ports."""
 
     def __init__(self, directory: Path, gateway_ports: list[int]):
-        import shutil
 
         binary = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None)
         if binary is None:
@@ -211,11 +259,11 @@ http {{
 }}
 """
         )
-        self.process = subprocess.Popen(
-            [binary, "-c", str(directory / "nginx.conf"), "-p", str(directory), "-e", str(directory / "error.log")],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        self.command = [binary, "-c", str(directory / "nginx.conf"), "-p", str(directory), "-e", str(directory / "error.log")]
+        self.start()
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_until_ready(f"{self.url}/healthz", self.process)
 
     def stop(self) -> None:

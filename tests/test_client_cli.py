@@ -249,6 +249,11 @@ def test_a_gateway_that_is_down_is_one_line_at_once(tmp_path):
     shutil.copy(ROOT / "samples" / "entities.csv", sample)
     env = {**os.environ, "ECOREG_URL": f"http://127.0.0.1:{port}", "ECOREG_API_KEY": "eco_x"}
     for args in (["summary"], ["import", str(sample)], ["export"]):
+        # The machine may be loaded: compare with the command's own start-up time, measured now.
+        # Retrying would add at least 0.5 + 1 + 2 s of waiting.
+        started = time.perf_counter()
+        subprocess.run([ECOREG, "--help"], env=env, capture_output=True, timeout=60, check=True)
+        startup = time.perf_counter() - started
         started = time.perf_counter()
         done = subprocess.run([ECOREG, *args], env=env, capture_output=True, text=True, timeout=60)
         elapsed = time.perf_counter() - started
@@ -258,4 +263,4 @@ def test_a_gateway_that_is_down_is_one_line_at_once(tmp_path):
             f"ecoreg: cannot reach http://127.0.0.1:{port}: connection refused (is the gateway running? check --url or ECOREG_URL)"
         ]
         assert "Traceback" not in done.stderr
-        assert elapsed < 5, elapsed
+        assert elapsed < startup + 3, (elapsed, startup)

@@ -1,65 +1,19 @@
 """PostgreSQL restarts under the running services: they recover by themselves and lose nothing.
 
-The test runs its own PostgreSQL server (initdb into a temporary directory, a
-port of its own), so restarting it disturbs no other test.
+The test runs its own PostgreSQL server (conftest.private_postgres: initdb into a
+temporary directory, a port of its own), so restarting it disturbs no other test.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
 import requests
 
-from ecoreg_common.testing import free_port
-
 pytestmark = pytest.mark.slow
 ADMIN_KEY = "restart-admin-key"
 ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
-
-
-def as_postgres(*command: str) -> None:
-    subprocess.run(["runuser", "-u", "postgres", "--", *command], check=True, capture_output=True, timeout=120)
-
-
-class PrivatePostgres:
-    def __init__(self):
-        self.port = free_port()
-        self.directory = Path(tempfile.mkdtemp(prefix="ecoreg-pg-"))
-        shutil.chown(self.directory, "postgres", "postgres")
-        self.data = self.directory / "data"
-        as_postgres("initdb", "--pgdata", str(self.data), "--username", "root", "--auth", "trust", "--no-sync")
-        self.url = f"postgresql+psycopg://root@127.0.0.1:{self.port}/postgres"
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off"
-        as_postgres("pg_ctl", "--pgdata", str(self.data), "--options", options, "--wait", "--log", str(self.directory / "log"), "start")
-
-    def stop(self) -> None:
-        as_postgres("pg_ctl", "--pgdata", str(self.data), "--mode", "fast", "--wait", "stop")
-
-    def destroy(self) -> None:
-        subprocess.run(
-            ["runuser", "-u", "postgres", "--", "pg_ctl", "--pgdata", str(self.data), "--mode", "immediate", "stop"],
-            capture_output=True,
-            timeout=60,
-        )
-        shutil.rmtree(self.directory, ignore_errors=True)
-
-
-@pytest.fixture
-def private_postgres():
-    if os.geteuid() != 0 or not all(shutil.which(tool) for tool in ("runuser", "initdb", "pg_ctl")):
-        pytest.skip("a private PostgreSQL server needs root, runuser, initdb and pg_ctl")
-    server = PrivatePostgres()
-    server.start()
-    yield server
-    server.destroy()
 
 
 def eventually(check, timeout: float = 60.0):

@@ -38,7 +38,7 @@ def test_readme_curl_examples_work(make_stack, backend):
     for _ in range(2):  # as often as you like: the second run must work as well
         result = run(registry_script)
         assert '"status":"building"' in result.stdout.replace(" ", "")
-    found = requests.get(f"{stack.gateway_url}/api/v1/entities", params={"q": "Demo Hydrogen Co"}, timeout=5).json()
+    found = requests.get(f"{stack.gateway_url}/api/v1/entities", params={"q": "Shanghai Demo Hydrogen Co., Ltd."}, timeout=5).json()
     assert found["items"] == []  # the last example retired it
     station = requests.get(f"{stack.gateway_url}/api/v1/entities", params={"q": "Demo Hydrogen Refuelling"}, timeout=5).json()
     assert len(station["items"]) == 1

@@ -19,7 +19,7 @@ from flask import Flask, Response, request
 from ecoreg_common.testing import WSGITransport
 from gateway import create_app
 from gateway.config import Settings
-from gateway.requests_context import CACHE_EXTENSION, DB_EXTENSION, KEYS_EXTENSION, UPSTREAMS_EXTENSION
+from gateway.request_context import CACHE_EXTENSION, DB_EXTENSION, KEYS_EXTENSION, UPSTREAMS_EXTENSION
 
 ADMIN_KEY = "eco_test-admin-key"
 

@@ -25,7 +25,7 @@ from gateway.limits import install_limits
 from gateway.proxy.cache import AnswerCache
 from gateway.proxy.upstreams import Upstream
 from gateway.redis_link import GuardedRedis
-from gateway.requests_context import CACHE_EXTENSION, DB_EXTENSION, KEYS_EXTENSION, UPSTREAMS_EXTENSION, current_identity, identify
+from gateway.request_context import CACHE_EXTENSION, DB_EXTENSION, KEYS_EXTENSION, UPSTREAMS_EXTENSION, current_identity, identify
 from gateway.security import install_security_headers
 from gateway.tables import answer_revision
 

@@ -26,7 +26,7 @@ class Settings:
     redis_key_prefix: str = setting("GATEWAY_REDIS_KEY_PREFIX", "ecoreg")
     anonymous_limit: str = setting("GATEWAY_ANONYMOUS_LIMIT", "60/minute")
     key_limit: str = setting("GATEWAY_KEY_LIMIT", "1200/minute")
-    max_body_bytes: int = setting("GATEWAY_MAX_BODY_BYTES", 4 * 1024 * 1024, minimum=1024)
+    max_body_bytes: int = setting("GATEWAY_MAX_BODY_BYTES", 16 * 1024 * 1024, minimum=1024)
     # Seconds an aggregate answer is served from the gateway before it revalidates upstream.
     cache_seconds: float = setting("GATEWAY_CACHE_SECONDS", 2.0, minimum=0)
     # Seconds a process remembers a valid key; any key change makes every process forget at once.

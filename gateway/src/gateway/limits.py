@@ -25,7 +25,7 @@ from flask_limiter import HeaderNames, Limiter
 
 from gateway.config import Settings
 from gateway.redis_link import redis_options
-from gateway.requests_context import current_identity
+from gateway.request_context import current_identity
 
 EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
 LIMIT_RETRY_AFTER = "X-Ecoreg-Limit-Retry-After"

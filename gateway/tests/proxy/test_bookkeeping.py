@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from gateway import create_app
 from gateway.config import Settings
-from gateway.requests_context import CACHE_EXTENSION, DB_EXTENSION
+from gateway.request_context import CACHE_EXTENSION, DB_EXTENSION
 
 ADMIN_KEY = "bookkeeping-admin-key"
 

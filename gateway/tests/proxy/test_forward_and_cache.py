@@ -84,3 +84,22 @@ def test_the_partner_goes_upstream_as_the_gateway_vouches_and_never_as_the_clien
         assert sent["headers"]["Idempotency-Key"] == "k-1"
         client.get("/api/v1/entities", headers={PARTNER_HEADER: "someone-else"})
         assert PARTNER_HEADER not in registry.seen[-1]["headers"]  # anonymous: no partner at all
+
+
+class GetAndPostOnly(Upstream):
+    """A service whose /api/v1/entities has GET and POST only (Flask adds HEAD and OPTIONS)."""
+
+    def app(self):
+        from flask import Flask
+
+        app = Flask(self.name)
+        app.add_url_rule("/api/v1/entities", "entities", lambda: {"items": []}, methods=["GET", "POST"])
+        return app
+
+
+def test_a_method_a_path_lacks_gets_that_paths_allow_from_its_service(database_url, upstreams):
+    _, metrics = upstreams
+    with gateway_with(database_url, GetAndPostOnly("registry"), metrics) as app:
+        response = app.test_client().open("/api/v1/entities", method="TRACE", headers={"Authorization": f"Bearer {ADMIN_KEY}"})
+    assert response.status_code == 405
+    assert {method.strip() for method in response.headers["Allow"].split(",")} == {"GET", "HEAD", "OPTIONS", "POST"}

@@ -14,7 +14,7 @@ import requests
 from gateway import create_app
 from gateway.config import Settings
 from gateway.proxy.upstreams import UpstreamUnavailable
-from gateway.requests_context import UPSTREAMS_EXTENSION
+from gateway.request_context import UPSTREAMS_EXTENSION
 from gateway.web import vocabulary
 
 

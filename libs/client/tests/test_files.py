@@ -184,3 +184,19 @@ def test_jsonl_round_trip(tmp_path):
     assert write_entities(path, entities, "jsonl") == 2
     assert [json.loads(line) for line in path.read_text().splitlines()] == entities
     assert [entity for _, entity in read_entities(path)] == [{k: v for k, v in e.items() if k != "id"} for e in entities]
+
+
+def test_an_xlsx_report_imports_back_with_its_original_lines(tmp_path):
+    source = tmp_path / "list.xlsx"
+    workbook = Workbook()
+    workbook.active.append(["企业名称", "集群", "备注"])
+    workbook.active.append(["上海蓝氢装备有限公司", "nowhere", "x"])
+    workbook.save(source)
+    table, _, _ = rows_of(source)
+    report = files.default_report(source)
+    assert report.name == "list.errors.xlsx"
+    files.write_table_report(report, table.headers, [(2, table.rows[0][1], {"clusters": ["unknown"]})], "xlsx")
+    again_table, plan, rows = rows_of(report)
+    assert again_table.headers == ["line", "errors", "企业名称", "集群", "备注"]
+    assert [(line, entity["clusters"]) for line, entity, _ in rows] == [(2, ["nowhere"])]
+    assert plan.unmapped == ["备注"]

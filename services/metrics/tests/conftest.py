@@ -68,7 +68,7 @@ def db(database):
                 session.execute(insert(table), reference[table])
         session.execute(
             update(follower_state).values(
-                cursor=0, registry_latest_seq=0, caught_up_at=None, last_success_at=None, last_error=None, checkpoint_at=None
+                checkpoint=0, registry_latest_seq=0, caught_up_at=None, last_success_at=None, last_error=None, checkpoint_at=None
             )
         )
         session.execute(update(revision).values(value=revision.c.value + 1))

@@ -106,3 +106,16 @@ def test_the_followers_routine_polls_are_not_logged_at_info(client, caplog):
         ("INFO", "GET /api/v1/changes 422"),
         ("INFO", "GET /api/v1/entities 200"),
     ]
+
+
+def test_the_document_says_batch_items_are_judged_one_by_one(client):
+    document = client.get("/api/v1/openapi.json").json
+    items = document["components"]["schemas"]["BatchRequest"]["properties"]["entities"]["items"]
+    assert "$ref" not in items
+    assert "EntityCreate" in items["description"]
+    # which is what happens: an item with an unknown field is an item error, not a 422
+    from registry_testing import as_partner, enterprise
+
+    response = client.post("/api/v1/entities/batch", json={"entities": [enterprise(1, colour="red")]}, headers=as_partner())
+    assert response.status_code == 200
+    assert response.json["items"][0]["status"] == "error"

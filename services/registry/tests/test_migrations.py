@@ -1,14 +1,8 @@
 """The migrations build exactly the schema tables.py describes, on both backends."""
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-
-from ecoreg_common.db import include_in_schema
+from ecoreg_common.testing import schema_differences
 from registry.tables import metadata
 
 
-def test_migrated_schema_matches_the_tables(database):
-    with database.engine.connect() as connection:
-        options = {"compare_type": True, "include_object": include_in_schema(connection.dialect.name)}
-        differences = compare_metadata(MigrationContext.configure(connection, opts=options), metadata)
-    assert differences == []
+def test_migrated_schema_matches_the_tables(database_url):
+    assert schema_differences(database_url, metadata) == []

@@ -10,7 +10,7 @@ from marshmallow import fields, validate
 from ecoreg_common.api import Blueprint
 from ecoreg_common.validation import InputSchema
 from gateway.auth import keys
-from gateway.requests_context import current_db, current_identity
+from gateway.request_context import current_db, current_identity
 
 blp = Blueprint("keys", __name__, url_prefix="/api/v1", description="API keys")
 

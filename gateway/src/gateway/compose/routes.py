@@ -12,7 +12,7 @@ from marshmallow import fields
 from ecoreg_common.api import Blueprint
 from ecoreg_common.conditional import etag_for, evaluate
 from gateway.compose import service
-from gateway.requests_context import upstream
+from gateway.request_context import upstream
 
 blp = Blueprint("compose", __name__, url_prefix="/api/v1", description="Composed answers for dashboards")
 

@@ -13,6 +13,7 @@ the client would retry a write that is already done.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 from flask import Response, request
@@ -24,7 +25,7 @@ from gateway.auth.keys import Identity
 from gateway.proxy.cache import CHECKPOINT_HEADER, AnswerCache, Entry
 from gateway.proxy.upstreams import Upstream, UpstreamUnavailable
 from gateway.public_routes import route_for
-from gateway.requests_context import upstream as current_upstream
+from gateway.request_context import upstream as current_upstream
 
 log = logging.getLogger(__name__)
 
@@ -103,36 +104,65 @@ def _feed_position() -> int:
     return int(answer.json()["latest_seq"])
 
 
+# Keys being revalidated by a thread of this process: the others answer from the stale entry
+# meanwhile, rather than all asking the upstream at once (and all waiting on it).
+_revalidating: set[str] = set()
+_revalidating_lock = threading.Lock()
+
+
 def _cached_get(upstream: Upstream, identity: Identity, cache: AnswerCache) -> Response:
     key = request.full_path
     entry = cache.get(key)
     if entry is None or not cache.fresh(entry):
-        headers = {"Accept": request.headers.get("Accept", "application/json")}
-        if entry is not None and entry.etag:
-            headers["If-None-Match"] = entry.etag
-        try:
-            answer = upstream.request(
-                "GET", request.path, params=list(request.args.items(multi=True)), headers={**headers, **identity_headers(identity)}
-            )
-        except UpstreamUnavailable:
-            if entry is None:
-                raise
-            # RFC 9111: an Age past the freshness lifetime (max-age=0) marks it stale; stale-if-error
-            # (RFC 5861) says how long it may be used while the upstream fails. No Warning (obsolete).
-            stale = _response(entry.status, entry.body, entry.headers)
-            stale.headers["Age"] = str(max(0, int(time.time() - entry.stored_at)))
-            stale.headers["Cache-Control"] = f"max-age=0, stale-if-error={cache.keep_seconds}"
-            return stale
-        if answer.status_code == 304 and entry is not None:
-            entry = Entry(entry.status, entry.body, entry.headers, time.time())
-        elif answer.status_code == 200:
-            entry = Entry(200, answer.content, _kept(answer.headers), time.time())
-        else:
-            return _response(answer.status_code, answer.content, _kept(answer.headers))
-        if not entry.etag:
-            entry.headers["ETag"] = etag_for(entry.body)
-        if cache.storable(entry, _feed_position):
-            cache.put(key, entry)
+        if entry is not None:
+            with _revalidating_lock:
+                busy = key in _revalidating
+                if not busy:
+                    _revalidating.add(key)
+            if busy:
+                return _answer_from(entry)
+            try:
+                return _revalidate(upstream, identity, cache, key, entry)
+            finally:
+                with _revalidating_lock:
+                    _revalidating.discard(key)
+        return _revalidate(upstream, identity, cache, key, entry)
+    return _answer_from(entry)
+
+
+def _revalidate(upstream: Upstream, identity: Identity, cache: AnswerCache, key: str, entry: Entry | None) -> Response:
+    """Ask the upstream (conditionally when ``entry`` is known), store and answer; a stale entry when it fails."""
+    headers = {"Accept": request.headers.get("Accept", "application/json")}
+    if entry is not None and entry.etag:
+        headers["If-None-Match"] = entry.etag
+    try:
+        answer = upstream.request(
+            "GET", request.path, params=list(request.args.items(multi=True)), headers={**headers, **identity_headers(identity)}
+        )
+    except UpstreamUnavailable:
+        if entry is None:
+            raise
+        # RFC 9111: an Age past the freshness lifetime (max-age=0) marks it stale; stale-if-error
+        # (RFC 5861) says how long it may be used while the upstream fails. No Warning (obsolete).
+        stale = _response(entry.status, entry.body, entry.headers)
+        stale.headers["Age"] = str(max(0, int(time.time() - entry.stored_at)))
+        stale.headers["Cache-Control"] = f"max-age=0, stale-if-error={cache.keep_seconds}"
+        return stale
+    if answer.status_code == 304 and entry is not None:
+        entry = Entry(entry.status, entry.body, entry.headers, time.time())
+    elif answer.status_code == 200:
+        entry = Entry(200, answer.content, _kept(answer.headers), time.time())
+    else:
+        return _response(answer.status_code, answer.content, _kept(answer.headers))
+    if not entry.etag:
+        entry.headers["ETag"] = etag_for(entry.body)
+    if cache.storable(entry, _feed_position):
+        cache.put(key, entry)
+    return _answer_from(entry)
+
+
+def _answer_from(entry: Entry) -> Response:
+    """The cached answer, or 304 when the request's preconditions say so; with its Age."""
     headers = request.headers
     age = {"Age": str(max(0, int(time.time() - entry.stored_at)))}  # RFC 9111, 5.1: a cache says how old its answer is
     if evaluate("GET", entry.etag, if_match=headers.get("If-Match"), if_none_match=headers.get("If-None-Match")):

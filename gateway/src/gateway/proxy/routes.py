@@ -6,10 +6,11 @@ from flask import Blueprint, current_app, request
 
 from gateway.proxy.forward import forward, upstream_for
 from gateway.public_routes import upstream_routes
-from gateway.requests_context import CACHE_EXTENSION, current_identity, upstream
+from gateway.request_context import CACHE_EXTENSION, current_identity, upstream
 
 blp = Blueprint("proxy", __name__)
-METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+# TRACE too: the service answers 405 with the Allow of that path, which only it knows exactly.
+METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 
 
 def proxied(**_):

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, render_template, request
 
 from gateway.proxy.upstreams import UpstreamUnavailable
-from gateway.requests_context import upstream
+from gateway.request_context import upstream
 from gateway.security import script_nonce, style_nonce
 from gateway.web import clock, vocabulary
 from gateway.web.export import CSV_TYPE, XLSX_TYPE, to_csv, to_xlsx

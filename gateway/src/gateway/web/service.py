@@ -94,7 +94,7 @@ def home(registry: Upstream, metrics: Upstream, timeout_s: float, lang: str = "e
     body["active_link"] = _link(body.get("active_entities_entities"), {"status": ACTIVE}, lang)
     districts = extra["districts"]["groups"] if extra.get("districts") else None
     vocabulary = extra.get("vocabulary")
-    body["district_map"] = _district_map(districts, vocabulary["districts"] if vocabulary else None, {"status": ACTIVE}, lang)
+    body["district_map"] = _district_map(districts, vocabulary.get("districts") if vocabulary else None, {"status": ACTIVE}, lang)
     return body
 
 
@@ -131,9 +131,9 @@ def cluster_page(registry: Upstream, metrics: Upstream, key: str, timeout_s: flo
     body["freshness"] = _freshness(body.get("freshness"))
     body["trend"] = trend(extra["trend"]["points"]) if extra.get("trend") else None
     vocabulary = extra.get("vocabulary")
-    names = {d["key"]: d for d in vocabulary["districts"]} if vocabulary else {}
+    names = {d["key"]: d for d in (vocabulary or {}).get("districts") or []}
     body["district_map"] = _district_map(
-        extra["districts"]["groups"] if extra.get("districts") else None, vocabulary["districts"] if vocabulary else None, base, lang
+        extra["districts"]["groups"] if extra.get("districts") else None, vocabulary.get("districts") if vocabulary else None, base, lang
     )
     for entity in body.get("recent_entities") or []:
         district = names.get(entity.get("district"))

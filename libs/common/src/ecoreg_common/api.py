@@ -12,7 +12,7 @@ from flask_smorest import Blueprint as SmorestBlueprint
 from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.routing import BaseConverter
 
-from ecoreg_common import strictjson
+from ecoreg_common import gunicorn_errors, strictjson
 from ecoreg_common.formats import key_pattern, key_regex
 from ecoreg_common.problems import ProblemSchema, handle_http_exception, install_problem_handlers
 
@@ -120,4 +120,5 @@ def create_api(app: Flask, title: str, version: str = "1.0.0") -> ProblemApi:
     to_dict = api.spec.to_dict
     api.spec.to_dict = lambda: document_problems_as_problem_json(to_dict())
     install_problem_handlers(app)
+    gunicorn_errors.install()  # and what gunicorn refuses before Flask sees it
     return api

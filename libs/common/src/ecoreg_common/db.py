@@ -14,10 +14,28 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import JSON, ColumnElement, Engine, String, Table, any_, bindparam, create_engine, event, exists, func, insert, select, text
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Engine,
+    String,
+    Table,
+    any_,
+    bindparam,
+    column,
+    create_engine,
+    event,
+    exists,
+    func,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -179,25 +197,35 @@ class Database:
         with self._writer() as session, session.begin():
             yield session
 
-    def transact(self, work: Callable[[Session], T], attempts: int = 3) -> T:
+    def transact(self, work: Callable[[Session], T], attempts: int = 3, *, repeatable: bool = False) -> T:
         """Run ``work`` in a write transaction, again if a concurrent writer got in the way.
 
         A unique-key collision with a concurrent transaction (both inserted the
         same code), a deadlock or a serialization failure is retried on a fresh
         transaction, where ``work`` sees the other writer's result and answers
         accordingly. If it still collides, the caller gets a 409, never a 500.
+
+        ``repeatable=True`` is for work that gives the same result when run again
+        even after its first commit may have happened (applying a feed page under
+        its checkpoint): the connection is then not pinged first, and a dead one
+        found by the work's first statement is replaced and the work run again.
         """
-        for attempt in range(1, attempts + 1):
-            try:
-                with self.write() as session:
-                    return work(session)
-            except IntegrityError:
-                if attempt == attempts:
-                    raise Conflict("A concurrent request wrote the same data; retry the request.") from None
-            except DBAPIError as error:
-                code = getattr(error.orig, "sqlstate", None)
-                if code not in _RETRYABLE_PGCODES or attempt == attempts:
-                    raise
+        token = _checkout_without_ping.set(repeatable)
+        try:
+            for attempt in range(1, attempts + 1):
+                try:
+                    with self.write() as session:
+                        return work(session)
+                except IntegrityError:
+                    if attempt == attempts:
+                        raise Conflict("A concurrent request wrote the same data; retry the request.") from None
+                except DBAPIError as error:
+                    code = getattr(error.orig, "sqlstate", None)
+                    dead = repeatable and error.connection_invalidated
+                    if (code not in _RETRYABLE_PGCODES and not dead) or attempt == attempts:
+                        raise
+        finally:
+            _checkout_without_ping.reset(token)
         raise AssertionError("unreachable")
 
     def ping(self) -> None:
@@ -206,6 +234,21 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def deferred_flush(session: Session) -> list[ColumnElement]:
+    """Columns that, selected in a transaction, let its commit return before its WAL reaches disk.
+
+    ``set_config('synchronous_commit', 'off', true)`` is ``SET LOCAL
+    synchronous_commit = off`` as an expression, so it rides on a statement the
+    transaction sends anyway. The commit stays atomic and ordered, but a
+    server crash may lose the last few hundred milliseconds of commits, each
+    as a whole. Only for data that can be rebuilt and whose position is in the
+    same transaction (a read model and its checkpoint). None on SQLite.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return [func.set_config("synchronous_commit", "off", True)]
+    return []
 
 
 def allocate_ids(session: Session, table: Table, count: int) -> list[int]:
@@ -271,6 +314,51 @@ def _copy_encoder(column_type):
 def upsert(session: Session, table: Table):
     """An INSERT with ``on_conflict_do_update`` for the session's backend (PostgreSQL or SQLite)."""
     return (postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)
+
+
+def json_rows(table: Table, names: list[str]):
+    """PostgreSQL: ``json_to_recordset(:rows)`` typed as ``table``'s columns ``names``, to select from.
+
+    Many rows then travel as one JSON parameter of one statement, which the
+    server parses and plans once; executemany sends one statement per row
+    (500 rows: ~60 ms of server time against ~8 ms). Bind ``rows`` with
+    ``json_ready(rows)``.
+    """
+    return (
+        func.json_to_recordset(bindparam("rows", type_=postgresql.JSON))
+        .table_valued(*(column(name, table.c[name].type) for name in names))
+        .render_derived(with_types=True)
+    )
+
+
+def json_ready(rows: list[dict]) -> list[dict]:
+    """``rows`` with datetimes and dates as ISO 8601 text (what PostgreSQL reads back into its types)."""
+    return [{name: value.isoformat() if isinstance(value, datetime | date) else value for name, value in row.items()} for row in rows]
+
+
+def upsert_many(session: Session, table: Table, rows: list[dict], *, key: list[str], set_: Callable[[object], dict] | None) -> None:
+    """INSERT ``rows`` (dicts with the same keys); on a ``key`` conflict apply ``set_(excluded)``, or skip the row if None.
+
+    ``set_`` gets the statement's ``excluded`` columns and returns the SET clause.
+    PostgreSQL gets one statement for all rows (``json_rows``); SQLite, in
+    process, runs executemany.
+    """
+    if not rows:
+        return
+    names = list(rows[0])
+    if session.get_bind().dialect.name != "postgresql":
+        statement = sqlite_insert(table)
+    else:
+        source = json_rows(table, names)
+        statement = postgresql_insert(table).from_select(names, select(*(source.c[name] for name in names)))
+    if set_ is None:
+        statement = statement.on_conflict_do_nothing(index_elements=key)
+    else:
+        statement = statement.on_conflict_do_update(index_elements=key, set_=set_(statement.excluded))
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(statement, rows)
+    else:
+        session.execute(statement, {"rows": json_ready(rows)})
 
 
 def one_of(session: Session, column, values) -> ColumnElement[bool]:

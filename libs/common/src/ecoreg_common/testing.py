@@ -80,6 +80,23 @@ def migrated_database(backend: str, name: str, directory: Callable[[str], Path],
         yield url
 
 
+def schema_differences(database_url: str, metadata) -> list:
+    """What autogenerate would change to make the migrated database at ``database_url``
+    match ``metadata`` (a service's tables.py); ``[]`` when the migrations build exactly it."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from ecoreg_common.db import include_in_schema
+
+    engine = create_engine(database_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            options = {"compare_type": True, "include_object": include_in_schema(connection.dialect.name)}
+            return compare_metadata(MigrationContext.configure(connection, opts=options), metadata)
+    finally:
+        engine.dispose()
+
+
 def free_port() -> int:
     """A loopback TCP port nobody listens on right now."""
     with socket.socket() as sock:

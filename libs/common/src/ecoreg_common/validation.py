@@ -27,8 +27,39 @@ def _text_problem(text: str) -> str | None:
     return None
 
 
+def _storable(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    if text.isascii():  # O(1) in CPython: the string knows it is ASCII
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _all_storable(value: object, depth: int) -> bool:
+    """Whether ``unstorable_text`` would find nothing (the common case, without building paths)."""
+    if depth > MAX_DEPTH:
+        return False
+    if isinstance(value, str):
+        return _storable(value)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not _storable(key if type(key) is str else str(key)) or not _all_storable(item, depth + 1):
+                return False
+    elif isinstance(value, list):
+        for item in value:
+            if not _all_storable(item, depth + 1):
+                return False
+    return True
+
+
 def unstorable_text(value: object, path: str = "", depth: int = 0) -> dict[str, list[str]]:
     """Field path -> messages for every string (or key) in ``value`` that cannot be stored."""
+    if not path and _all_storable(value, depth):
+        return {}
     if depth > MAX_DEPTH:
         return {path or "_schema": [f"is nested more than {MAX_DEPTH} levels deep"]}
     problems: dict[str, list[str]] = {}
@@ -79,6 +110,13 @@ def visible_text(value: str) -> None:
     Raises ``marshmallow.ValidationError``. "​​" (zero-width spaces only), "  " and
     "\u3000" (an ideographic space) are blank.
     """
+    if value.isprintable():
+        # The common case, decided in C: printable text has no control, format (so no
+        # bidi control), line or paragraph separator, and no space separator but
+        # U+0020, which is the only invisible character it can hold.
+        if not value.strip(" "):
+            raise ma.ValidationError("must contain a visible character")
+        return
     if all(_invisible(char) for char in value):
         raise ma.ValidationError("must contain a visible character")
     if any(char in BIDI_CONTROLS for char in value):

@@ -10,7 +10,7 @@ from ecoreg_common.health import health_blueprint
 from ecoreg_common.internal_auth import install_internal_token_check
 from ecoreg_common.logs import configure_logging, install_request_ids
 from metrics.config import Settings
-from metrics.web import DB_EXTENSION
+from metrics.request_context import DB_EXTENSION
 
 
 def create_app(settings: Settings | None = None) -> Flask:

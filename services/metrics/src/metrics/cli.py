@@ -56,8 +56,12 @@ def follow() -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     log.info("following %s", settings.registry_url)
-    _follower(settings, db).run(stop)
-    db.dispose()
+    follower = _follower(settings, db)
+    try:
+        follower.run(stop)
+    finally:
+        follower.close()
+        db.dispose()
 
 
 @cli.command()
@@ -67,7 +71,11 @@ def resync() -> None:
     configure_logging(settings.log_level)
     db = Database(settings.database_url)
     reset(db)
-    applied = _follower(settings, db).catch_up()
+    follower = _follower(settings, db)
+    try:
+        applied = follower.catch_up()
+    finally:
+        follower.close()
     click.echo(f"read model rebuilt from {applied} changes")
     filled = snapshots.backfill(db)
     snapshots.take(db, date.today())

@@ -91,7 +91,7 @@ follower_state = Table(
     "follower_state",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("cursor", BigIntId, nullable=False),
+    Column("checkpoint", BigIntId, nullable=False),  # the last feed seq applied
     Column("registry_latest_seq", BigIntId, nullable=False),
     Column("last_success_at", UTCDateTime),
     Column("caught_up_at", UTCDateTime),

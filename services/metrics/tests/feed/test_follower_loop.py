@@ -65,7 +65,7 @@ def state(db):
 
 
 def checkpoint(db) -> int:
-    return state(db).cursor
+    return state(db).checkpoint
 
 
 def test_the_loop_follows_in_pages_waits_out_a_registry_outage_and_records_it(db):

@@ -104,7 +104,7 @@ def test_pages_applied_to_the_database_twice_count_once(db):
     feed.write(2, status="closed")
     feed.write(3, op="retire")
     first = feed.apply()
-    assert first.cursor == 7
+    assert first.checkpoint == 7
     assert first.applied == 7
     again = feed.apply()
     assert again.applied == 0

@@ -74,7 +74,7 @@ def test_prometheus_keeps_every_digit(client, db):
         client.put("/api/v1/indicators/fuel_cell_vehicles/observations/2025", json={"value": 8234567}, headers=REPORTER).status_code == 201
     )
     with db.write() as session:
-        session.execute(update(follower_state).values(cursor=1234567, registry_latest_seq=1234569))
+        session.execute(update(follower_state).values(checkpoint=1234567, registry_latest_seq=1234569))
     text = client.get("/api/v1/metrics/prometheus").get_data(as_text=True)
     values = {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if not line.startswith("#")}
     assert values['ecoreg_target_current_value{target="fuel_cell_vehicles",unit="vehicles"}'] == 8234567

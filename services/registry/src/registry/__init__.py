@@ -10,7 +10,7 @@ from ecoreg_common.health import health_blueprint
 from ecoreg_common.internal_auth import install_internal_token_check
 from ecoreg_common.logs import configure_logging, install_request_ids
 from registry.config import Settings
-from registry.web import DB_EXTENSION
+from registry.request_context import DB_EXTENSION
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -37,5 +37,26 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.register_blueprint(clusters_blp)
     api.register_blueprint(entities_blp)
     api.register_blueprint(changes_blp)
+    to_dict = api.spec.to_dict
+    api.spec.to_dict = lambda: document_batch_items_as_answered(to_dict())
     app.register_blueprint(health_blueprint({"database": db.ping}))
     return app
+
+
+def document_batch_items_as_answered(document: dict) -> dict:
+    """Say in the document what the batch does with its items: any JSON value is taken, each judged alone.
+
+    An item that is not a valid EntityCreate (an unknown field, a wrong type)
+    does not make the request invalid: it is answered with ``status: error`` and
+    its field errors while the other items are written. Only the request's own
+    shape (an ``entities`` array of 1 to 1,000) can make it a 422.
+    """
+    batch = document.get("components", {}).get("schemas", {}).get("BatchRequest")
+    if batch and "entities" in batch.get("properties", {}):
+        batch["properties"]["entities"]["items"] = {
+            "description": (
+                "An entity shaped as EntityCreate (as for POST /api/v1/entities). Any value is accepted here: "
+                "one that is not a valid EntityCreate is answered in its item with status error and its errors."
+            )
+        }
+    return document

@@ -16,7 +16,7 @@ class Settings:
     port: int = setting("REGISTRY_PORT", 8081, minimum=1)
     # When set, every request but health probes must carry it (the gateway adds it).
     internal_token: str | None = setting("INTERNAL_TOKEN", None)
-    max_body_bytes: int = setting("REGISTRY_MAX_BODY_BYTES", 4 * 1024 * 1024, minimum=1024)
+    max_body_bytes: int = setting("REGISTRY_MAX_BODY_BYTES", 16 * 1024 * 1024, minimum=1024)
     log_level: str = setting("LOG_LEVEL", "INFO")
 
     @classmethod

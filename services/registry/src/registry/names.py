@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 # Runs of letters and digits (any script); everything else separates them.
 _TOKEN = re.compile(r"[^\W_]+")
@@ -74,7 +75,13 @@ def fold(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """The runs of letters and digits of the folded text, in order."""
-    return _TOKEN.findall(_CJK_GAP.sub("", fold(text)))
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=4096)
+def _tokens(text: str) -> tuple[str, ...]:
+    # Cached: one write derives three forms from each name (search_text, norm, core).
+    return tuple(_TOKEN.findall(_CJK_GAP.sub("", fold(text))))
 
 
 def _canonical_city(token: str) -> str:
@@ -114,6 +121,7 @@ def weight(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
+@lru_cache(maxsize=32768)
 def norm(text: str | None) -> str:
     """The name without its legal form and with 上海市 read as 上海 (``''`` for None).
 
@@ -126,6 +134,7 @@ def norm(text: str | None) -> str:
     return "".join(_strip_forms(parts))
 
 
+@lru_cache(maxsize=32768)
 def core(text: str | None) -> str:
     """``norm`` without Shanghai/China place markers (``''`` for None).
 
@@ -159,11 +168,22 @@ def search_text(name: str | None, name_zh: str | None) -> str:
     return " ".join(key for key in (search_key(name), search_key(name_zh)) if key)
 
 
-def similarity(a: str, b: str) -> float:
-    """0..1, how alike two normalised names are (Ratcliff/Obershelp, Python's difflib)."""
+def similarity(a: str, b: str, floor: float = 0.0) -> float:
+    """0..1, how alike two normalised names are (Ratcliff/Obershelp, Python's difflib).
+
+    Below ``floor`` the answer is only an upper bound (difflib's quick ratios), which is
+    all a caller that discards such pairs needs, at a fraction of the cost.
+    """
     if not a or not b:
         return 0.0
-    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    bound = matcher.real_quick_ratio()
+    if bound < floor:
+        return bound
+    bound = matcher.quick_ratio()
+    if bound < floor:
+        return bound
+    return matcher.ratio()
 
 
 def within_edits(a: str, b: str, limit: int = 2) -> bool:

@@ -8,7 +8,7 @@ from ecoreg_common.api import Blueprint
 from metrics.counts import service
 from metrics.counts.as_of import parse_as_of
 from metrics.counts.schemas import CountArgsSchema, CountsSchema
-from metrics.web import conditional, current_db
+from metrics.request_context import conditional, current_db
 
 blp = Blueprint("counts", __name__, url_prefix="/api/v1/metrics", description="Counts of registered entities")
 

@@ -93,7 +93,7 @@ def counts(db: Database, group_by: list[str], filters: dict, as_of: AsOf | None 
         unknown = unknown_values(session, filters)
         if unknown:
             raise ValidationFailed(unknown)
-        seq = store.read_state(session).cursor
+        seq = store.read_state(session).checkpoint
         groups = grouped(session, group_by, filters, as_of)
     for group in groups:
         dims = {name: group[name] for name in group_by}

@@ -10,18 +10,20 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 
 import requests
-from sqlalchemy import delete
+from sqlalchemy import String, cast, delete, literal, select, union_all
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.orm import Session
 
 from ecoreg_common.db import Database
 from ecoreg_common.http import ServiceClient
 from metrics.feed import reference
 from metrics.readmodel import store
 from metrics.readmodel.apply import Applied, apply_page
-from metrics.tables import count_cells, entity_facts, fact_versions
+from metrics.tables import clusters, count_cells, entity_facts, fact_versions, follower_state, tracks
 
 log = logging.getLogger(__name__)
 
@@ -49,27 +51,61 @@ class Follower:
         self.interval_s = interval_s
         self.clock = clock
         self.after_page = after_page
+        # The next page, fetched while this one is applied: (after, future of the page).
+        self._ahead: tuple[int, Future] | None = None
+        self._fetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feed-prefetch")
         self._reference_checked = False
+
+    def _fetch(self, after: int) -> dict:
+        response = self.client.get("/api/v1/changes", params={"after": after, "limit": self.batch})
+        response.raise_for_status()
+        return response.json()
+
+    def _page_after(self, checkpoint: int) -> dict:
+        """The page after ``checkpoint``: the one fetched ahead if it starts there, else fetched now."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            after, future = ahead
+            if after == checkpoint:
+                return future.result()  # a failed fetch raises here, as a direct one would
+            wait([future])  # not wanted, but let it finish: one request on the client at a time
+        return self._fetch(checkpoint)
 
     def poll_once(self) -> tuple[Applied, bool]:
         """Fetch and apply one page; the result, and whether the feed had more than this page.
 
         The clusters and tracks are refreshed from the registry first on the first page,
         and again whenever a page names one this database does not know (feed/reference.py).
+
+        While a page is applied (its own transaction, as before), the next one
+        is already being fetched, so reading the feed and writing the read model
+        overlap instead of taking turns. The fetched-ahead page is used only if
+        it starts exactly at the stored checkpoint; otherwise it is dropped. The
+        client is never used by both threads at once: the page ahead is
+        requested after this page's reference refresh and awaited before the next.
         """
-        with self.db.read() as session:
-            cursor = store.read_state(session).cursor
-            cluster_keys, track_keys = reference.known(session)
-        response = self.client.get("/api/v1/changes", params={"after": cursor, "limit": self.batch})
-        response.raise_for_status()
-        page = response.json()
-        if not self._reference_checked or reference.names_unknown(page["changes"], cluster_keys, track_keys):
+        checkpoint, cluster_keys, track_cluster = self.db.query(_position_and_reference)
+        page = self._page_after(checkpoint)
+        if not self._reference_checked or reference.names_unknown(page["changes"], cluster_keys, frozenset(track_cluster)):
             reference.refresh(self.db, self.client)
             self._reference_checked = True
-        applied = apply_page(self.db, page["changes"], registry_latest_seq=page["latest_seq"], now=self.clock())
+            track_cluster = None  # the refresh may have changed it: let the apply read it
+        if page["changes"] and page["changes"][-1]["seq"] < page["latest_seq"]:
+            after = page["changes"][-1]["seq"]
+            self._ahead = (after, self._fetcher.submit(self._fetch, after))
+        applied = apply_page(
+            self.db, page["changes"], registry_latest_seq=page["latest_seq"], now=self.clock(), track_cluster=track_cluster
+        )
         if self.after_page:
             self.after_page()
-        return applied, applied.cursor < page["latest_seq"]
+        return applied, applied.checkpoint < page["latest_seq"]
+
+    def close(self) -> None:
+        """Drop a page fetched ahead and stop the fetching thread."""
+        if self._ahead is not None:
+            self._ahead[1].cancel()
+            self._ahead = None
+        self._fetcher.shutdown(wait=True)
 
     def catch_up(self) -> int:
         """Apply pages until the feed has nothing newer; how many changes were applied."""
@@ -105,6 +141,20 @@ class Follower:
             log.warning("cannot record the failure: the metrics database is not answering")
 
 
+def _position_and_reference(session: Session) -> tuple[int, frozenset[str], dict[str, str]]:
+    """The checkpoint, the known cluster keys and track -> cluster: one statement, one snapshot."""
+    rows = session.execute(
+        union_all(
+            select(literal("checkpoint"), cast(follower_state.c.checkpoint, String), literal("")).where(follower_state.c.id == 1),
+            select(literal("cluster"), clusters.c.key, literal("")),
+            select(literal("track"), tracks.c.key, tracks.c.cluster_key),
+        )
+    ).all()
+    checkpoint = next(int(key) for what, key, _ in rows if what == "checkpoint")
+    cluster_keys = frozenset(key for what, key, _ in rows if what == "cluster")
+    return checkpoint, cluster_keys, {key: owner for what, key, owner in rows if what == "track"}
+
+
 def reset(db: Database) -> None:
     """Forget the read model and the counters, and start the feed from the beginning."""
     with db.write() as session:
@@ -112,4 +162,4 @@ def reset(db: Database) -> None:
         session.execute(delete(count_cells))
         session.execute(delete(entity_facts))
         session.execute(delete(fact_versions))
-        store.save_state(session, cursor=0, registry_latest_seq=0, caught_up_at=None)
+        store.save_state(session, checkpoint=0, registry_latest_seq=0, caught_up_at=None)

@@ -13,16 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import requests
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ecoreg_common.db import Database, upsert
 from metrics.tables import clusters, tracks
-
-
-def known(session: Session) -> tuple[frozenset[str], frozenset[str]]:
-    """The cluster keys and track keys this database knows."""
-    return frozenset(session.scalars(select(clusters.c.key))), frozenset(session.scalars(select(tracks.c.key)))
 
 
 def names_unknown(changes: Iterable[dict], cluster_keys: frozenset[str], track_keys: frozenset[str]) -> bool:

@@ -13,8 +13,8 @@ from ecoreg_common.formats import key_regex
 from ecoreg_common.validation import date_range
 from metrics.counts.schemas import CountFiltersSchema
 from metrics.history import snapshots
+from metrics.request_context import conditional, current_db
 from metrics.targets.service import get_target
-from metrics.web import conditional, current_db
 
 blp = Blueprint("history", __name__, url_prefix="/api/v1/metrics", description="Daily history")
 

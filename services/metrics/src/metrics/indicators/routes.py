@@ -16,7 +16,7 @@ from metrics.indicators.schemas import (
     ObservationScopeSchema,
     ObservationWriteSchema,
 )
-from metrics.web import conditional, current_db, current_partner
+from metrics.request_context import conditional, current_db, current_partner
 
 blp = Blueprint("indicators", __name__, url_prefix="/api/v1", description="Indicators and reported observations")
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from ecoreg_common.db import one_of, upsert
+from ecoreg_common.db import deferred_flush, json_ready, json_rows, one_of, upsert_many
 from metrics.readmodel.facts import CellKey, Fact
 from metrics.tables import CELL_DIMENSIONS, count_cells, entity_facts, fact_versions, follower_state, tracks
 
@@ -63,11 +63,13 @@ def save_facts(session: Session, facts: Iterable[Fact]) -> None:
         }
         for f in facts
     ]
-    if not rows:
-        return
-    statement = upsert(session, entity_facts)
-    columns = {name: statement.excluded[name] for name in rows[0] if name != "entity_id"}
-    session.execute(statement.on_conflict_do_update(index_elements=["entity_id"], set_=columns), rows)
+    upsert_many(
+        session,
+        entity_facts,
+        rows,
+        key=["entity_id"],
+        set_=lambda excluded: {name: excluded[name] for name in rows[0] if name != "entity_id"},
+    )
 
 
 def save_versions(session: Session, versions: list[tuple[Fact, datetime]]) -> None:
@@ -98,33 +100,42 @@ def save_versions(session: Session, versions: list[tuple[Fact, datetime]]) -> No
         )
         following[fact.entity_id] = at
         firsts[fact.entity_id] = at
-    close = (
-        update(fact_versions)
-        .where(fact_versions.c.entity_id == bindparam("b_id"), fact_versions.c.valid_to.is_(None))
-        .values(valid_to=bindparam("b_at"))
-    )
-    session.execute(close, [{"b_id": entity_id, "b_at": at} for entity_id, at in firsts.items()])
-    statement = upsert(session, fact_versions)
-    session.execute(statement.on_conflict_do_nothing(index_elements=["entity_id", "version"]), rows[::-1])
+    closing = [{"entity_id": entity_id, "valid_to": at} for entity_id, at in firsts.items()]
+    if session.get_bind().dialect.name == "postgresql":
+        # One statement for the page (UPDATE ... FROM the rows), not one per entity.
+        source = json_rows(fact_versions, ["entity_id", "valid_to"])
+        close = (
+            update(fact_versions)
+            .where(fact_versions.c.entity_id == source.c.entity_id, fact_versions.c.valid_to.is_(None))
+            .values(valid_to=source.c.valid_to)
+        )
+        session.execute(close, {"rows": json_ready(closing)})
+    else:
+        close = (
+            update(fact_versions)
+            .where(fact_versions.c.entity_id == bindparam("b_id"), fact_versions.c.valid_to.is_(None))
+            .values(valid_to=bindparam("b_at"))
+        )
+        session.execute(close, [{"b_id": row["entity_id"], "b_at": row["valid_to"]} for row in closing])
+    upsert_many(session, fact_versions, rows[::-1], key=["entity_id", "version"], set_=None)
 
 
 def add_to_cells(session: Session, delta: Counter[CellKey]) -> None:
     """Add each non-zero delta to its cell, creating cells as needed."""
     rows = [{**dict(zip(CELL_DIMENSIONS, key, strict=True)), "count": change} for key, change in delta.items() if change]
-    if not rows:
-        return
-    statement = upsert(session, count_cells)
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=list(CELL_DIMENSIONS), set_={"count": count_cells.c.count + statement.excluded.count}
-        ),
-        rows,
+    upsert_many(
+        session, count_cells, rows, key=list(CELL_DIMENSIONS), set_=lambda excluded: {"count": count_cells.c.count + excluded.count}
     )
 
 
-def lock_state(session: Session):
-    """The follower's state row, locked: one applier at a time, whatever runs."""
-    return session.execute(select(follower_state).where(follower_state.c.id == 1).with_for_update()).one()
+def lock_state(session: Session, *, defer_flush: bool = False):
+    """The follower's state row, locked: one applier at a time, whatever runs.
+
+    ``defer_flush``: this transaction's commit need not wait for the disk (see
+    ``ecoreg_common.db.deferred_flush``), set by the same statement.
+    """
+    columns = [follower_state, *(deferred_flush(session) if defer_flush else [])]
+    return session.execute(select(*columns).where(follower_state.c.id == 1).with_for_update(of=follower_state)).one()
 
 
 def read_state(session: Session):

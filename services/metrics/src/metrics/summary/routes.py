@@ -12,9 +12,9 @@ from marshmallow import fields
 from ecoreg_common.api import Blueprint
 from metrics.counts.as_of import parse_as_of
 from metrics.counts.schemas import AsOfArgsSchema
+from metrics.request_context import conditional, current_db
 from metrics.summary import prometheus, service
 from metrics.targets.schemas import TargetSchema
-from metrics.web import conditional, current_db
 
 blp = Blueprint("summary", __name__, url_prefix="/api/v1/metrics", description="Dashboard answers")
 

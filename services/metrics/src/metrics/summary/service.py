@@ -30,14 +30,14 @@ def freshness(session: Session, now: datetime) -> dict:
     applied (Asia/Shanghai), ``checked_at`` when the follower last read the feed; the sequence
     numbers stay for machines."""
     state = store.read_state(session)
-    behind = max(0, state.registry_latest_seq - state.cursor)
+    behind = max(0, state.registry_latest_seq - state.checkpoint)
     if behind == 0:
         seconds = 0.0
     else:
         since = state.caught_up_at or state.last_success_at
         seconds = round((now - since).total_seconds(), 1) if since else None
     return {
-        "as_of_seq": state.cursor,
+        "as_of_seq": state.checkpoint,
         "registry_latest_seq": state.registry_latest_seq,
         "behind_changes": behind,
         "seconds_behind": seconds,

@@ -11,9 +11,9 @@ from ecoreg_common.api import Blueprint
 from ecoreg_common.problems import ProblemSchema
 from metrics.counts.as_of import parse_as_of
 from metrics.counts.schemas import AsOfArgsSchema
+from metrics.request_context import conditional, current_db, current_partner
 from metrics.targets import service
 from metrics.targets.schemas import TargetCreateSchema, TargetListArgsSchema, TargetListSchema, TargetSchema, TargetWriteSchema
-from metrics.web import conditional, current_db, current_partner
 
 blp = Blueprint("targets", __name__, url_prefix="/api/v1", description="Targets and their attainment")
 

@@ -7,7 +7,7 @@ from flask.views import MethodView
 from ecoreg_common.api import Blueprint
 from registry.changes import feed
 from registry.changes.schemas import FeedArgsSchema, FeedSchema
-from registry.web import current_db
+from registry.request_context import current_db
 
 blp = Blueprint("changes", __name__, url_prefix="/api/v1", description="The change feed, in commit order")
 

@@ -7,8 +7,8 @@ from flask_smorest import Blueprint
 
 from registry.clusters import service
 from registry.clusters.schemas import ClusterListSchema, VocabularySchema
+from registry.request_context import current_db
 from registry.vocabulary import DISTRICTS, KIND_NAMES, KINDS, STATUS_NAMES, STATUSES, SUBTYPE_NAMES, TIER_NAMES, TIERS
-from registry.web import current_db
 
 blp = Blueprint("clusters", __name__, url_prefix="/api/v1", description="Reference data")
 

@@ -97,7 +97,12 @@ def _name_score(record: Record, entity: dict) -> tuple[float, str | None]:
         elif names.core(mine) == names.core(theirs):
             candidate = (0.9, "same_core_name")
         else:
-            alike = max(names.similarity(names.core(mine), names.core(theirs)), names.similarity(names.norm(mine), names.norm(theirs)))
+            alike = max(
+                names.similarity(names.core(mine), names.core(theirs), SIMILAR_FLOOR),
+                names.similarity(names.norm(mine), names.norm(theirs), SIMILAR_FLOOR),
+            )
+            if alike < SIMILAR_FLOOR:
+                continue
             # Scored as alike as they are (below a same name). "typo": one edit (two in a long
             # name, so a swap of two letters) in a name of 5+ characters, which may be chosen;
             # "similar_name" never is.
@@ -105,7 +110,7 @@ def _name_score(record: Record, entity: dict) -> tuple[float, str | None]:
                 len(x) >= 5 and names.within_edits(x, y, _typo_edits(x))
                 for x, y in ((names.core(mine), names.core(theirs)), (names.norm(mine), names.norm(theirs)))
             )
-            candidate = (min(alike, 0.89), "typo" if typo else "similar_name") if alike >= SIMILAR_FLOOR else (0.0, None)
+            candidate = (min(alike, 0.89), "typo" if typo else "similar_name")
         if candidate[0] > best[0]:
             best = candidate
     return best
@@ -186,17 +191,20 @@ def _keyed_candidates(session: Session, records: Sequence[Record], partner: str 
 
 def _piece_candidates(session: Session, record: Record) -> list[dict]:
     """Live entities whose search text holds one half of one of the record's core names."""
-    pieces = sorted({piece for form in record.cores() | record.norms() for piece in _pieces(form)})
+    # Pieces of the core names (without 上海, which half of all names share); of the
+    # full names only when a core is too short to give any.
+    pieces = sorted({piece for form in record.cores() for piece in _pieces(form)})
+    if not pieces:
+        pieces = sorted({piece for form in record.norms() for piece in _pieces(form)})
     if not pieces:
         return []
     query = select(entities).where(entities.c.retired_at.is_(None))
     if session.get_bind().dialect.name == "postgresql":
         query = query.where(or_(*(entities.c.search_text.like(f"%{piece}%") for piece in pieces)))
-        # The most alike first, so the limit keeps the best (pg_trgm's word_similarity).
-        longest = max(record.cores(), key=len)
-        query = query.order_by(func.word_similarity(longest, entities.c.search_text).desc(), entities.c.id)
     else:
-        query = query.where(or_(*(func.instr(entities.c.search_text, piece) > 0 for piece in pieces))).order_by(entities.c.id)
+        query = query.where(or_(*(func.instr(entities.c.search_text, piece) > 0 for piece in pieces)))
+    # No ORDER BY: a piece common to many names must not cost a sort of all of them; the
+    # first _PIECE_CANDIDATES found are scored (a typo of a very common name may be missed).
     return store.states_from(session, query.limit(_PIECE_CANDIDATES))
 
 

@@ -35,7 +35,7 @@ from registry.entities.schemas import (
     MovedSchema,
     PageArgsSchema,
 )
-from registry.web import current_caller, current_db, idempotency_key, if_match_tags, optional_partner
+from registry.request_context import current_caller, current_db, idempotency_key, if_match_tags, optional_partner
 
 blp = Blueprint("entities", __name__, url_prefix="/api/v1", description="Entities of the five future-industry clusters")
 
@@ -49,7 +49,14 @@ IDEMPOTENCY_HEADER = {
     "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,200}$"},
     "description": "A retry with the same key returns the first answer and creates nothing",
 }
-IF_MATCH_HEADER = {"name": "If-Match", "in": "header", "schema": {"type": "string"}, "description": "The ETag you last read"}
+# What ecoreg_common.conditional.parse_tags accepts: * or a list of entity tags (RFC 9110 8.8.3).
+_ENTITY_TAG = '[ \\t]*(W/)?"[\\x21\\x23-\\x7e]*"[ \\t]*'
+IF_MATCH_HEADER = {
+    "name": "If-Match",
+    "in": "header",
+    "schema": {"type": "string", "pattern": f"^([ \\t]*\\*[ \\t]*|{_ENTITY_TAG}(,{_ENTITY_TAG})*)$"},
+    "description": "The ETag you last read",
+}
 ETAG_HEADER = {"ETag": {"schema": {"type": "string"}, "description": "The entity's version as an entity tag"}}
 
 

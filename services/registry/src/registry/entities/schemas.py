@@ -13,6 +13,7 @@ from datetime import date
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from ecoreg_common.fastload import compile_loader
 from ecoreg_common.formats import key_pattern
 from ecoreg_common.problems import flatten_messages
 from ecoreg_common.validation import InputSchema, UTCDateTimeField, date_range, visible_text
@@ -26,8 +27,14 @@ MAX_ATTRIBUTES_BYTES = 4096
 class UsccField(fields.String):
     """A Unified Social Credit Code: compacted (``uscc.compact``), then verified per GB 32100-2015."""
 
+    # Room for separators around the 18 characters, and no more (the body-size budget counts on it).
+    MAX_WRITTEN = 36
+
     def _deserialize(self, value, attr, data, **kwargs):
-        code = uscc.compact(super()._deserialize(value, attr, data, **kwargs))
+        written = super()._deserialize(value, attr, data, **kwargs)
+        if len(written) > self.MAX_WRITTEN:
+            raise ma.ValidationError(f"not a valid Unified Social Credit Code: at most {self.MAX_WRITTEN} characters with separators")
+        code = uscc.compact(written)
         problem = uscc.problem(code)
         if problem:
             raise ma.ValidationError(f"not a valid Unified Social Credit Code: {problem}")
@@ -246,10 +253,20 @@ class InvalidItem:
 class PerItemNested(fields.Nested):
     """``Nested`` whose invalid items become ``InvalidItem`` instead of failing the list.
 
-    The OpenAPI document still describes each item as the nested schema.
+    The OpenAPI document still describes each item as the nested schema. Each
+    item first tries the loader compiled from that same schema (``fastload``),
+    ~10 times quicker; an item it is not sure of is loaded by marshmallow, whose
+    errors are the ones reported.
     """
 
+    _fast = None
+
     def deserialize(self, value, attr=None, data=None, **kwargs):
+        if self._fast is None:
+            self._fast = compile_loader(self.schema) or (lambda _item: None)
+        loaded = self._fast(value)
+        if loaded is not None:
+            return loaded
         try:
             return super().deserialize(value, attr, data, **kwargs)
         except ma.ValidationError as error:

@@ -33,12 +33,12 @@ def answer_revision(db: Database) -> tuple[str, int]:
     registry answers), and the revision of targets and observations; and the checkpoint."""
     with db.read() as session:
         state = session.execute(
-            select(follower_state.c.cursor, follower_state.c.registry_latest_seq, follower_state.c.last_error).where(
+            select(follower_state.c.checkpoint, follower_state.c.registry_latest_seq, follower_state.c.last_error).where(
                 follower_state.c.id == 1
             )
         ).one()
         rev = session.scalar(select(revision.c.value).where(revision.c.id == 1))
-    return f"{state.cursor}:{state.registry_latest_seq}:{state.last_error is not None}:{rev}", state.cursor
+    return f"{state.checkpoint}:{state.registry_latest_seq}:{state.last_error is not None}:{rev}", state.checkpoint
 
 
 def conditional(answer: Callable[[], object], *, today: date | None = None) -> Response:

@@ -1,0 +1,132 @@
+"""How fast the follower applies the registry's feed, against how fast the feed is served.
+
+A registry (gunicorn, PostgreSQL) is filled through the batch endpoint: each
+entity created, then updated once (two changes each). Then, alternately:
+
+- *feed served*: a plain client reads the whole feed, page by page at the
+  follower's page size, decoding each page as the follower does;
+- *follower*: the metrics read model is reset and the real ``Follower`` (in
+  this process, as ``ecoreg-metrics resync`` runs it) catches up from the first
+  change, one transaction per page.
+
+Prints changes/s of both for each round, min/median/max, and the ratio
+follower / feed (goal: >= 0.8), with the follower process's peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import time
+
+import requests
+from processes import gunicorn, stop
+from registry_batch_load import make_entities
+
+from ecoreg_common.db import Database
+from ecoreg_common.http import ServiceClient
+from ecoreg_common.testing import free_port, fresh_postgres_database
+from metrics import migrate as metrics_migrate
+from metrics.feed.follower import Follower, reset
+from metrics.readmodel.store import read_state
+from registry import migrate as registry_migrate
+
+
+def fill(registry: str, count: int, chunk: int = 1000) -> int:
+    """Create ``count`` entities, then change each once; the number of changes written."""
+    http = requests.Session()
+    items = make_entities(count)
+    for expected, batch_items in (("created", items), ("updated", [dict(item, status="building") for item in items])):
+        for start in range(0, count, chunk):
+            response = http.post(
+                f"{registry}/api/v1/entities/batch",
+                json={"entities": batch_items[start : start + chunk]},
+                headers={"X-Ecoreg-Partner": "bench"},
+                timeout=120,
+            )
+            response.raise_for_status()
+            if response.json()["summary"][expected] != len(batch_items[start : start + chunk]):
+                raise RuntimeError(response.json()["summary"])
+    return 2 * count
+
+
+def read_feed(registry: str, page_size: int) -> int:
+    http = requests.Session()
+    after, seen = 0, 0
+    while True:
+        page = http.get(f"{registry}/api/v1/changes", params={"after": after, "limit": page_size}, timeout=60).json()
+        seen += len(page["changes"])
+        after = page["next_after"]
+        if after >= page["latest_seq"]:
+            return seen
+
+
+def follow(db: Database, registry: str, page_size: int) -> int:
+    reset(db)
+    follower = Follower(db, ServiceClient(registry, retries=2), batch=page_size)
+    try:
+        return follower.catch_up()
+    finally:
+        getattr(follower, "close", lambda: None)()  # the code before this change had no close
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entities", type=int, default=100_000)
+    parser.add_argument("--page", type=int, default=500, help="changes per page (METRICS_FOLLOW_BATCH's default)")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    base = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("TEST_POSTGRES_URL") or "postgresql+psycopg://root@127.0.0.1:5432/test"
+
+    with (
+        fresh_postgres_database(base, "ecoreg_bench_feed") as registry_url,
+        fresh_postgres_database(base, "ecoreg_bench_follow") as metrics_url,
+    ):
+        registry_migrate.upgrade(registry_url)
+        metrics_migrate.upgrade(metrics_url)
+        port = free_port()
+        process = gunicorn("registry:create_app()", port, {"REGISTRY_DATABASE_URL": registry_url}, workers=1)
+        registry = f"http://127.0.0.1:{port}"
+        db = Database(metrics_url)
+        try:
+            started = time.perf_counter()
+            total = fill(registry, args.entities)
+            print(
+                f"feed: {total:,} changes ({args.entities:,} entities created, then updated), written in {time.perf_counter() - started:.1f} s"
+            )
+            feed_rates, follow_rates = [], []
+            for round_number in range(1, args.rounds + 1):
+                started = time.perf_counter()
+                seen = read_feed(registry, args.page)
+                feed_rates.append(seen / (time.perf_counter() - started))
+                started = time.perf_counter()
+                applied = follow(db, registry, args.page)
+                follow_rates.append(applied / (time.perf_counter() - started))
+                with db.read() as session:
+                    state = read_state(session)
+                if seen != total or applied != args.entities * 2 or state.checkpoint != total:
+                    raise RuntimeError(f"seen {seen}, applied {applied}, checkpoint {state.checkpoint}; expected {total}")
+                print(
+                    f"round {round_number}: feed served {feed_rates[-1]:9,.0f} changes/s   follower applied {follow_rates[-1]:9,.0f} changes/s"
+                )
+        finally:
+            db.dispose()
+            stop(process)
+
+    ratios = sorted(f / s for f, s in zip(follow_rates, feed_rates, strict=True))
+
+    def spread(values: list[float], fmt: str) -> str:
+        values = sorted(values)
+        return " / ".join(format(v, fmt) for v in (values[0], statistics.median(values), values[-1]))
+
+    print(f"page {args.page} changes, PostgreSQL, registry 1 gunicorn worker, follower in this process")
+    print(f"feed served     (min/median/max): {spread(feed_rates, ',.0f')} changes/s")
+    print(f"follower applied(min/median/max): {spread(follow_rates, ',.0f')} changes/s")
+    print(f"ratio follower / feed (min/median/max): {spread(ratios, '.2f')}  (goal >= 0.8)")
+    print(f"follower process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
