@@ -49,12 +49,13 @@ IDEMPOTENCY_HEADER = {
     "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,200}$"},
     "description": "A retry with the same key returns the first answer and creates nothing",
 }
-# What ecoreg_common.conditional.parse_tags accepts: * or a list of entity tags (RFC 9110 8.8.3).
+# What ecoreg_common.conditional.parse_tags accepts: * or a list of entity tags (RFC 9110 8.8.3),
+# empty list elements ignored (5.6.1.2).
 _ENTITY_TAG = '[ \\t]*(W/)?"[\\x21\\x23-\\x7e]*"[ \\t]*'
 IF_MATCH_HEADER = {
     "name": "If-Match",
     "in": "header",
-    "schema": {"type": "string", "pattern": f"^([ \\t]*\\*[ \\t]*|{_ENTITY_TAG}(,{_ENTITY_TAG})*)$"},
+    "schema": {"type": "string", "pattern": f"^([ \\t]*\\*[ \\t]*|([ \\t]*,)*{_ENTITY_TAG}(,({_ENTITY_TAG}|[ \\t]*))*)$"},
     "description": "The ETag you last read",
 }
 ETAG_HEADER = {"ETag": {"schema": {"type": "string"}, "description": "The entity's version as an entity tag"}}
