@@ -7,8 +7,9 @@ write them, each with the key of the entity it is, or None when it is none of th
 The variants are the ones partners' lists show: full/half-width brackets, legal
 forms changed or dropped, 上海/上海市 prefixes and (上海) moved, case and spacing,
 English-only and Chinese-only records, one-character typos, a wrong district; the
-negatives are branches, sister companies of a brand, and records whose USCC says
-they are another legal person. Variants are made by fixed rules from hand-written
+negatives are branches, sister companies of a brand, Chinese names one character
+from a registered one in its district (another word: 医学/医疗, 光学/光电), and records
+whose USCC says they are another legal person. Variants are made by fixed rules from hand-written
 names (no randomness), so the set is the same on every run.
 """
 
@@ -192,5 +193,15 @@ def cases() -> list[Case]:
         Case({"name": "上海天马有机发光显示技术有限公司", "district": "pudong"}, None, "sister_company"),
         Case({"name": "上海氢晨科技有限公司", "district": "jiading"}, None, "sister_company"),
         Case({"name": "上海智元机器人技术有限公司", "district": "pudong"}, None, "sister_company"),
+        # One Chinese character apart, same district: another word, so another company
+        # (review of #13: 光学/光子, 医药/医疗). Same form as a typo_zh case, other answer.
+        Case({"name": "上海量子科技研究中心", "district": "pudong"}, None, "one_char_zh"),
+        Case({"name": "上海联影医学科技有限公司", "district": "jiading"}, None, "one_char_zh"),
+        Case({"name": "上海和辉光学股份有限公司", "district": "jinshan"}, None, "one_char_zh"),
+        Case({"name": "上海天马微电机有限公司", "district": "pudong"}, None, "one_char_zh"),
+        Case({"name": "上海君实生物医疗科技有限公司", "district": "pudong"}, None, "one_char_zh"),
+        Case({"name": "上海启智研究院", "district": "xuhui"}, None, "one_char_zh"),
+        Case({"name": "上海电气火电集团有限公司", "district": "minhang"}, None, "one_char_zh"),
+        Case({"name": "上海商汤智慧科技有限公司", "district": "xuhui"}, None, "one_char_zh"),
     ]
     return out

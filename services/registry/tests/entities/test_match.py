@@ -6,9 +6,13 @@ import pytest
 from match_eval_set import REGISTRY, cases
 from registry_testing import as_partner, code, enterprise
 
-# The floor for chosen's precision; recall is reported and held where it is.
+# The floor for chosen's precision. Recall's floor is what the rules honestly
+# give: a Chinese name one character from a registered one (typo_zh) is never chosen
+# alone (it may be another word: 光学/光子; the one_char_zh negatives), so 34 typo_zh
+# records are misses by design: recall 0.932 (0.986 before that rule, whose precision
+# on this set was 0.988, below the floor).
 PRECISION_FLOOR = 0.99
-RECALL_FLOOR = 0.95
+RECALL_FLOOR = 0.9
 
 
 def register(client, *bodies, partner="partner-a"):
@@ -114,8 +118,32 @@ def test_two_chinese_characters_apart_is_another_company(client):
         {"name_zh": "上海神链医疗科技发展有限公司", "district": "pudong"},  # a sister company
         {"name_zh": "上海神链医疗科枝有限公司", "district": "pudong"},  # a one-character typo
     )
-    assert [r["chosen"] for r in results] == [None, None, entity_id]
+    assert [r["chosen"] for r in results] == [None, None, None]  # the typo: see below
+    assert results[2]["candidates"][0]["id"] == entity_id
     assert results[0]["candidates"][0]["reasons"] == ["similar_name", "same_district"]
+
+
+def test_one_chinese_character_apart_is_a_candidate_never_chosen_alone(client):
+    # 光学/光子, 医药/医疗: one character, another company (review of #13). Precision first:
+    # such a "typo" is offered with its score, chosen only with a shared USCC or external_id.
+    [optics, medical] = register(
+        client,
+        enterprise(1, name="Shanghai Quantum Photonics Co., Ltd.", name_zh="上海量子光子有限公司", district="pudong", external_id="e1"),
+        enterprise(2, name="Shanghai Neurolink Medical Co., Ltd.", name_zh="上海神链医疗科技有限公司", district="pudong"),
+    )
+    results = match(
+        client,
+        {"name_zh": "上海量子光学有限公司", "district": "pudong"},
+        {"name_zh": "上海神链医药科技有限公司", "district": "pudong"},
+        {"name_zh": "上海神链医药科技有限公司", "district": "pudong", "uscc": code(2)},
+        {"name_zh": "上海量子光学有限公司", "district": "pudong", "external_id": "e1"},
+        headers=as_partner("partner-a"),
+    )
+    assert [r["chosen"] for r in results] == [None, None, medical, optics]
+    for result, want in zip(results[:2], (optics, medical), strict=True):
+        [best] = result["candidates"]
+        assert (best["id"], best["reasons"]) == (want, ["typo", "same_district"])
+        assert best["score"] >= 0.85  # scored as alike as it is; only chosen is withheld
 
 
 def test_limit_and_order(client):

@@ -9,8 +9,12 @@ is scored by the same Python function on both backends.
 
 ``chosen`` is given only when it is unambiguous: the best candidate shares the USCC or
 the partner's external_id, or its name is the same once normalised (or a near-exact
-typo of it) with no contradicting USCC, district or kind, and no other candidate
-comes within ``MARGIN`` of it. The labelled set in tests/ measures precision (floor
+typo of a Latin-letter name in the same district) with no contradicting USCC, district
+or kind, and no other candidate comes within ``MARGIN`` of it. A Chinese name one
+character from another is a candidate (reason ``typo``) but never chosen on its own:
+one character is often another word (光学/光子, 医药/医疗: another company), and telling a
+typo from it would need readings of the characters; a shared USCC or external_id
+still chooses it (precision first, the lead's decision for #13). The labelled set in tests/ measures precision (floor
 0.99) and recall of ``chosen``.
 """
 
@@ -150,7 +154,20 @@ def score(record: Record, entity: dict, *, partner: str | None) -> tuple[float, 
     return round(max(value, 0.01), 3), reasons
 
 
-def _choose(candidates: list[dict]) -> int | None:
+def _latin_typo(record: Record, entity: dict) -> bool:
+    """Whether a Latin-letter name of the record is a typo of one of the entity's (the only
+    typo that may be chosen: a Chinese name one character apart may be another company)."""
+    mine = [n for n in (record.name, record.name_zh) if n]
+    theirs = [n for n in (entity["name"], entity.get("name_zh")) if n]
+    return any(
+        len(x) >= 5 and names.weight(x) == len(x) and names.weight(y) == len(y) and names.within_edits(x, y, _typo_edits(x))
+        for a in mine
+        for b in theirs
+        for x, y in ((names.core(a), names.core(b)), (names.norm(a), names.norm(b)))
+    )
+
+
+def _choose(record: Record, candidates: list[dict]) -> int | None:
     if not candidates:
         return None
     # A shared USCC or partner external_id decides, wherever its holder ranks: a same-name
@@ -166,6 +183,8 @@ def _choose(candidates: list[dict]) -> int | None:
         return None
     if "similar_name" in reasons or ("typo" in reasons and "same_district" not in reasons):
         return None  # a typo alone is a candidate; with the same district it may be chosen
+    if "typo" in reasons and not _latin_typo(record, best["entity"]):
+        return None  # a Chinese name one character apart: a candidate, never chosen alone
     return best["id"]
 
 
@@ -245,7 +264,7 @@ def match_records(session: Session, records: Sequence[Record], *, partner: str |
             if value > 0:
                 candidates.append({"id": state["id"], "score": value, "reasons": reasons, "entity": state})
         candidates.sort(key=lambda c: (-c["score"], c["id"]))
-        results.append({"index": index, "chosen": _choose(candidates), "candidates": candidates[:limit]})
+        results.append({"index": index, "chosen": _choose(record, candidates), "candidates": candidates[:limit]})
     return results
 
 
