@@ -63,3 +63,23 @@ def test_no_key_or_token_in_any_log_line(app, caplog):
     assert text, "nothing was logged"
     for secret in ("very-secret-admin-key", partner_key, "very-secret-token", "wrong-key-value"):
         assert secret not in text
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/api/v1/entities//merge"),  # an empty id, e.g. from an unset shell variable
+        ("GET", "/api/v1//entities"),
+        ("GET", "/api/v1/entities//history"),
+        ("GET", "//api/v1/metrics/summary"),
+        ("GET", "/api/v1/entities/"),
+    ],
+)
+def test_paths_with_empty_segments_get_problem_json_not_an_html_redirect(app, method, path):
+    # Werkzeug's merge_slashes/strict_slashes answered these with a 308 and an HTML body.
+    headers = {"Authorization": "Bearer very-secret-admin-key"}
+    response = app.test_client().open(path, method=method, json={"into": 1} if method == "POST" else None, headers=headers)
+    assert response.status_code == 404, (response.status_code, response.get_data(as_text=True))
+    assert response.content_type == "application/problem+json"
+    assert "Location" not in response.headers
+    assert response.json["status"] == 404

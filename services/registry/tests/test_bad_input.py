@@ -61,3 +61,14 @@ def test_a_non_object_patch_is_a_problem(client):
     created = client.post("/api/v1/entities", json=enterprise(1), headers=as_partner()).json
     response = client.patch(f"/api/v1/entities/{created['id']}", json=[1], headers=as_partner(**{"If-Match": "*"}))
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("POST", "/api/v1/entities//merge"), ("GET", "/api/v1//entities"), ("GET", "//api/v1/changes")]
+)
+def test_paths_with_empty_segments_are_problem_json_404_not_an_html_redirect(client, method, path):
+    # Werkzeug's merge_slashes answered these with a 308 and an HTML body (ecoreg_common.api).
+    response = client.open(path, method=method, json={"into": 1} if method == "POST" else None, headers=as_partner())
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+    assert "Location" not in response.headers

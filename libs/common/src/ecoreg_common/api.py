@@ -114,6 +114,13 @@ def create_api(app: Flask, title: str, version: str = "1.0.0") -> ProblemApi:
     strict.sort_keys = app.json.sort_keys  # keep what the app chose before (key order as the schemas give it)
     app.json = strict
     app.json.ensure_ascii = False  # Chinese names as text, not \u escapes
+    # Werkzeug answers a path with "//" (merge_slashes, on by default) with a 308 whose
+    # body is HTML, before any error handler runs (Flask returns RoutingExceptions as
+    # they are). Every answer here is problem+json: such a path is simply not found
+    # (404 via the handlers below). Set before the routes are added: a rule takes the
+    # map's setting when it is bound. (strict_slashes redirects only to a rule ending
+    # in "/"; no API rule does, and a test holds every such path to problem+json.)
+    app.url_map.merge_slashes = False
     app.url_map.converters["key"] = KeyConverter
     api = ProblemApi(app)
     api.register_converter(KeyConverter, _key_in_openapi)
