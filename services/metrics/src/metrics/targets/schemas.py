@@ -27,7 +27,7 @@ def _count_filter(value: dict) -> None:
         items = item if isinstance(item, list) else [item]
         if not items or not all(isinstance(i, str) and 0 < len(i) <= 48 for i in items):
             raise ma.ValidationError(f"{name} must be a key or a non-empty list of keys")
-        # Values are the registry's vocabulary (GET /api/v1/vocabulary); one it never sends counts 0.
+        # Values are the registry's vocabulary (GET /api/v1/vocabulary); the service refuses unknown ones.
 
 
 class TargetWriteSchema(InputSchema):
