@@ -105,6 +105,9 @@ def test_a_registration_shows_in_the_counts_and_resync_rebuilds_them(make_stack,
     load(stack.registry_url, [item(n) for n in range(2, 40)])
     stack.cli("ecoreg-metrics", "resync")
     assert metrics_counts(stack.metrics_url) == registry_truth(stack.registry_url)
+    # ... and the history, whose series starts at the first change (today, here)
+    series = requests.get(f"{stack.metrics_url}/api/v1/metrics/history?metric=count", timeout=10).json()["points"]
+    assert series[0]["value"] == requests.get(f"{stack.metrics_url}/api/v1/metrics/counts", timeout=10).json()["groups"][0]["count"]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
