@@ -11,7 +11,8 @@ methods.
 Two runs per backend, each with its own budget, so that no phase is starved:
 the per-operation phases are bounded by examples (``--max-examples``; the
 coverage phase generates what the schema defines), the stateful phase by time.
-``--max-time`` on the first run is only a safety net. The ndjson event stream
+With ``--max-time`` schemathesis repeats the fuzzing pass until the time is
+spent, so the first run takes its budget (each phase still has to finish once). The ndjson event stream
 of each run (in the test's tmp dir) proves that every phase ran to its end; on
 failure the test prints schemathesis's whole failure section, not a tail.
 """
@@ -24,8 +25,8 @@ from pathlib import Path
 import pytest
 
 pytestmark = pytest.mark.slow
-EXAMPLES_PER_OPERATION = 8
-OPERATION_PHASES_SAFETY_SECONDS = 300
+EXAMPLES_PER_OPERATION = 12
+OPERATION_PHASES_SAFETY_SECONDS = 120
 STATEFUL_SECONDS = 25
 
 
@@ -103,9 +104,6 @@ def test_the_public_api_survives_schemathesis(make_stack, backend, tmp_path):
         str(OPERATION_PHASES_SAFETY_SECONDS),
     )
     stateful = schemathesis(stack, tmp_path, "stateful", "--phases", "stateful", "--max-time", str(STATEFUL_SECONDS))
-    # The per-operation phases ran to their example budget, not cut short by the safety net.
-    stops = [event["EngineFinished"].get("stop_reason") for event in operations if "EngineFinished" in event]
-    assert "max_time" not in stops, f"the per-operation phases ran out of time ({OPERATION_PHASES_SAFETY_SECONDS} s)"
     ran = finished_phases(operations)
     ran["stateful"] = finished_phases(stateful).get("stateful")
     phases = ("examples", "coverage", "fuzzing", "stateful")
