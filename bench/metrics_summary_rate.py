@@ -43,7 +43,7 @@ def main() -> None:
         source_path = os.pathsep.join(str(root / part) for part in ("libs/common/src", "services/metrics/src"))
         sys.path[:0] = source_path.split(os.pathsep)
     # Imported after --source: the setup (migrations, apply) is then that checkout's too.
-    from gateway_polling import hammer
+    from load import hammer
     from metrics_scale import synthetic_changes
     from processes import gunicorn
 

@@ -161,20 +161,23 @@ def snapshot_version(checkpoint: int, revision_value: int, today: date) -> str:
     return f"{checkpoint}:{revision_value}:{today.isoformat()}"
 
 
+# Built once: composing the statement per request costs more than running it.
+_LIVE = (
+    select(
+        *follower_state.c,
+        revision.c.value.label("revision_value"),
+        answer_snapshots.c.version.label("snapshot_version"),
+        answer_snapshots.c.body.label("snapshot_body"),
+    )
+    .select_from(follower_state.join(revision, revision.c.id == 1).outerjoin(answer_snapshots, answer_snapshots.c.name == SNAPSHOT))
+    .where(follower_state.c.id == 1)
+)
+
+
 def read_live(db: Database, today: date) -> Live:
     """The follower's state, the revision and the matching snapshot, in ONE statement (one
     round trip, one database snapshot). Raises what the database raises."""
-    query = (
-        select(
-            *follower_state.c,
-            revision.c.value.label("revision_value"),
-            answer_snapshots.c.version.label("snapshot_version"),
-            answer_snapshots.c.body.label("snapshot_body"),
-        )
-        .select_from(follower_state.join(revision, revision.c.id == 1).outerjoin(answer_snapshots, answer_snapshots.c.name == SNAPSHOT))
-        .where(follower_state.c.id == 1)
-    )
-    row = db.query(lambda session: session.execute(query).one())
+    row = db.query(lambda session: session.execute(_LIVE).one())
     version = snapshot_version(row.checkpoint, row.revision_value, today)
     body = row.snapshot_body if row.snapshot_version == version else None
     return Live(state=row, revision=row.revision_value, version=version, body=body)
