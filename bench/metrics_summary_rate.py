@@ -40,7 +40,7 @@ def main() -> None:
     source_path = ""
     if args.source:
         root = Path(args.source).resolve()
-        source_path = os.pathsep.join(str(root / part) for part in ("libs/common/src", "services/metrics/src"))
+        source_path = os.pathsep.join(str(root / part) for part in ("libs/common/src", "services/metrics/src", "services/registry/src"))
         sys.path[:0] = source_path.split(os.pathsep)
     # Imported after --source: the setup (migrations, apply) is then that checkout's too.
     from load import hammer
