@@ -2,7 +2,8 @@
 
 No browser is downloaded: Playwright drives the system chromium, which .ci/run
 installs. The page is loaded against the real stack; its figures must equal the
-API's, a registration must show without a reload, the language must switch.
+API's, a registration must show without a reload, the language must switch,
+and clicking a figure must list exactly that many entities.
 """
 
 from __future__ import annotations
@@ -78,5 +79,37 @@ def test_the_dashboard_in_chromium(make_stack):
             page.wait_for_url("**lang=zh")
             assert "主要目标" in page.content()
             page.screenshot(path=str(SCREENSHOTS / "dashboard-zh.png"), full_page=True)
+
+            # Clicking a figure lists exactly that many entities: the cluster's count, one of its kinds, a district.
+            for figure in (
+                '[data-cluster="energy"] [data-active]',
+                '[data-cluster="energy"] [data-kind="facility"]',
+                '[data-district="jiading"]',
+            ):
+                page.goto(f"{gateway}/?lang=zh")
+                shown = page.locator(figure)
+                value = int((shown.locator("[data-district-count]") if "district" in figure else shown).text_content())
+                shown.click()
+                page.wait_for_url("**/entities?**")
+                assert listed_rows(page) == value, figure
+            page.screenshot(path=str(SCREENSHOTS / "entities-zh.png"), full_page=True)
+
+            page.goto(f"{gateway}/clusters/energy?lang=zh")
+            track = page.locator('[data-track="hydrogen"] [data-track-count]')
+            value = int(track.inner_text())
+            page.screenshot(path=str(SCREENSHOTS / "cluster-energy-zh.png"), full_page=True)
+            track.click()
+            page.wait_for_url("**/entities?**")
+            assert listed_rows(page) == value
         finally:
             browser.close()
+
+
+def listed_rows(page) -> int:
+    """The rows of an entity list, following its next-page links (clicked, as a reader would)."""
+    rows = page.locator("[data-entity-row]").count()
+    while page.locator("[data-next]").count():
+        page.click("[data-next]")
+        page.wait_for_load_state()
+        rows += page.locator("[data-entity-row]").count()
+    return rows

@@ -85,4 +85,4 @@ def test_a_track_the_registry_gains_is_counted_and_labelled_without_a_code_chang
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "可控核聚变" in text  # the new track, named as the registry names it
-    assert '<span class="muted">企业</span>' in text  # the entity's kind, in the registry's words
+    assert "<td>企业</td>" in text  # the entity's kind (newest registrations), in the registry's words

@@ -8,6 +8,7 @@ answer fails whole only when nothing at all came back.
 from __future__ import annotations
 
 import contextvars
+import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -48,10 +49,26 @@ def fetch(parts: list[Part], timeout_s: float) -> dict[str, dict | None]:
     return results
 
 
+def finite_only(value):
+    """``value`` with every non-finite float (inf, -inf, nan) replaced by None, at any depth.
+
+    A composed answer is served as JSON to browsers, whose JSON.parse rejects
+    ``Infinity`` and ``NaN``: one such number from a service must not stop the
+    dashboard's live update, so it is served as null (unknown).
+    """
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: finite_only(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [finite_only(item) for item in value]
+    return value
+
+
 def _marked(body: dict, results: dict[str, dict | None]) -> dict:
     missing = sorted(name for name, value in results.items() if value is None)
     return {
-        **body,
+        **finite_only(body),
         "parts": {name: ("ok" if value is not None else "unavailable") for name, value in results.items()},
         "degraded": bool(missing),
         "missing": missing,

@@ -23,7 +23,54 @@ TEXT = {
     "as_of": {"en": "as of registry change", "zh": "截至登记变更"},
     "no_data": {"en": "no data", "zh": "暂无数据"},
     "switch": {"en": "中文", "zh": "English"},
+    "districts": {"en": "By district", "zh": "按区分布"},
+    "districts_note": {"en": "active entities; tiles placed roughly as the districts lie", "zh": "活跃主体；方块位置大致对应各区方位"},
+    "no_district": {"en": "no district given", "zh": "未填写所在区"},
+    "share": {"en": "registered of the official total", "zh": "已登记占官方总数"},
+    "trend_since": {"en": "since", "zh": "起始"},
+    "trend_one": {"en": "one day recorded so far", "zh": "目前仅有一天的记录"},
+    "missed": {"en": "deadline passed, target not met", "zh": "已过期限，目标未达成"},
+    "observations": {"en": "observations", "zh": "统计数据"},
+    "freshness": {"en": "counts include registry changes up to", "zh": "统计已包含登记变更至"},
+    "times_note": {"en": "times in Shanghai (UTC+8)", "zh": "时间为北京时间"},
+    "registered_on": {"en": "registered", "zh": "登记日期"},
+    "all_newest": {"en": "all, newest first", "zh": "全部（最新在前）"},
+    "entities": {"en": "Entities", "zh": "主体列表"},
+    "filters": {"en": "Filters", "zh": "筛选条件"},
+    "no_filters": {"en": "none: every registered entity", "zh": "无：全部登记主体"},
+    "remove": {"en": "remove", "zh": "移除"},
+    "count_listed": {"en": "entities", "zh": "个主体"},
+    "rows": {"en": "rows", "zh": "第"},
+    "rows_suffix": {"en": "", "zh": "行"},
+    "next": {"en": "Next page", "zh": "下一页"},
+    "first": {"en": "First page", "zh": "第一页"},
+    "download": {"en": "Download this list", "zh": "下载此列表"},
+    "name": {"en": "Name", "zh": "名称"},
+    "kind": {"en": "Kind", "zh": "类型"},
+    "tier": {"en": "Tier", "zh": "级别"},
+    "district": {"en": "District", "zh": "所在区"},
+    "status_word": {"en": "Status", "zh": "状态"},
+    "cluster_word": {"en": "Clusters", "zh": "集群"},
+    "refused": {"en": "This list cannot be shown", "zh": "无法显示此列表"},
+    "unavailable": {"en": "The registry is not answering; try again shortly.", "zh": "登记服务暂无响应，请稍后再试。"},
+    "empty": {"en": "No entity matches these filters.", "zh": "没有符合筛选条件的主体。"},
+    "none_value": {"en": "none", "zh": "无"},
 }
+
+# The names of the registry list's filters, as the list page shows them.
+FILTER_NAMES = {
+    "cluster": {"en": "cluster", "zh": "集群"},
+    "track": {"en": "track", "zh": "技术方向"},
+    "kind": {"en": "kind", "zh": "类型"},
+    "subtype": {"en": "subtype", "zh": "子类型"},
+    "tier": {"en": "tier", "zh": "级别"},
+    "district": {"en": "district", "zh": "所在区"},
+    "status": {"en": "status", "zh": "状态"},
+    "q": {"en": "name contains", "zh": "名称包含"},
+    "updated_since": {"en": "updated since", "zh": "更新时间不早于"},
+    "sort": {"en": "order", "zh": "排序"},
+}
+
 
 STATUS = {
     "achieved": {"en": "achieved", "zh": "已实现"},
@@ -31,6 +78,7 @@ STATUS = {
     "acceleration_needed": {"en": "acceleration needed", "zh": "需加快"},
     "limited": {"en": "limited progress", "zh": "进展有限"},
     "deteriorating": {"en": "deteriorating", "zh": "倒退"},
+    "not_achieved": {"en": "missed", "zh": "未达成"},
     "no_data": {"en": "no data", "zh": "暂无数据"},
 }
 
@@ -50,6 +98,7 @@ def words(lang: str, vocabulary: dict[str, dict[str, str]] | None = None) -> dic
     entity statuses are the registry's (``vocabulary``, from web/vocabulary.in_language)."""
     pick = {key: value[lang] for key, value in TEXT.items()}
     pick["status"] = {key: value[lang] for key, value in STATUS.items()}
+    pick["filter_names"] = {key: value[lang] for key, value in FILTER_NAMES.items()}
     for family in ("kinds", "subtypes", "tiers", "statuses"):
         pick[family] = dict((vocabulary or {}).get(family) or {})
     return pick

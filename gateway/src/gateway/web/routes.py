@@ -1,18 +1,28 @@
-"""The dashboard people look at: `/` and one page per cluster, rendered on the server.
+"""The dashboard people look at: `/`, one page per cluster, and the entity list behind every figure.
 
-The first render needs no JavaScript; a small script then polls
+Pages are rendered on the server. The dashboard's small script then polls
 /api/v1/dashboard with If-None-Match and updates the figures in place.
+``/entities`` lists what a figure counts (the registry list's own filters, its
+cursor paging); ``/entities.csv`` and ``/entities.xlsx`` are exactly that list
+as a file. A query the registry refuses is a readable page with the
+registry's status (422), never an error of ours.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from urllib.parse import urlencode
 
+from flask import Blueprint, Response, current_app, render_template, request
+
+from gateway.proxy.upstreams import UpstreamUnavailable
 from gateway.request_context import upstream
 from gateway.security import script_nonce, style_nonce
-from gateway.web import vocabulary
+from gateway.web import clock, vocabulary
+from gateway.web.export import CSV_TYPE, XLSX_TYPE, to_csv, to_xlsx
 from gateway.web.labels import LANGUAGES, words
-from gateway.web.service import cluster_page, home
+from gateway.web.listing import ListRefused, fetch_all
+from gateway.web.service import cluster_page, entity_list, home
+from gateway.web.units import figure, number
 
 blp = Blueprint("web", __name__, template_folder="templates")
 
@@ -25,21 +35,92 @@ def language() -> str:
     return best or "en"
 
 
-def _render(template: str, page: dict):
+def _switch_link(lang: str) -> str:
+    """This page in the other language: the same query (filters, cursor) with ``lang`` changed."""
+    other = "en" if lang == "zh" else "zh"
+    return "?" + urlencode([*((k, v) for k, v in request.args.items(multi=True) if k != "lang"), ("lang", other)])
+
+
+def _render(template: str, page: dict, status: int = 200, headers: dict | None = None):
     lang = language()
-    names = vocabulary.in_language(vocabulary.names(upstream("registry"), _timeout()), lang)
-    return render_template(template, page=page, lang=lang, t=words(lang, names), style_nonce=style_nonce(), script_nonce=script_nonce())
+    html = render_template(
+        template,
+        page=page,
+        lang=lang,
+        t=_words(lang),
+        figure=lambda value, unit: figure(value, unit, lang),
+        number=number,
+        switch_link=_switch_link,
+        style_nonce=style_nonce(),
+        script_nonce=script_nonce(),
+    )
+    return html, status, headers or {}
+
+
+def _words(lang: str) -> dict:
+    """The page's words in ``lang``, with the registry's names of kinds, subtypes, tiers and statuses."""
+    return words(lang, vocabulary.in_language(vocabulary.names(upstream("registry"), _timeout()), lang))
 
 
 def _timeout() -> float:
     return current_app.config["GATEWAY_SETTINGS"].compose_timeout_seconds
 
 
+def _query() -> list[tuple[str, str]]:
+    return list(request.args.items(multi=True))
+
+
+def _refused(error: ListRefused):
+    return _render("entities.html", {"refused": error, "query": _query()}, status=error.status)
+
+
+def _unavailable(error: UpstreamUnavailable):
+    return _render("entities.html", {"unavailable": True, "query": _query()}, status=503, headers=error.headers)
+
+
 @blp.get("/")
 def dashboard_page():
-    return _render("dashboard.html", home(upstream("registry"), upstream("metrics"), _timeout()))
+    return _render("dashboard.html", home(upstream("registry"), upstream("metrics"), _timeout(), language()))
 
 
 @blp.get("/clusters/<string(maxlength=32):key>")
 def cluster_detail(key: str):
-    return _render("cluster.html", cluster_page(upstream("registry"), upstream("metrics"), key, _timeout()))
+    return _render("cluster.html", cluster_page(upstream("registry"), upstream("metrics"), key, _timeout(), language()))
+
+
+@blp.get("/entities")
+def entities_page():
+    lang = language()
+    try:
+        page = entity_list(upstream("registry"), _query(), _timeout(), _words(lang), lang)
+    except ListRefused as error:
+        return _refused(error)
+    except UpstreamUnavailable as error:
+        return _unavailable(error)
+    return _render("entities.html", page)
+
+
+def _download(extension: str, render, content_type: str):
+    settings = current_app.config["GATEWAY_SETTINGS"]
+    try:
+        entities = fetch_all(upstream("registry"), _query(), settings.upstream_timeout_seconds)
+    except ListRefused as error:
+        return _refused(error)
+    except UpstreamUnavailable as error:
+        return _unavailable(error)
+    name = f"ecoreg-entities-{clock.now():%Y%m%d-%H%M}.{extension}"
+    return Response(
+        render(entities),
+        content_type=content_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )
+
+
+@blp.get("/entities.csv")
+def entities_csv():
+    return _download("csv", to_csv, CSV_TYPE)
+
+
+@blp.get("/entities.xlsx")
+def entities_xlsx():
+    return _download("xlsx", to_xlsx, XLSX_TYPE)

@@ -45,6 +45,19 @@ def test_same_uscc_is_chosen_whatever_the_name(client):
     assert result["candidates"][0]["score"] == 1
 
 
+def test_the_uscc_holder_is_chosen_over_a_better_placed_namesake(client):
+    # The namesake without a USCC in the record's district scores above the USCC's holder
+    # in another district; the shared code still decides.
+    [holder, namesake] = register(
+        client,
+        enterprise(1, name="Refire Energy Ltd", name_zh=None, district="xuhui"),
+        enterprise(2, name="Refire Energy Ltd", name_zh=None, district="pudong", uscc=None, external_id="n-2"),
+    )
+    [result] = match(client, {"name": "Refire Energy Ltd", "uscc": code(1), "district": "pudong"})
+    assert result["candidates"][0]["id"] == namesake
+    assert result["chosen"] == holder
+
+
 def test_another_uscc_is_another_legal_person(client):
     register(client, enterprise(1, name="Refire Energy Ltd"))
     [result] = match(client, {"name": "Refire Energy Ltd", "uscc": code(2)})
@@ -89,6 +102,20 @@ def test_a_typo_is_a_candidate_and_retired_entities_are_none(client):
     assert typo["candidates"][0]["reasons"] == ["typo"]
     assert typo["chosen"] is None  # a typo without the same district is only a candidate
     assert gone["candidates"] == []
+
+
+def test_two_chinese_characters_apart_is_another_company(client):
+    [entity_id] = register(
+        client, enterprise(1, name="Shanghai Neurolink Medical Co., Ltd.", name_zh="上海神链医疗科技有限公司", district="pudong")
+    )
+    results = match(
+        client,
+        {"name_zh": "北京神链医疗科技有限公司", "district": "pudong"},  # another city's company
+        {"name_zh": "上海神链医疗科技发展有限公司", "district": "pudong"},  # a sister company
+        {"name_zh": "上海神链医疗科枝有限公司", "district": "pudong"},  # a one-character typo
+    )
+    assert [r["chosen"] for r in results] == [None, None, entity_id]
+    assert results[0]["candidates"][0]["reasons"] == ["similar_name", "same_district"]
 
 
 def test_limit_and_order(client):

@@ -77,8 +77,10 @@ def _pieces(form: str) -> list[str]:
 
 def _typo_edits(form: str) -> int:
     # 和辉光电 / 和辉电子 are two edits apart and two companies; a long English name with two
-    # letters swapped is two edits from itself.
-    return 2 if names.weight(form) >= 16 else 1
+    # letters swapped is two edits from itself. Two characters of a Chinese name are a word:
+    # 北京 for 上海, or 发展 added, is another company, never a typo (only Latin names get two).
+    latin = names.weight(form) == len(form)
+    return 2 if latin and len(form) >= 16 else 1
 
 
 def _name_score(record: Record, entity: dict) -> tuple[float, str | None]:
@@ -151,11 +153,14 @@ def score(record: Record, entity: dict, *, partner: str | None) -> tuple[float, 
 def _choose(candidates: list[dict]) -> int | None:
     if not candidates:
         return None
+    # A shared USCC or partner external_id decides, wherever its holder ranks: a same-name
+    # entity in the record's district may score above the USCC's holder in another district,
+    # and must not be chosen over it. Two holders of such keys are ambiguous.
+    keyed = [c for c in candidates if {"same_uscc", "same_external_id"} & set(c["reasons"])]
+    if keyed:
+        return keyed[0]["id"] if len(keyed) == 1 else None
     best = candidates[0]
     runner_up = candidates[1]["score"] if len(candidates) > 1 else 0.0
-    keyed = {"same_uscc", "same_external_id"} & set(best["reasons"])
-    if keyed and not any(k in c["reasons"] for c in candidates[1:] for k in ("same_uscc", "same_external_id")):
-        return best["id"]
     reasons = set(best["reasons"])
     if best["score"] < CHOSEN_SCORE or best["score"] - runner_up < MARGIN or {"other_uscc", "other_kind", "other_district"} & reasons:
         return None
