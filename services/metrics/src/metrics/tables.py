@@ -118,6 +118,18 @@ revision = Table(
     Column("value", BigIntId, nullable=False),
 )
 
+# Answers computed once per change of what they depend on (the live summary), keyed by
+# ``version`` = checkpoint, revision and day: a read serves ``body`` (JSON text) only
+# while its version is the current one, so no process can serve an answer older than
+# the data; a stale row is just recomputed and overwritten.
+answer_snapshots = Table(
+    "answer_snapshots",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("version", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+)
+
 # How many such entities exist in Shanghai, per official figures: the denominator of coverage.
 official_totals = Table(
     "official_totals",

@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session
 from ecoreg_common.db import Database
 from ecoreg_common.http import ServiceClient
 from metrics.feed import reference
+from metrics.indicators.service import bump_revision
 from metrics.readmodel import store
 from metrics.readmodel.apply import Applied, apply_page
-from metrics.tables import clusters, count_cells, entity_facts, fact_versions, follower_state, tracks, vocabulary
+from metrics.tables import answer_snapshots, clusters, count_cells, entity_facts, fact_versions, follower_state, tracks, vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -166,3 +167,7 @@ def reset(db: Database) -> None:
         session.execute(delete(entity_facts))
         session.execute(delete(fact_versions))
         store.save_state(session, checkpoint=0, registry_latest_seq=0, caught_up_at=None)
+        # Checkpoints repeat after a reset (perhaps over another registry's feed): no
+        # answer snapshot or ETag made before it may match one made after.
+        bump_revision(session)
+        session.execute(delete(answer_snapshots))

@@ -19,6 +19,7 @@ import requests
 from sqlalchemy.orm import Session
 
 from ecoreg_common.db import Database, upsert
+from metrics.indicators.service import bump_revision
 from metrics.tables import clusters, tracks, vocabulary
 
 # The entity fields whose values are vocabulary terms (family = field name).
@@ -82,6 +83,8 @@ def store_clusters(session: Session, answer: list[dict]) -> None:
             ),
             cluster_rows,
         )
+        # The summary names the clusters: its snapshot and the ETags change with them.
+        bump_revision(session)
     if track_rows:
         statement = upsert(session, tracks)
         session.execute(

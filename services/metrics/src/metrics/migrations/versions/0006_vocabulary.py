@@ -4,8 +4,8 @@ A frozen copy of the registry's vocabulary at this revision, so a fresh database
 refuses ``kind=nope`` before the registry is reachable; the follower then keeps
 it in step with GET /api/v1/vocabulary (feed/reference.py).
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-02
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
