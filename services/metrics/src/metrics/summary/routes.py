@@ -38,6 +38,7 @@ class ClusterSummarySchema(ma.Schema):
     name_en = fields.String()
     name_zh = fields.String()
     active_entities = fields.Integer()
+    count = fields.Integer(metadata={"description": "The same number as active_entities: the count that filter and entities describe"})
     filter = fields.Dict(metadata={"description": "What active_entities counts"})
     entities = fields.String(metadata={"description": "The registry list of the active entities"})
     by_kind = fields.Dict(keys=fields.String(), values=fields.Integer())
