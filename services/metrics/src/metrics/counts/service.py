@@ -20,7 +20,7 @@ from metrics.tables import CELL_DIMENSIONS, count_cells
 # A question may group by and filter on every dimension of the counter cells.
 GROUPABLE = FILTERABLE = CELL_DIMENSIONS
 # What "how many" means when a question names no status. The statuses themselves are
-# the registry's vocabulary (GET /api/v1/vocabulary); a status it never sends counts 0.
+# the registry's vocabulary (GET /api/v1/vocabulary); an unknown one is refused (counts/filters.py).
 DEFAULT_STATUSES = ("active",)
 # Pass as the status filter to count entities of every status.
 ANY_STATUS = "*"
