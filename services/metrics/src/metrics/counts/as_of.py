@@ -18,6 +18,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ecoreg_common.errors import ValidationFailed
+from metrics.counts.links import ANY_STATUS
 from metrics.readmodel.facts import CellKey, Fact, contribution
 from metrics.tables import CELL_DIMENSIONS, fact_versions
 
@@ -107,7 +108,7 @@ def group_cells(cells: Counter[CellKey], group_by: list[str], filters: dict, def
         values = [value] if isinstance(value, str) else list(value or [])
         if name == "status":
             values = values or list(default_statuses)
-            if values == ["*"]:  # every status (counts.service.ANY_STATUS)
+            if values == [ANY_STATUS]:  # every status
                 continue
         if values:
             wanted[index[name]] = set(values)
