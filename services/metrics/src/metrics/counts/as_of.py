@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from ecoreg_common.errors import ValidationFailed
 from metrics.counts.links import ANY_STATUS
-from metrics.readmodel.facts import CellKey, Fact, contribution
+from metrics.readmodel.facts import CellKey, contribution
+from metrics.readmodel.store import fact_from_row
 from metrics.tables import CELL_DIMENSIONS, fact_versions
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -80,19 +81,7 @@ def cells_before(session: Session, before: datetime, track_cluster: dict[str, st
     )
     cells: Counter[CellKey] = Counter()
     for row in session.execute(query.execution_options(yield_per=5000)):
-        fact = Fact(
-            entity_id=row.entity_id,
-            kind=row.kind,
-            subtype=row.subtype,
-            tier=row.tier,
-            status=row.status,
-            district=row.district,
-            clusters=tuple(row.clusters),
-            tracks=tuple(row.tracks),
-            version=row.version,
-            retired=row.retired,
-            seq=row.seq,
-        )
+        fact = fact_from_row(row)
         cells.update(contribution(fact, track_cluster))
     return cells
 
