@@ -37,6 +37,7 @@ class DashboardSchema(ComposedSchema):
     programme_targets = fields.List(fields.Dict(), allow_none=True)
     coverage = fields.List(fields.Dict(), allow_none=True)
     active_entities = fields.Integer(allow_none=True)
+    active_entities_entities = fields.String(allow_none=True, metadata={"description": "The registry list of the active entities"})
     freshness = fields.Dict(allow_none=True)
 
 

@@ -31,6 +31,15 @@ tracks = Table(
     Column("cluster_key", String(32), ForeignKey("clusters.key"), nullable=False),
 )
 
+# The registry's vocabulary (GET /api/v1/vocabulary), one row per term: family is
+# kind, subtype, tier, status or district. Filters are checked against it.
+vocabulary = Table(
+    "vocabulary",
+    metadata,
+    Column("family", String(16), primary_key=True),
+    Column("value", String(64), primary_key=True),
+)
+
 # One row per entity the registry ever had: what it counts as, at which version.
 # Retired entities stay (retired = true) so an older change replayed later is
 # recognised as old and changes nothing.

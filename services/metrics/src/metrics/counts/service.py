@@ -21,7 +21,8 @@ from metrics.tables import CELL_DIMENSIONS, count_cells
 GROUPABLE = FILTERABLE = CELL_DIMENSIONS
 # DEFAULT_STATUSES (what "how many" means when a question names no status) and
 # ANY_STATUS (every status) live in links.py, which the links and the counts share.
-# The statuses themselves are the registry's vocabulary; a status it never sends counts 0.
+# The statuses themselves are the registry's vocabulary (GET /api/v1/vocabulary);
+# an unknown one is refused (counts/filters.py).
 # Dimensions where "" in a cell means "none".
 _OPTIONAL = ("subtype", "district")
 
