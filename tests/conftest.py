@@ -88,11 +88,15 @@ class Stack:
         done = subprocess.run([str(BIN / command[0]), *command[1:]], env=self.env, cwd=ROOT, check=True, capture_output=True, text=True)
         return done.stdout
 
-    def run(self, *command: str, timeout: float = 600) -> str:
-        """Run a tool of the virtualenv with this stack's settings; its output (raises if it fails)."""
-        done = subprocess.run(
+    def run_unchecked(self, *command: str, timeout: float = 600) -> subprocess.CompletedProcess:
+        """Run a tool of the virtualenv with this stack's settings; the finished process, whatever its exit code."""
+        return subprocess.run(
             [str(BIN / command[0]), *command[1:]], env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=timeout
         )
+
+    def run(self, *command: str, timeout: float = 600) -> str:
+        """Run a tool of the virtualenv with this stack's settings; its output (raises if it fails)."""
+        done = self.run_unchecked(*command, timeout=timeout)
         if done.returncode != 0:
             raise AssertionError(f"{command[0]} exited with {done.returncode}:\n{done.stdout[-6000:]}\n{done.stderr[-2000:]}")
         return done.stdout

@@ -224,6 +224,16 @@ def test_partner_files_go_in_and_exports_come_back(make_stack, tmp_path):
         back = ecoreg(stack, "import", str(exported), key=key)
         assert back.returncode == 0, back.stdout + back.stderr
         assert "3 rows: 0 created, 0 updated, 3 unchanged, 0 with errors" in back.stdout
+    # Another partner importing that export makes no copies: the tech centres (no USCC, the
+    # first partner's external_ids) would be created, so they are errors of their rows.
+    other = ecoreg(stack, "keys", "create", "other-partner", "--scope", "entities:write").stdout.strip().splitlines()[-1]
+    before = requests.get(f"{stack.gateway_url}/api/v1/changes", params={"after": 0, "limit": 1000}, timeout=10).json()["changes"]
+    theirs = ecoreg(stack, "import", str(out_csv), "--report", str(tmp_path / "theirs.csv"), key=other)
+    assert theirs.returncode == 1, theirs.stdout + theirs.stderr
+    assert "3 rows: 0 created, 0 updated, 0 unchanged, 3 with errors" in theirs.stdout
+    assert theirs.stderr.count("would make a copy") == 2
+    after = requests.get(f"{stack.gateway_url}/api/v1/changes", params={"after": 0, "limit": 1000}, timeout=10).json()["changes"]
+    assert after == before
     to_stdout = ecoreg(stack, "export", "--kind", "facility")
     assert to_stdout.stdout.startswith("\ufeffid,kind")
 

@@ -261,7 +261,7 @@ def test_request_ids_and_big_bodies(stack):
     assert answer.headers["X-Request-ID"] == "trace-me-1"
     big = requests.post(
         f"{stack.gateway_url}/api/v1/entities/batch",
-        data=b"x" * (5 * 1024 * 1024),
+        data=b"x" * (17 * 1024 * 1024),  # over GATEWAY_MAX_BODY_BYTES' 16 MiB default
         headers={**ADMIN, "Content-Type": "application/json"},
         timeout=30,
     )

@@ -50,11 +50,12 @@ def test_slow_clients_do_not_take_the_gateway_threads(make_stack, start_nginx):
         deadline = time.monotonic() + 12
         while time.monotonic() < deadline:
             started = time.monotonic()
-            answer = requests.get(f"{nginx.url}/healthz", timeout=5)
+            answer = requests.get(f"{nginx.url}/healthz", timeout=10)
             assert answer.status_code == 200
             slowest = max(slowest, time.monotonic() - started)
             time.sleep(0.5)
-        assert slowest < 1.0, f"/healthz took {slowest:.2f} s behind 40 slow clients"
+        # Starved, /healthz waits for a slow client's next 5 s step or times out; the bound leaves room for a loaded machine.
+        assert slowest < 3.0, f"/healthz took {slowest:.2f} s behind 40 slow clients"
         assert requests.get(f"{nginx.url}/api/v1/entities?limit=1", timeout=5).status_code == 200
         print(f"\n40 slow clients through nginx: /healthz <= {slowest * 1000:.0f} ms")
     finally:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from gateway_testing import Upstream, gateway_with
 
+from gateway.compose.routes import composed_etag
+
 CLUSTERS = {
     "clusters": [
         {
@@ -66,3 +68,11 @@ def test_the_page_names_kinds_in_the_registrys_words(database_url):
         page = app.test_client().get("/?lang=zh")
         assert page.status_code == 200
         assert "实验室" in page.get_data(as_text=True)
+
+
+def test_the_composed_tag_follows_the_figures_not_the_followers_clock():
+    body = {"active_entities": 13, "freshness": {"as_of_seq": 41, "seconds_behind": 0.0, "checked_at": "2026-12-02T10:31:06+08:00"}}
+    polled_again = {**body, "freshness": {**body["freshness"], "checked_at": "2026-12-02T10:31:08+08:00", "seconds_behind": 1.5}}
+    assert composed_etag(polled_again) == composed_etag(body)
+    assert composed_etag({**body, "active_entities": 14}) != composed_etag(body)
+    assert composed_etag({**body, "freshness": {**body["freshness"], "as_of_seq": 42}}) != composed_etag(body)

@@ -84,3 +84,24 @@ def test_the_dashboard_shows_programme_coverage_and_links():
     assert energy["coverage"] == ENERGY
     assert energy["entities"] == "/api/v1/entities?cluster=energy&status=active"
     assert body["freshness"]["checked_at"] == "2026-12-02T10:31:06+08:00"
+
+
+class PagedTargets(FakeUpstream):
+    """Metrics whose target list comes in pages of two (limit, cursor, next_cursor)."""
+
+    TARGETS = [{"key": f"t{i}", "cluster": "energy"} for i in range(5)]
+
+    def request(self, method, path, *, params=None, timeout=None, **kwargs):
+        if path != "/api/v1/targets":
+            return super().request(method, path, params=params, timeout=timeout)
+        start = int((params or {}).get("cursor") or 0)
+        page = self.TARGETS[start : start + 2]
+        more = start + 2 < len(self.TARGETS)
+        return Answer({"targets": page, "next_cursor": str(start + 2) if more else None})
+
+
+def test_the_overview_reads_every_page_of_the_targets():
+    metrics = PagedTargets({"/api/v1/metrics/summary": SUMMARY})
+    body = service.cluster_overview(REGISTRY, metrics, "energy", 1.0)
+    assert [t["key"] for t in body["targets"]] == ["t0", "t1", "t2", "t3", "t4"]
+    assert body["degraded"] is False

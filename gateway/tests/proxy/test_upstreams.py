@@ -74,6 +74,23 @@ def test_the_breaker_logs_each_change_once(caplog):
     assert "closed" in messages[1]
 
 
+def test_a_long_outage_is_one_warning_not_one_per_failed_trial(caplog):
+    clock = Clock()
+    breaker = Breaker("svc", fail_max=1, reset_seconds=5, clock=clock)
+    with caplog.at_level("INFO", logger="gateway.proxy.breaker"):
+        assert breaker.admit()
+        breaker.failure()
+        for _ in range(20):  # still down: every trial fails
+            clock.now += 5
+            assert breaker.admit()
+            breaker.failure()
+            assert breaker.state == OPEN
+        clock.now += 5
+        assert breaker.admit()
+        breaker.success()
+    assert [record.levelname for record in caplog.records] == ["WARNING", "INFO"], [r.getMessage() for r in caplog.records]
+
+
 def test_the_bulkhead_refuses_when_full():
     bulkhead = Bulkhead(2, wait_seconds=0)
     assert bulkhead.enter()
@@ -90,8 +107,10 @@ def test_the_bulkhead_refuses_when_full():
 
 class Slow(BaseHTTPRequestHandler):
     delay = 0.5
+    arrived = 0
 
     def do_GET(self):
+        Slow.arrived += 1
         time.sleep(self.delay)
         body = b'{"ok": true}'
         self.send_response(200)
@@ -114,53 +133,102 @@ def slow_server():
     server.server_close()
 
 
-def test_calls_to_one_upstream_run_concurrently(slow_server):
-    upstream = Upstream("slow", slow_server, internal_token=None, timeout_seconds=5, max_in_flight=4)
-    started = time.monotonic()
-    with ThreadPoolExecutor(4) as pool:
-        answers = list(pool.map(lambda _: upstream.request("GET", "/"), range(4)))
-    elapsed = time.monotonic() - started
-    assert [a.status_code for a in answers] == [200] * 4
-    assert elapsed < 1.2, f"4 concurrent 0.5 s calls took {elapsed:.2f} s"  # pybreaker's lock made it 2.0 s
+class Meeting(BaseHTTPRequestHandler):
+    """Answers only once four requests are in at the same time (a barrier): serialized calls never get there."""
+
+    barrier: threading.Barrier
+
+    def do_GET(self):
+        try:
+            Meeting.barrier.wait()
+            status = 200
+        except threading.BrokenBarrierError:
+            status = 504
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_calls_to_one_upstream_run_concurrently():
+    # No wall-clock bound (a loaded CI machine would flake it): the server answers only when all
+    # four calls are in flight together, so calls made one at a time (pybreaker's lock) time out.
+    Meeting.barrier = threading.Barrier(4, timeout=20)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Meeting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        upstream = Upstream(
+            "meeting", f"http://127.0.0.1:{server.server_address[1]}", internal_token=None, timeout_seconds=30, max_in_flight=4
+        )
+        with ThreadPoolExecutor(4) as pool:
+            answers = list(pool.map(lambda _: upstream.request("GET", "/"), range(4)))
+        assert [a.status_code for a in answers] == [200] * 4
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_a_full_bulkhead_answers_503_at_once(slow_server):
-    upstream = Upstream("slow", slow_server, internal_token=None, timeout_seconds=5, max_in_flight=2, queue_seconds=0)
-    with ThreadPoolExecutor(3) as pool:
-        busy = [pool.submit(upstream.request, "GET", "/") for _ in range(2)]
-        time.sleep(0.1)
-        started = time.monotonic()
-        with pytest.raises(UpstreamUnavailable) as refused:
-            upstream.request("GET", "/")
-        assert time.monotonic() - started < 0.1
-        assert refused.value.headers["Retry-After"] == "1"
-        assert all(f.result().status_code == 200 for f in busy)
+    upstream = Upstream("slow", slow_server, internal_token=None, timeout_seconds=10, max_in_flight=2, queue_seconds=0)
+    Slow.delay, Slow.arrived = 3.0, 0  # the busy calls hold their slots for 3 s; a refusal that waited for one would take >= 2 s
+    try:
+        with ThreadPoolExecutor(3) as pool:
+            busy = [pool.submit(upstream.request, "GET", "/") for _ in range(2)]
+            deadline = time.monotonic() + 2.5
+            while Slow.arrived < 2 and time.monotonic() < deadline:  # both busy calls are at the server
+                time.sleep(0.01)
+            started = time.monotonic()
+            with pytest.raises(UpstreamUnavailable) as refused:
+                upstream.request("GET", "/")
+            assert time.monotonic() - started < 1.0
+            assert refused.value.headers["Retry-After"] == "1"
+            assert all(f.result().status_code == 200 for f in busy)
+    finally:
+        Slow.delay = 0.5
     assert upstream.state == CLOSED  # being busy is not the upstream failing
 
 
 @pytest.fixture
 def hung_listener():
-    """A port whose kernel accepts connections that nothing ever answers (like a SIGSTOPped service)."""
+    """A port that accepts connections and never answers on them (like a SIGSTOPped service); counts them."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(64)
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    accepted: list[socket.socket] = []
+
+    def accept():
+        while True:
+            try:
+                accepted.append(listener.accept()[0])
+            except OSError:  # closed
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}", accepted
     listener.close()
+    for connection in accepted:
+        connection.close()
 
 
 def test_a_hung_upstream_gets_503_within_its_timeout_and_the_breaker_opens(hung_listener):
-    upstream = Upstream("hung", hung_listener, internal_token=None, timeout_seconds=0.5, fail_max=3, reset_seconds=30, max_in_flight=8)
+    url, accepted = hung_listener
+    upstream = Upstream("hung", url, internal_token=None, timeout_seconds=1.0, fail_max=8, reset_seconds=30, max_in_flight=8)
     started = time.monotonic()
     with ThreadPoolExecutor(8) as pool:
         outcomes = list(pool.map(lambda _: _status_of(upstream), range(8)))
     elapsed = time.monotonic() - started
     assert outcomes == [503] * 8
-    assert elapsed < 1.5, f"8 concurrent calls to a hung upstream took {elapsed:.2f} s"  # one timeout, not eight, and no retry
+    # Concurrent: one 1 s timeout in all; one at a time it would be 8 s. The bound leaves room for a loaded machine.
+    assert elapsed < 4.0, f"8 concurrent calls to a hung upstream took {elapsed:.2f} s"
+    assert len(accepted) == 8, f"{len(accepted)} connections for 8 calls (a read timeout must not be retried)"
     assert upstream.state == OPEN
     started = time.monotonic()
     with pytest.raises(UpstreamUnavailable) as refused:
         upstream.request("GET", "/")
-    assert time.monotonic() - started < 0.05
+    assert time.monotonic() - started < 0.5  # open: no call, where a call would wait its 1 s timeout
+    assert len(accepted) == 8
     assert 1 <= int(refused.value.headers["Retry-After"]) <= 30
 
 

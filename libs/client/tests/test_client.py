@@ -100,17 +100,22 @@ def test_dry_run_asks_the_registry_to_write_nothing_and_shows_look_alikes(server
     from ecoreg_client.cli import cli
 
     source = tmp_path / "list.csv"
-    source.write_text("企业名称,集群,外部编号\n华域视觉科技(上海)有限公司,intelligence,p-1\n坏,nowhere,p-2\n", encoding="utf-8")
+    source.write_text(
+        "企业名称,集群,外部编号\n华域视觉科技(上海)有限公司,intelligence,p-1\n坏,nowhere,p-2\n上海合成生物,health,p-3\n", encoding="utf-8"
+    )
+    # Another USCC is another legal person: no look-alike, whatever the name.
+    unlike = {"id": 7, "score": 0.3, "reasons": ["same_name_zh", "other_uscc"], "entity": {"id": 7, "name_zh": "上海合成生物有限公司"}}
     candidate = {"id": 12, "score": 0.97, "reasons": ["same_core_name"], "entity": {"id": 12, "name_zh": "华域视觉科技（上海）有限公司"}}
     Server.answers = [
         (
             200,
             {
                 "dry_run": True,
-                "summary": {"created": 1, "updated": 0, "unchanged": 0, "error": 1},
+                "summary": {"created": 2, "updated": 0, "unchanged": 0, "error": 1},
                 "items": [
                     {"index": 0, "status": "created", "id": None, "version": None, "match": {"chosen": 12, "candidates": [candidate]}},
                     {"index": 1, "status": "error", "id": None, "version": None, "errors": {"clusters": ["unknown cluster(s): nowhere"]}},
+                    {"index": 2, "status": "created", "id": None, "version": None, "match": {"chosen": None, "candidates": [unlike]}},
                 ],
             },
         )
@@ -126,7 +131,8 @@ def test_dry_run_asks_the_registry_to_write_nothing_and_shows_look_alikes(server
         "external_id": "p-1",
         "kind": "enterprise",
     }
-    assert "2 rows (dry run: nothing written): 1 would be created, 0 would be updated, 0 would be unchanged, 1 with errors" in result.output
+    assert "3 rows (dry run: nothing written): 2 would be created, 0 would be updated, 0 would be unchanged, 1 with errors" in result.output
+    assert "line 4" not in result.output
     assert "line 2: new, but looks like entity 12 华域视觉科技（上海）有限公司 (score 0.97: same_core_name)" in result.output
     assert "line 3: clusters: unknown cluster(s): nowhere" in result.output
     assert list(tmp_path.iterdir()) == [source]  # a dry run writes no report unless --report names one

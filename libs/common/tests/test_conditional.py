@@ -15,7 +15,8 @@ def test_parse_tags():
     assert parse_tags("*") == ["*"]
     assert parse_tags(' "a" , W/"b",  "c"') == ['"a"', 'W/"b"', '"c"']
     assert parse_tags('""') == ['""']
-    for bad in ("abc", '"a', '"a" "b"', ",", "W/", '"a"b', "", '"sp ace"'):
+    assert parse_tags(', "a",, W/"b" ,') == ['"a"', 'W/"b"']  # empty list elements are ignored (RFC 9110, 5.6.1.2)
+    for bad in ("abc", '"a', '"a" "b"', ",", " , ,", "W/", '"a"b', "", '"sp ace"'):
         with pytest.raises(BadConditionalHeader):
             parse_tags(bad)
 

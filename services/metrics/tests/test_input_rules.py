@@ -10,6 +10,11 @@ REFUSED_TARGETS = {
     "unknown cluster": ({"cluster": "nope"}, "cluster"),
     "unknown cluster in the filter": ({"filter": {"cluster": "nope"}}, "filter.cluster"),
     "unknown track in the filter": ({"filter": {"track": ["hydrogen", "nope"]}}, "filter.track"),
+    "unknown kind in the filter": ({"filter": {"kind": "nope"}}, "filter.kind"),
+    "unknown subtype in the filter": ({"filter": {"subtype": "nope"}}, "filter.subtype"),
+    "unknown tier in the filter": ({"filter": {"tier": "nope"}}, "filter.tier"),
+    "unknown district in the filter": ({"filter": {"district": "nope"}}, "filter.district"),
+    "unknown status in the filter": ({"filter": {"status": ["active", "nope"]}}, "filter.status"),
     "deadline in year 1": ({"deadline": "0001-12-31"}, "deadline"),
     "deadline in 9999": ({"deadline": "9999-12-31"}, "deadline"),
     "target value as a string": ({"target_value": "8200"}, "target_value"),
@@ -61,16 +66,39 @@ def test_a_period_in_other_digits_is_refused(client, period):
     assert "period" in response.json["errors"]
 
 
-@pytest.mark.parametrize("query", ["cluster=nope", "track=nope", "cluster=energy&track=nope"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "cluster=nope",
+        "track=nope",
+        "cluster=energy&track=nope",
+        "kind=nope",
+        "subtype=nope",
+        "tier=nope",
+        "district=nope",
+        "status=active,nope",
+        "cluster=energy&kind=nope",
+    ],
+)
 def test_counts_of_values_that_do_not_exist_are_422(client, query):
     response = client.get(f"/api/v1/metrics/counts?{query}")
     assert response.status_code == 422
     assert query.split("&")[-1].split("=")[0] in response.json["errors"]
 
 
-def test_counts_of_known_values_are_counted(client):
-    response = client.get("/api/v1/metrics/counts?cluster=energy&track=hydrogen")
-    assert response.status_code == 200
+@pytest.mark.parametrize(
+    "query",
+    ["cluster=energy&track=hydrogen", "kind=enterprise&subtype=startup", "tier=none", "district=pudong", "status=active,closed"],
+)
+def test_counts_of_known_values_are_counted(client, query):
+    response = client.get(f"/api/v1/metrics/counts?{query}")
+    assert response.status_code == 200, response.json
+
+
+def test_a_target_filter_of_known_terms_is_kept(client):
+    body = {**BASE, "filter": {"kind": "enterprise", "tier": ["national", "municipal"], "district": "pudong", "status": ["active"]}}
+    response = client.put("/api/v1/targets/known_terms", json=body, headers=REPORTER)
+    assert response.status_code in (200, 201), response.json
 
 
 @pytest.mark.parametrize("query", ["to=0001-01-05", "from=0001-01-01&to=0001-01-05", "to=9999-12-31"])

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import insert, select, update
 
+from ecoreg_common import cursors
 from ecoreg_common.db import Database
 from ecoreg_common.errors import Forbidden, NotFound, ValidationFailed
 from ecoreg_common.formats import instant_text
@@ -141,12 +142,28 @@ class RecentKeys:
         self.signal.close()
 
 
-def list_keys(db: Database, identity: Identity) -> list[dict]:
-    query = select(api_keys).order_by(api_keys.c.id)
+MAX_PAGE = 500
+
+
+def list_keys(db: Database, identity: Identity, limit: int = 100, cursor: str | None = None) -> dict:
+    """A page of the keys ``identity`` may see (all for an admin, its partner's otherwise), by id:
+    ``{"keys": [...], "next_cursor": str | None}`` (null on the last page); ``limit`` 1-500.
+
+    Raises ValidationFailed for a cursor this API did not give out (ecoreg_common.cursors).
+    """
+    query = select(api_keys).order_by(api_keys.c.id).limit(min(max(limit, 1), MAX_PAGE) + 1)
+    if cursor:
+        after_id = cursors.decode(cursor, keys={"id": int})["id"]
+        if not 0 <= after_id < 2**62:
+            raise ValidationFailed({"cursor": ["is not a cursor this API gave out; use next_cursor as given"]})
+        query = query.where(api_keys.c.id > after_id)
     if not identity.admin:
         query = query.where(api_keys.c.partner == identity.partner)
     with db.read() as session:
-        return [_public(row) for row in session.execute(query)]
+        rows = session.execute(query).all()
+    shown = rows[: min(max(limit, 1), MAX_PAGE)]
+    more = len(rows) > len(shown)
+    return {"keys": [_public(row) for row in shown], "next_cursor": cursors.encode({"id": shown[-1].id}) if more else None}
 
 
 def revoke_key(db: Database, key_id: int, identity: Identity) -> None:

@@ -38,14 +38,23 @@ class NewKeySchema(KeySchema):
 
 class KeyListSchema(ma.Schema):
     keys = fields.List(fields.Nested(KeySchema))
+    next_cursor = fields.String(allow_none=True, metadata={"description": "Pass as cursor for the next page; null on the last"})
+
+
+class KeyPageArgsSchema(InputSchema):
+    """The paging of every list that can grow (entity lists' convention)."""
+
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=keys.MAX_PAGE))
+    cursor = fields.String(validate=validate.Length(max=200), metadata={"description": "next_cursor of the previous page"})
 
 
 @blp.route("/keys")
 class Keys(MethodView):
+    @blp.arguments(KeyPageArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, KeyListSchema)
-    def get(self):
-        """The keys you may see: all for an admin, your partner's otherwise"""
-        return {"keys": keys.list_keys(current_db(), current_identity())}
+    def get(self, limit, cursor=None):
+        """The keys you may see, a page at a time by id: all for an admin, your partner's otherwise"""
+        return keys.list_keys(current_db(), current_identity(), limit=limit, cursor=cursor)
 
     @blp.arguments(KeyCreateSchema)
     @blp.response(201, NewKeySchema)

@@ -37,13 +37,29 @@ class DashboardSchema(ComposedSchema):
     programme_targets = fields.List(fields.Dict(), allow_none=True)
     coverage = fields.List(fields.Dict(), allow_none=True)
     active_entities = fields.Integer(allow_none=True)
+    active_entities_entities = fields.String(allow_none=True, metadata={"description": "The registry list of the active entities"})
     freshness = fields.Dict(allow_none=True)
 
 
+# When the follower last read the feed, and how long ago it fell behind: they move with the clock
+# (every poll), not with the figures, so they are left out of the tag, as the metrics service leaves
+# them out of its own (metrics.request_context.conditional). Otherwise the tag changed on every poll
+# and a client revalidating the dashboard never got a 304.
+CLOCK_FIELDS = ("checked_at", "seconds_behind")
+
+
+def composed_etag(body: dict) -> str:
+    """The ETag of a composed answer: its content, without the freshness fields that only move with the clock."""
+    freshness = body.get("freshness")
+    if isinstance(freshness, dict):
+        body = {**body, "freshness": {k: v for k, v in freshness.items() if k not in CLOCK_FIELDS}}
+    return etag_for(json.dumps(body, ensure_ascii=False, separators=(",", ":"), sort_keys=True))
+
+
 def _answer(body: dict) -> Response:
-    """JSON with an ETag of its content; If-None-Match gets 304. Degraded answers are not to be cached long."""
+    """JSON with an ETag of its content (composed_etag); If-None-Match gets 304. Degraded answers are not to be cached long."""
     payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-    etag = etag_for(payload)
+    etag = composed_etag(body)
     cache_control = "no-store" if body["degraded"] else "max-age=5, must-revalidate"
     headers = request.headers
     if evaluate(request.method, etag, if_match=headers.get("If-Match"), if_none_match=headers.get("If-None-Match")):

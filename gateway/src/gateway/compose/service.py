@@ -24,19 +24,39 @@ class Part:
     upstream: Upstream
     path: str
     params: dict | None = None
+    # For a paged list (limit, cursor, next_cursor): the answer's list field, gathered
+    # over every page so a composed answer never sees only the first one.
+    paged: str | None = None
+
+
+MAX_PAGES = 20  # a part longer than this many pages is reported missing, not cut short
 
 
 def fetch(parts: list[Part], timeout_s: float) -> dict[str, dict | None]:
     """Every part's JSON answer, or None for a part that failed or took too long."""
 
-    def get(part: Part) -> dict | None:
+    def get_one(part: Part, params: dict | None) -> dict | None:
         try:
-            answer = part.upstream.request("GET", part.path, params=part.params, timeout=timeout_s)
+            answer = part.upstream.request("GET", part.path, params=params, timeout=timeout_s)
         except UpstreamUnavailable:
             return None
         if answer.status_code != 200:
             return None
         return answer.json()
+
+    def get(part: Part) -> dict | None:
+        first = get_one(part, part.params)
+        if first is None or not part.paged:
+            return first
+        page = first
+        for _ in range(MAX_PAGES):
+            if not page.get("next_cursor"):
+                return {**first, part.paged: first[part.paged], "next_cursor": None}
+            page = get_one(part, {**(part.params or {}), "cursor": page["next_cursor"]})
+            if page is None:
+                return None
+            first[part.paged] = first[part.paged] + page[part.paged]
+        return None
 
     # Each thread runs in a copy of this request's context, so its calls carry the request id.
     futures = {part.name: _pool.submit(contextvars.copy_context().run, get, part) for part in parts}
@@ -85,7 +105,7 @@ def cluster_overview(registry: Upstream, metrics: Upstream, key: str, timeout_s:
             Part("clusters", registry, "/api/v1/clusters"),
             Part("recent_entities", registry, "/api/v1/entities", {"cluster": key, "sort": "-id", "limit": recent}),
             Part("summary", metrics, "/api/v1/metrics/summary"),
-            Part("targets", metrics, "/api/v1/targets", {"cluster": key}),
+            Part("targets", metrics, "/api/v1/targets", {"cluster": key, "limit": 500}, paged="targets"),
         ],
         timeout_s,
     )

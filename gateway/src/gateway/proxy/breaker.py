@@ -33,8 +33,9 @@ class Breaker:
 
     Use: ``if breaker.admit(): ... breaker.success() / breaker.failure()``. Every
     admitted call must report exactly one of the two. Thread-safe; ``clock`` is
-    monotonic seconds (a parameter so tests can move time). State changes are
-    logged once each, at WARNING when opening and INFO when closing.
+    monotonic seconds (a parameter so tests can move time). An outage is logged
+    twice: WARNING when the breaker opens, INFO when it closes again (a failed
+    trial that re-opens it is DEBUG).
     """
 
     def __init__(self, name: str, *, fail_max: int, reset_seconds: float, clock: Callable[[], float] = time.monotonic):
@@ -93,8 +94,12 @@ class Breaker:
                 self._change(OPEN)
 
     def _change(self, state: str) -> None:
-        self._state = state
-        if state == OPEN:
+        was, self._state = self._state, state
+        if state == OPEN and was == HALF_OPEN:
+            # A failed trial: still down, not news. Logged at DEBUG so an outage is one WARNING when it
+            # starts and one INFO when it ends, not a line every reset_seconds per process.
+            log.debug("%s: trial call failed; circuit open again for %.0f s", self.name, self.reset_seconds)
+        elif state == OPEN:
             log.warning("%s: circuit open after %d failure(s); trying again in %.0f s", self.name, self._failures, self.reset_seconds)
         elif state == CLOSED:
             log.info("%s: circuit closed; calls go through again", self.name)

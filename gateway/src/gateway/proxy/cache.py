@@ -41,6 +41,21 @@ class Entry:
         return self.headers.get("ETag")
 
 
+def encode_entry(revision: int, entry: Entry) -> bytes:
+    """An entry as stored in Redis: one line of JSON (revision, status, headers, stored_at),
+    then the body's bytes as they are, so a hit decodes a few hundred bytes of JSON, never
+    the body."""
+    meta = json.dumps([revision, entry.status, entry.headers, entry.stored_at], separators=(",", ":"))
+    return meta.encode() + b"\n" + entry.body
+
+
+def decode_entry(raw: bytes) -> tuple[int, Entry]:
+    """(revision stored under, entry) from ``encode_entry``'s bytes."""
+    meta, _, body = raw.partition(b"\n")
+    revision, status, headers, stored_at = json.loads(meta)
+    return revision, Entry(status, body, headers, stored_at)
+
+
 class AnswerCache:
     def __init__(
         self,
@@ -75,13 +90,29 @@ class AnswerCache:
         self._floor_at = -1
         self._seen_revision: int | None = None
 
-    def _redis_key(self, client, key: str) -> str:
+    def _saw_revision(self, revision: int) -> None:
         # The revision changes with every write through any gateway process (see invalidate).
-        revision = int(client.get(self._revision_key) or 0)
         if revision != self._seen_revision:
             self._seen_revision = revision
             self._writes += 1
-        return f"{self._answer_prefix}:{revision}:{key}"
+
+    def _redis_get(self, client, key: str) -> Entry | None:
+        """One round trip: MGET of the revision and the entry, which carries the revision it
+        was stored under; an entry of an older revision is a miss (a write happened since)."""
+        raw_revision, raw = client.mget(self._revision_key, f"{self._answer_prefix}:{key}")
+        revision = int(raw_revision or 0)
+        self._saw_revision(revision)
+        if raw is None:
+            return None
+        stored_revision, entry = decode_entry(raw)
+        return entry if stored_revision == revision else None
+
+    def _redis_put(self, client, key: str, payload_of: Callable[[int], bytes]) -> None:
+        if self._seen_revision is None:
+            self._saw_revision(int(client.get(self._revision_key) or 0))
+        # Stored under the revision last seen: if a write came since, the entry is a miss
+        # (never served as newer than it is), and the next read stores it again.
+        client.set(f"{self._answer_prefix}:{key}", payload_of(self._seen_revision), ex=self.keep_seconds)
 
     def invalidate(self) -> None:
         """Forget every answer, here and in every gateway process: a write went through.
@@ -102,14 +133,9 @@ class AnswerCache:
     def get(self, key: str) -> Entry | None:
         if self._redis is not None:
             try:
-                raw = self._redis.call(lambda client: client.get(self._redis_key(client, key)))
+                return self._redis.call(lambda client: self._redis_get(client, key))
             except RedisUnavailable:
                 pass  # the breaker logged it once; this process's memory answers
-            else:
-                if raw is None:
-                    return None
-                data = json.loads(raw)
-                return Entry(data["status"], data["body"].encode("latin-1"), data["headers"], data["stored_at"])
         token = self.signal.current() if self.signal is not None else None
         with self._lock:
             if token != self._token:
@@ -123,12 +149,9 @@ class AnswerCache:
 
     def put(self, key: str, entry: Entry) -> None:
         if self._redis is not None:
-            payload = json.dumps(
-                {"status": entry.status, "body": entry.body.decode("latin-1"), "headers": entry.headers, "stored_at": entry.stored_at}
-            )
             try:
                 # Keep stale entries a while: they answer when the upstream is down.
-                self._redis.call(lambda client: client.set(self._redis_key(client, key), payload, ex=self.keep_seconds))
+                self._redis.call(lambda client: self._redis_put(client, key, lambda revision: encode_entry(revision, entry)))
                 return
             except RedisUnavailable:
                 pass

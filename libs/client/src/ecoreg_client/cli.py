@@ -102,6 +102,39 @@ def _rows(file: Path, encoding: str | None, maps: list[tuple[str, str]], default
     return rows, table.headers
 
 
+LOOKALIKE_SCORE = 0.75  # the registry's floor for similar names (registry.entities.matching.SIMILAR_FLOOR)
+
+
+def _looks_alike(candidate: dict) -> bool:
+    """Whether a dry run's candidate is worth showing as a look-alike of a would-be new row.
+
+    Not when its USCC is another (two codes are two legal persons, whatever the names) or
+    its score, lowered by another district or kind, is below the similar-name floor.
+    """
+    return candidate.get("score", 0) >= LOOKALIKE_SCORE and "other_uscc" not in candidate.get("reasons", [])
+
+
+def _flag_copies(api: EcoregClient, rows: list, id_column: int, batch_size: int) -> None:
+    """Make an error of each exported row (an ``id`` cell) that the import would create.
+
+    Such a row is an entity registered by another partner without a USCC (its
+    ``external_id`` is theirs, so nothing of the caller's matches it): importing it would
+    register a copy as the caller's. The rows are judged by a dry run (one request per
+    batch, nothing written) and those that would be created are not sent; clearing the
+    ``id`` cell in the report registers the row on purpose.
+    """
+    exported = [row for row in rows if not row[2] and id_column < len(row[3]) and str(row[3][id_column] or "").strip()]
+    for start in range(0, len(exported), batch_size):
+        chunk = exported[start : start + batch_size]
+        judged = api.upsert_batch([entity for _, entity, _, _ in chunk], dry_run=True)
+        for (_, _, errors, cells), item in zip(chunk, judged["items"], strict=True):
+            if item["status"] == "created":
+                errors["id"] = [
+                    f"entity {cells[id_column]} is registered already, by another partner and without a USCC: "
+                    "importing this row would make a copy of it (clear the id cell to register it as yours)"
+                ]
+
+
 @cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--encoding", help="The CSV's encoding when detection gets it wrong (e.g. gb18030, utf-8).")
@@ -157,6 +190,8 @@ def import_(
             for (_, _, errors, _), item in zip(chunk, judged["items"], strict=True):
                 for name, messages in item.get("errors", {}).items():
                     errors.setdefault(name, messages)
+    if headers is not None and "id" in headers:
+        _flag_copies(api, rows, headers.index("id"), batch_size)
     failures: list[tuple[int, object, dict]] = [(line, cells, errors) for line, _, errors, cells in rows if errors]
     sendable = [(line, entity, cells) for line, entity, errors, cells in rows if not errors]
     totals = {"created": 0, "updated": 0, "unchanged": 0, "error": len(failures)}
@@ -181,8 +216,10 @@ def import_(
                 totals[item["status"]] += 1
                 if item["status"] == "error":
                     failures.append((line, cells, item.get("errors", {})))
-                elif item["status"] == "created" and (item.get("match") or {}).get("candidates"):
-                    lookalikes.append((line, item["match"]["candidates"][0]))
+                elif item["status"] == "created":
+                    alike = [c for c in (item.get("match") or {}).get("candidates", []) if _looks_alike(c)]
+                    if alike:
+                        lookalikes.append((line, alike[0]))
             progress.update(len(chunk))
     failures.sort(key=lambda failure: failure[0])
     verbs = ("would be created", "would be updated", "would be unchanged") if dry_run else ("created", "updated", "unchanged")

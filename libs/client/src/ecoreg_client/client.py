@@ -151,8 +151,16 @@ class EcoregClient:
         """The clusters with their tracks, English and Chinese names (``GET /api/v1/clusters``)."""
         return self._call("GET", "/clusters").json()["clusters"]
 
-    def targets(self, cluster: str | None = None) -> list[dict]:
-        return self._call("GET", "/targets", params={"cluster": cluster} if cluster else None).json()["targets"]
+    def targets(self, cluster: str | None = None, page_size: int = 500) -> list[dict]:
+        """Every target (of ``cluster`` when given) with its attainment (``GET /api/v1/targets``, all its pages)."""
+        found, cursor = [], None
+        while True:
+            params = {"limit": page_size, **({"cluster": cluster} if cluster else {}), **({"cursor": cursor} if cursor else {})}
+            page = self._call("GET", "/targets", params=params).json()
+            found += page["targets"]
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return found
 
     def summary(self) -> dict:
         return self._call("GET", "/metrics/summary").json()
@@ -160,8 +168,16 @@ class EcoregClient:
     def create_key(self, partner: str, scopes: list[str]) -> dict:
         return self._call("POST", "/keys", json={"partner": partner, "scopes": scopes}).json()
 
-    def keys(self) -> list[dict]:
-        return self._call("GET", "/keys").json()["keys"]
+    def keys(self, page_size: int = 500) -> list[dict]:
+        """Every key the caller may see (``GET /api/v1/keys``, all its pages)."""
+        found, cursor = [], None
+        while True:
+            params = {"limit": page_size, **({"cursor": cursor} if cursor else {})}
+            page = self._call("GET", "/keys", params=params).json()
+            found += page["keys"]
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return found
 
     def revoke_key(self, key_id: int) -> None:
         self._call("DELETE", f"/keys/{key_id}")

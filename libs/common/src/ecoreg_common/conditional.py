@@ -18,6 +18,8 @@ from ecoreg_common.errors import DomainError, PreconditionFailed
 
 # entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE ; etagc = %x21 / %x23-7E / obs-text (RFC 9110, 8.8.3)
 _TAG = re.compile(r'[ \t]*((?:W/)?"[\x21\x23-\x7e\x80-\xff]*")[ \t]*(?:,|$)')
+# A recipient must parse and ignore empty list elements (RFC 9110, 5.6.1.2): ``, "a",, "b"``.
+_EMPTY_ELEMENTS = re.compile(r"(?:[ \t]*,)*")
 ANY = "*"
 
 
@@ -37,7 +39,8 @@ def parse_tags(value: str | None, header: str = "If-None-Match") -> list[str] | 
     """The entity tags of an If-Match / If-None-Match value: None when absent, ``["*"]`` for ``*``.
 
     Tags keep their ``W/`` prefix. Raises BadConditionalHeader (400) when the
-    value is neither ``*`` nor a comma-separated list of entity tags.
+    value is neither ``*`` nor a comma-separated list of entity tags (empty
+    list elements are ignored, RFC 9110 5.6.1.2; a list of none is malformed).
     """
     if value is None:
         return None
@@ -45,6 +48,9 @@ def parse_tags(value: str | None, header: str = "If-None-Match") -> list[str] | 
         return [ANY]
     tags, position = [], 0
     while position < len(value):
+        position = _EMPTY_ELEMENTS.match(value, position).end()
+        if position == len(value) and tags:
+            break
         match = _TAG.match(value, position)
         if not match:
             raise BadConditionalHeader(f'{header} must be "*" or a list of entity tags such as "3" or W/"3".')

@@ -38,7 +38,13 @@ def answer_revision(db: Database) -> tuple[str, int]:
             )
         ).one()
         rev = session.scalar(select(revision.c.value).where(revision.c.id == 1))
-    return f"{state.checkpoint}:{state.registry_latest_seq}:{state.last_error is not None}:{rev}", state.checkpoint
+    return revision_token(state, rev), state.checkpoint
+
+
+def revision_token(state, revision_value: int) -> str:
+    """The ETag's data part from a ``follower_state`` row (checkpoint, registry_latest_seq,
+    last_error) and the revision."""
+    return f"{state.checkpoint}:{state.registry_latest_seq}:{state.last_error is not None}:{revision_value}"
 
 
 def conditional(answer: Callable[[], object], *, today: date | None = None) -> Response:
@@ -49,6 +55,13 @@ def conditional(answer: Callable[[], object], *, today: date | None = None) -> R
     """
     today = today or date.today()
     version, checkpoint = answer_revision(current_db())
+    return conditional_response(version, checkpoint, today, answer)
+
+
+def conditional_response(version: str, checkpoint: int, today: date, answer: Callable[[], object]) -> Response:
+    """``conditional`` once ``version`` (``answer_revision``'s) is known: a 304 when the request's
+    validators match, else ``answer()`` as JSON (an empty 200 when it returns None, for the caller
+    to fill); ETag, Cache-Control and the checkpoint header set either way."""
     token = f"{version}:{today.isoformat()}:{request.full_path}"
     etag = etag_for(token)
     headers = request.headers
@@ -56,7 +69,10 @@ def conditional(answer: Callable[[], object], *, today: date | None = None) -> R
         response = Response(status=304)
     else:
         body = answer()
-        response = body if isinstance(body, Response) else jsonify(body)
+        if body is None:
+            response = Response(status=200)
+        else:
+            response = body if isinstance(body, Response) else jsonify(body)
     response.headers["ETag"] = etag
     response.headers["Cache-Control"] = CACHE_CONTROL
     response.headers[CHECKPOINT_HEADER] = str(checkpoint)

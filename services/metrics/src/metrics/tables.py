@@ -31,6 +31,15 @@ tracks = Table(
     Column("cluster_key", String(32), ForeignKey("clusters.key"), nullable=False),
 )
 
+# The registry's vocabulary (GET /api/v1/vocabulary), one row per term: family is
+# kind, subtype, tier, status or district. Filters are checked against it.
+vocabulary = Table(
+    "vocabulary",
+    metadata,
+    Column("family", String(16), primary_key=True),
+    Column("value", String(64), primary_key=True),
+)
+
 # One row per entity the registry ever had: what it counts as, at which version.
 # Retired entities stay (retired = true) so an older change replayed later is
 # recognised as old and changes nothing.
@@ -107,6 +116,18 @@ revision = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("value", BigIntId, nullable=False),
+)
+
+# Answers computed once per change of what they depend on (the live summary), keyed by
+# ``version`` = checkpoint, revision and day: a read serves ``body`` (JSON text) only
+# while its version is the current one, so no process can serve an answer older than
+# the data; a stale row is just recomputed and overwritten.
+answer_snapshots = Table(
+    "answer_snapshots",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("version", String(200), nullable=False),
+    Column("body", Text, nullable=False),
 )
 
 # How many such entities exist in Shanghai, per official figures: the denominator of coverage.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 
@@ -11,6 +12,7 @@ from metrics_testing import Feed
 
 from ecoreg_common.http import ServiceClient
 from ecoreg_common.testing import WSGITransport
+from metrics.counts.filters import unknown_values
 from metrics.counts.service import count_in
 from metrics.feed.follower import Follower
 from metrics.readmodel import store
@@ -22,12 +24,23 @@ CLUSTERS = {
 }
 
 
+# The registry's vocabulary in its answer's shape (a part of it).
+VOCABULARY = {
+    "kinds": {"enterprise": ["startup"], "tech_centre": ["enterprise_tech_centre"]},
+    "tiers": ["national", "none"],
+    "statuses": ["active", "closed"],
+    "districts": [{"key": "pudong", "name_en": "Pudong New Area", "name_zh": "浦东新区"}],
+}
+
+
 class Registry:
-    """GET /api/v1/changes and /api/v1/clusters as the registry answers them; ``down`` refuses connections."""
+    """GET /api/v1/changes, /api/v1/clusters and /api/v1/vocabulary as the registry answers them;
+    ``down`` refuses connections."""
 
     def __init__(self, feed: Feed):
         self.feed = feed
         self.down = False
+        self.vocabulary = copy.deepcopy(VOCABULARY)
         self.app = Flask("registry")
 
         @self.app.get("/api/v1/changes")
@@ -39,6 +52,10 @@ class Registry:
         @self.app.get("/api/v1/clusters")
         def clusters():
             return jsonify(CLUSTERS)
+
+        @self.app.get("/api/v1/vocabulary")
+        def vocabulary():
+            return jsonify(self.vocabulary)
 
     def fail(self) -> None:
         if self.down:
@@ -94,3 +111,12 @@ def test_the_loop_follows_in_pages_waits_out_a_registry_outage_and_records_it(db
         stop.set()
         loop.join(timeout=10)
     assert not loop.is_alive()
+    # Stopped: the same follower, one page at a time.
+    with db.read() as session:
+        assert unknown_values(session, {"kind": "observatory"}) == {"kind": ["unknown kind 'observatory'; see GET /api/v1/vocabulary"]}
+    registry.vocabulary["kinds"]["observatory"] = []  # the registry gains a kind, then an entity of it
+    feed.write(9, kind="observatory", subtype=None)  # a kind the local copy lacks: learnt before it is applied
+    assert follower.catch_up() == 1
+    with db.read() as session:
+        assert unknown_values(session, {"kind": "observatory", "district": "pudong"}) == {}
+        assert count_in(session, {"kind": "observatory"}) == 1

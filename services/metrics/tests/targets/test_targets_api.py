@@ -161,3 +161,29 @@ def test_a_target_that_would_make_ratios_infinite_is_refused(client):
     summary = client.get("/api/v1/metrics/summary").get_data(as_text=True)
     assert "Infinity" not in summary
     assert "NaN" not in summary
+
+
+def test_targets_come_a_page_at_a_time(client):
+    everything = [t["key"] for t in client.get("/api/v1/targets?limit=500").json["targets"]]
+    seen, cursor, pages = [], None, 0
+    while True:
+        page = client.get("/api/v1/targets", query_string={"limit": 3, **({"cursor": cursor} if cursor else {})}).json
+        assert len(page["targets"]) <= 3
+        seen += [t["key"] for t in page["targets"]]
+        pages += 1
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == everything == sorted(everything)
+    assert pages == -(-len(everything) // 3)
+    energy = client.get("/api/v1/targets?cluster=energy&limit=2").json
+    assert len(energy["targets"]) == 2
+    assert energy["next_cursor"]
+    rest = client.get("/api/v1/targets", query_string={"cluster": "energy", "cursor": energy["next_cursor"]}).json
+    assert {t["cluster"] for t in energy["targets"] + rest["targets"]} == {"energy"}
+    assert len(energy["targets"] + rest["targets"]) == 4
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=501", "cursor=nope", "limit=x"])
+def test_bad_paging_of_targets_is_422(client, query):
+    assert client.get(f"/api/v1/targets?{query}").status_code == 422

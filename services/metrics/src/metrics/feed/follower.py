@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session
 from ecoreg_common.db import Database
 from ecoreg_common.http import ServiceClient
 from metrics.feed import reference
+from metrics.indicators.service import bump_revision
 from metrics.readmodel import store
 from metrics.readmodel.apply import Applied, apply_page
-from metrics.tables import clusters, count_cells, entity_facts, fact_versions, follower_state, tracks
+from metrics.tables import answer_snapshots, clusters, count_cells, entity_facts, fact_versions, follower_state, tracks, vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -84,9 +85,9 @@ class Follower:
         client is never used by both threads at once: the page ahead is
         requested after this page's reference refresh and awaited before the next.
         """
-        checkpoint, cluster_keys, track_cluster = self.db.query(_position_and_reference)
+        checkpoint, cluster_keys, track_cluster, terms = self.db.query(_position_and_reference)
         page = self._page_after(checkpoint)
-        if not self._reference_checked or reference.names_unknown(page["changes"], cluster_keys, frozenset(track_cluster)):
+        if not self._reference_checked or reference.names_unknown(page["changes"], cluster_keys, frozenset(track_cluster), terms):
             reference.refresh(self.db, self.client)
             self._reference_checked = True
             track_cluster = None  # the refresh may have changed it: let the apply read it
@@ -141,18 +142,21 @@ class Follower:
             log.warning("cannot record the failure: the metrics database is not answering")
 
 
-def _position_and_reference(session: Session) -> tuple[int, frozenset[str], dict[str, str]]:
-    """The checkpoint, the known cluster keys and track -> cluster: one statement, one snapshot."""
+def _position_and_reference(session: Session) -> tuple[int, frozenset[str], dict[str, str], frozenset[tuple[str, str]]]:
+    """The checkpoint, the known cluster keys, track -> cluster and the vocabulary's
+    ``(family, value)`` terms: one statement, one snapshot."""
     rows = session.execute(
         union_all(
             select(literal("checkpoint"), cast(follower_state.c.checkpoint, String), literal("")).where(follower_state.c.id == 1),
             select(literal("cluster"), clusters.c.key, literal("")),
             select(literal("track"), tracks.c.key, tracks.c.cluster_key),
+            select(literal("term"), vocabulary.c.value, vocabulary.c.family),
         )
     ).all()
     checkpoint = next(int(key) for what, key, _ in rows if what == "checkpoint")
     cluster_keys = frozenset(key for what, key, _ in rows if what == "cluster")
-    return checkpoint, cluster_keys, {key: owner for what, key, owner in rows if what == "track"}
+    terms = frozenset((family, value) for what, value, family in rows if what == "term")
+    return checkpoint, cluster_keys, {key: owner for what, key, owner in rows if what == "track"}, terms
 
 
 def reset(db: Database) -> None:
@@ -163,3 +167,7 @@ def reset(db: Database) -> None:
         session.execute(delete(entity_facts))
         session.execute(delete(fact_versions))
         store.save_state(session, checkpoint=0, registry_latest_seq=0, caught_up_at=None)
+        # Checkpoints repeat after a reset (perhaps over another registry's feed): no
+        # answer snapshot or ETag made before it may match one made after.
+        bump_revision(session)
+        session.execute(delete(answer_snapshots))

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import marshmallow as ma
-from flask import Response
+from flask import Response, current_app
 from flask.views import MethodView
 from marshmallow import fields
 
 from ecoreg_common.api import Blueprint
 from metrics.counts.as_of import parse_as_of
 from metrics.counts.schemas import AsOfArgsSchema
-from metrics.request_context import conditional, current_db
+from metrics.request_context import conditional, conditional_response, current_db, revision_token
 from metrics.summary import prometheus, service
 from metrics.targets.schemas import TargetSchema
 
@@ -38,6 +38,7 @@ class ClusterSummarySchema(ma.Schema):
     name_en = fields.String()
     name_zh = fields.String()
     active_entities = fields.Integer()
+    count = fields.Integer(metadata={"description": "The same number as active_entities: the count that filter and entities describe"})
     filter = fields.Dict(metadata={"description": "What active_entities counts"})
     entities = fields.String(metadata={"description": "The registry list of the active entities"})
     by_kind = fields.Dict(keys=fields.String(), values=fields.Integer())
@@ -75,8 +76,29 @@ class Summary(MethodView):
     @blp.response(200, SummarySchema)
     def get(self, args):
         """Per cluster counts by kind and tier, coverage, every target's attainment, and freshness; now or as of a past moment"""
-        as_of = parse_as_of(args["as_of"]) if args.get("as_of") else None
-        return conditional(lambda: service.summary(current_db(), date.today(), as_of=as_of))
+        if args.get("as_of"):
+            as_of = parse_as_of(args["as_of"])
+            return conditional(lambda: service.summary(current_db(), date.today(), as_of=as_of))
+        return live_summary()
+
+
+def live_summary() -> Response:
+    """The live summary from its snapshot: one statement when the data has not changed since it
+    was computed (the freshness is added from that statement's follower state), else computed
+    once and stored for every worker. ETag, Cache-Control and checkpoint as ``conditional``."""
+    db, today = current_db(), date.today()
+    live = service.read_live(db, today)
+    state = live.state
+    body = live.body
+    response = conditional_response(revision_token(state, live.revision), state.checkpoint, today, lambda: None)
+    if response.status_code == 304:
+        return response
+    dumps = current_app.json.dumps
+    if body is None:
+        body = service.compute_snapshot(db, today, live.version, dumps)
+    response.set_data(service.with_freshness(body, state, datetime.now(UTC), dumps))
+    response.mimetype = "application/json"
+    return response
 
 
 @blp.route("/prometheus")

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from ecoreg_common.db import Database
+from ecoreg_common.db import Database, upsert
+from ecoreg_common.errors import DomainError
 from ecoreg_common.formats import instant_text
 from metrics.counts.as_of import AsOf
 from metrics.counts.links import count_filter, entities_link, traced
 from metrics.counts.service import ANY_STATUS, count_in, grouped
 from metrics.readmodel import store
-from metrics.tables import clusters, official_totals
+from metrics.tables import answer_snapshots, clusters, follower_state, official_totals, revision
 from metrics.targets.service import all_assessed
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+log = logging.getLogger(__name__)
 
 
 def local_time(moment: datetime | None) -> str | None:
@@ -29,7 +35,11 @@ def freshness(session: Session, now: datetime) -> dict:
     """How current the counts are: ``as_of_time`` is the registry's commit time of the last change
     applied (Asia/Shanghai), ``checked_at`` when the follower last read the feed; the sequence
     numbers stay for machines."""
-    state = store.read_state(session)
+    return freshness_of(store.read_state(session), now)
+
+
+def freshness_of(state, now: datetime) -> dict:
+    """``freshness`` from a ``follower_state`` row (anything with its column attributes)."""
     behind = max(0, state.registry_latest_seq - state.checkpoint)
     if behind == 0:
         seconds = 0.0
@@ -90,35 +100,123 @@ def summary(db: Database, today: date, now: datetime | None = None, as_of: AsOf 
     """The dashboard's answer, now or ``as_of`` a past moment (then ``as_of`` says which)."""
     now = now or datetime.now(UTC)
     with db.read() as session:
-        by_kind = grouped(session, ["cluster", "kind"], {}, as_of)
-        by_tier = grouped(session, ["cluster", "tier"], {}, as_of)
-        totals = {group["cluster"]: group["count"] for group in grouped(session, ["cluster"], {}, as_of)}
-        targets = all_assessed(session, today, as_of)
-        result_clusters = []
-        for row in session.execute(select(clusters).order_by(clusters.c.position)):
-            result_clusters.append(
-                {
-                    "key": row.key,
-                    "name_en": row.name_en,
-                    "name_zh": row.name_zh,
-                    **traced(totals.get(row.key, 0), {}, {"cluster": row.key}),
-                    "active_entities": totals.get(row.key, 0),
-                    "by_kind": {g["kind"]: g["count"] for g in by_kind if g["cluster"] == row.key},
-                    "by_kind_entities": _links_by(by_kind, "kind", row.key),
-                    "by_tier": {g["tier"]: g["count"] for g in by_tier if g["cluster"] == row.key},
-                    "by_tier_entities": _links_by(by_tier, "tier", row.key),
-                    "coverage": coverage(session, row.key, as_of),
-                    "targets": [t["key"] for t in targets if t["cluster"] == row.key],
-                }
+        return {**freshness(session, now), **_counted(session, today, as_of)}
+
+
+def _counted(session: Session, today: date, as_of: AsOf | None) -> dict:
+    """Everything of the summary but its freshness: what a snapshot holds."""
+    by_kind = grouped(session, ["cluster", "kind"], {}, as_of)
+    by_tier = grouped(session, ["cluster", "tier"], {}, as_of)
+    totals = {group["cluster"]: group["count"] for group in grouped(session, ["cluster"], {}, as_of)}
+    targets = all_assessed(session, today, as_of)
+    result_clusters = []
+    for row in session.execute(select(clusters).order_by(clusters.c.position)):
+        result_clusters.append(
+            {
+                "key": row.key,
+                "name_en": row.name_en,
+                "name_zh": row.name_zh,
+                **traced(totals.get(row.key, 0), {}, {"cluster": row.key}),
+                "active_entities": totals.get(row.key, 0),
+                "by_kind": {g["kind"]: g["count"] for g in by_kind if g["cluster"] == row.key},
+                "by_kind_entities": _links_by(by_kind, "kind", row.key),
+                "by_tier": {g["tier"]: g["count"] for g in by_tier if g["cluster"] == row.key},
+                "by_tier_entities": _links_by(by_tier, "tier", row.key),
+                "coverage": coverage(session, row.key, as_of),
+                "targets": [t["key"] for t in targets if t["cluster"] == row.key],
+            }
+        )
+    answer = {
+        "active_entities": count_in(session, {}, as_of),
+        "active_entities_entities": entities_link(count_filter({})),
+        "clusters": result_clusters,
+        "coverage": coverage(session, None, as_of),
+        "targets": targets,
+    }
+    if as_of is not None:
+        answer["as_of"] = as_of.text
+    return answer
+
+
+SNAPSHOT = "summary"
+
+
+@dataclass(frozen=True)
+class Live:
+    """What one statement tells about the live summary: the follower's state (for the
+    freshness and the ETag), the revision of targets/indicators/observations, and the
+    stored snapshot's body when it was computed for exactly this data (else None)."""
+
+    state: object
+    revision: int
+    version: str
+    body: str | None
+
+
+def snapshot_version(checkpoint: int, revision_value: int, today: date) -> str:
+    """The data a live summary depends on: the feed position applied (the follower bumps it
+    in the transaction that changes the counters), the revision (bumped in the transaction
+    of every change to targets, indicators, observations, clusters, or a reset), and the
+    day (attainment depends on it)."""
+    return f"{checkpoint}:{revision_value}:{today.isoformat()}"
+
+
+# Built once: composing the statement per request costs more than running it.
+_LIVE = (
+    select(
+        *follower_state.c,
+        revision.c.value.label("revision_value"),
+        answer_snapshots.c.version.label("snapshot_version"),
+        answer_snapshots.c.body.label("snapshot_body"),
+    )
+    .select_from(follower_state.join(revision, revision.c.id == 1).outerjoin(answer_snapshots, answer_snapshots.c.name == SNAPSHOT))
+    .where(follower_state.c.id == 1)
+)
+
+
+def read_live(db: Database, today: date) -> Live:
+    """The follower's state, the revision and the matching snapshot, in ONE statement (one
+    round trip, one database snapshot). Raises what the database raises."""
+    row = db.query(lambda session: session.execute(_LIVE).one())
+    version = snapshot_version(row.checkpoint, row.revision_value, today)
+    body = row.snapshot_body if row.snapshot_version == version else None
+    return Live(state=row, revision=row.revision_value, version=version, body=body)
+
+
+def compute_snapshot(db: Database, today: date, version: str, dumps: Callable[[object], str]) -> str:
+    """Compute the summary without its freshness, store it as ``version`` and return its JSON text.
+
+    ``version`` must have been read (``read_live``) before this runs: the counters and
+    targets read here are then at least as new as it says, never older, so a snapshot
+    served under ``version`` is never older than the data it claims. Concurrent workers
+    may compute the same version at once; the last upsert wins, and a row overwritten by
+    an older version is merely recomputed by the next read. If storing fails (a locked
+    SQLite file, say), the answer is still served and the next read computes again.
+    """
+    with db.read() as session:
+        body = dumps(_counted(session, today, None))
+
+    def store_it(session: Session) -> None:
+        statement = upsert(session, answer_snapshots)
+        session.execute(
+            statement.values(name=SNAPSHOT, version=version, body=body).on_conflict_do_update(
+                index_elements=[answer_snapshots.c.name],
+                set_={"version": statement.excluded.version, "body": statement.excluded.body},
             )
-        answer = {
-            **freshness(session, now),
-            "active_entities": count_in(session, {}, as_of),
-            "active_entities_entities": entities_link(count_filter({})),
-            "clusters": result_clusters,
-            "coverage": coverage(session, None, as_of),
-            "targets": targets,
-        }
-        if as_of is not None:
-            answer["as_of"] = as_of.text
-        return answer
+        )
+
+    try:
+        db.transact(store_it)
+    except (SQLAlchemyError, DomainError) as error:
+        log.warning("summary snapshot not stored (served anyway): %s", error)
+    return body
+
+
+def with_freshness(body: str, state, now: datetime, dumps: Callable[[object], str]) -> str:
+    """The snapshot's JSON object text with the freshness of ``state`` at ``now`` added in front.
+
+    Splicing two JSON object texts (no decoding of the stored body): both are objects
+    with disjoint keys, so ``{fresh..., body...}`` is one valid object.
+    """
+    fresh = dumps(freshness_of(state, now))
+    return fresh[:-1] + "," + body[1:]

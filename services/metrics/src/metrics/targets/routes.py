@@ -23,11 +23,13 @@ class Targets(MethodView):
     @blp.arguments(TargetListArgsSchema, location="query")
     @blp.response(200, TargetListSchema)
     def get(self, args):
-        """Every target with its current value, attainment and status"""
+        """The targets, a page at a time by key, each with its current value, attainment and status"""
         as_of = parse_as_of(args["as_of"]) if args.get("as_of") else None
 
         def answer() -> dict:
-            found = {"targets": service.list_targets(current_db(), date.today(), args.get("cluster"), as_of)}
+            found = service.list_targets(
+                current_db(), date.today(), args.get("cluster"), as_of, limit=args["limit"], cursor=args.get("cursor")
+            )
             return {**found, "as_of": as_of.text} if as_of else found
 
         return conditional(answer)

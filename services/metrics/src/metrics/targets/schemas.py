@@ -27,7 +27,7 @@ def _count_filter(value: dict) -> None:
         items = item if isinstance(item, list) else [item]
         if not items or not all(isinstance(i, str) and 0 < len(i) <= 48 for i in items):
             raise ma.ValidationError(f"{name} must be a key or a non-empty list of keys")
-        # Values are the registry's vocabulary (GET /api/v1/vocabulary); one it never sends counts 0.
+        # Values are the registry's vocabulary (GET /api/v1/vocabulary); the service refuses unknown ones.
 
 
 class TargetWriteSchema(InputSchema):
@@ -62,6 +62,8 @@ class TargetCreateSchema(TargetWriteSchema):
 
 class TargetListArgsSchema(AsOfArgsSchema):
     cluster = fields.String(validate=CLUSTER)
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+    cursor = fields.String(validate=validate.Length(max=200), metadata={"description": "next_cursor of the previous page"})
 
 
 class TargetSchema(ma.Schema):
@@ -119,3 +121,4 @@ class TargetSchema(ma.Schema):
 
 class TargetListSchema(ma.Schema):
     targets = fields.List(fields.Nested(TargetSchema))
+    next_cursor = fields.String(allow_none=True, metadata={"description": "Pass as cursor for the next page; null on the last"})

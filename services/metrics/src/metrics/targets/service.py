@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from ecoreg_common import cursors
 from ecoreg_common.db import Database
 from ecoreg_common.errors import Conflict, NotFound, ValidationFailed
 from ecoreg_common.formats import instant_text
@@ -123,10 +124,28 @@ def all_assessed(session: Session, today: date, as_of: AsOf | None = None) -> li
     return [assessed(session, row, today, as_of) for row in session.execute(select(targets).order_by(targets.c.key))]
 
 
-def list_targets(db: Database, today: date, cluster: str | None = None, as_of: AsOf | None = None) -> list[dict]:
+MAX_PAGE = 500
+
+
+def list_targets(
+    db: Database, today: date, cluster: str | None = None, as_of: AsOf | None = None, limit: int = 100, cursor: str | None = None
+) -> dict:
+    """A page of the targets (of ``cluster`` when given), by key, each assessed:
+    ``{"targets": [...], "next_cursor": str | None}`` (null on the last page); ``limit`` 1-500.
+
+    Raises ValidationFailed for a cursor this API did not give out (ecoreg_common.cursors).
+    """
+    limit = min(max(limit, 1), MAX_PAGE)
+    query = select(targets).order_by(targets.c.key).limit(limit + 1)
+    if cursor:
+        query = query.where(targets.c.key > cursors.decode(cursor, keys={"key": str})["key"])
+    if cluster is not None:
+        query = query.where(targets.c.cluster == cluster)
     with db.read() as session:
-        found = all_assessed(session, today, as_of)
-    return [t for t in found if cluster is None or t["cluster"] == cluster]
+        rows = session.execute(query).all()
+        found = [assessed(session, row, today, as_of) for row in rows[:limit]]
+    more = len(rows) > limit
+    return {"targets": found, "next_cursor": cursors.encode({"key": found[-1]["key"]}) if more else None}
 
 
 def get_target(db: Database, key: str, today: date, as_of: AsOf | None = None) -> dict:

@@ -172,10 +172,10 @@ def _or_none(validator):
 
 
 class EntityListArgsSchema(InputSchema):
-    kind = OneOrMore(validate.OneOf(tuple(KINDS)), metadata={"description": "One or more, comma-separated"})
+    kind = OneOrMore(validate.OneOf(tuple(KINDS)), metadata={"description": "One or more, comma-separated", "example": "enterprise"})
     subtype = OneOrMore(_or_none(SLUG), metadata={"description": "One or more, comma-separated" + _NONE_NOTE})
     tier = OneOrMore(validate.OneOf(TIERS), metadata={"description": "One or more, comma-separated"})
-    cluster = OneOrMore(SLUG, metadata={"description": "One or more, comma-separated (an entity in any of them)"})
+    cluster = OneOrMore(SLUG, metadata={"description": "One or more, comma-separated (an entity in any of them)", "example": "energy"})
     track = OneOrMore(validate.Length(min=1, max=48), metadata={"description": "One or more, comma-separated (an entity in any of them)"})
     district = OneOrMore(_or_none(validate.OneOf(tuple(DISTRICTS))), metadata={"description": "One or more, comma-separated" + _NONE_NOTE})
     status = OneOrMore(validate.OneOf(STATUSES), metadata={"description": "One or more, comma-separated; every status when absent"})
@@ -255,7 +255,8 @@ class PerItemNested(fields.Nested):
 
     The OpenAPI document still describes each item as the nested schema. Each
     item first tries the loader compiled from that same schema (``fastload``),
-    ~10 times quicker; an item it is not sure of is loaded by marshmallow, whose
+    ~2.3 times less CPU than marshmallow (bench/registry_batch_load.py); an
+    item it is not sure of is loaded by marshmallow, whose
     errors are the ones reported.
     """
 
