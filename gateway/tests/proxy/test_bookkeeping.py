@@ -8,11 +8,12 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from gateway_testing import close
 from sqlalchemy.exc import OperationalError
 
 from gateway import create_app
 from gateway.config import Settings
-from gateway.request_context import CACHE_EXTENSION, DB_EXTENSION
+from gateway.request_context import CACHE_EXTENSION
 
 ADMIN_KEY = "bookkeeping-admin-key"
 
@@ -75,4 +76,4 @@ def test_a_failed_cache_invalidation_is_logged_not_answered_503(database_url, re
     assert answer.headers["Location"] == f"/api/v1/entities/{before + 1}"
     assert Registry.writes == before + 1
     assert any("cached answers could not be forgotten" in message for message in recorded.messages), recorded.messages
-    app.extensions[DB_EXTENSION].dispose()
+    close(app)  # listener threads, upstream sessions and the pool, not the pool alone

@@ -9,10 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from gateway_testing import close
 
 from gateway import create_app
 from gateway.config import Settings
-from gateway.request_context import DB_EXTENSION
 
 
 class SlowMetrics(BaseHTTPRequestHandler):
@@ -69,4 +69,4 @@ def test_one_revalidation_at_a_time_and_the_rest_answered_stale(database_url, me
     assert [status for status, _, _ in others] == [200] * 7
     assert max(elapsed for _, elapsed, _ in others) < 2.0  # not waiting on the 3 s upstream (room for a loaded machine)
     assert SlowMetrics.calls == calls_before + 1  # one call upstream, not eight
-    app.extensions[DB_EXTENSION].dispose()
+    close(app)  # listener threads, upstream sessions and the pool, not the pool alone

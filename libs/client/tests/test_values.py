@@ -6,7 +6,15 @@ VOCABULARY = {
     "districts": [
         {"key": "pudong", "name_en": "Pudong New Area", "name_zh": "浦东新区"},
         {"key": "minhang", "name_en": "Minhang", "name_zh": "闵行区"},
-    ]
+    ],
+    # As GET /api/v1/vocabulary answers them (the registry's vocabulary.TIER_NAMES).
+    "names": {
+        "tiers": {
+            "national": {"name_en": "national", "name_zh": "国家级"},
+            "municipal": {"name_en": "municipal", "name_zh": "市级"},
+            "none": {"name_en": "other", "name_zh": "其他"},
+        }
+    },
 }
 CLUSTERS = [
     {
@@ -34,4 +42,8 @@ def test_names_become_keys_and_keys_and_unknowns_stay():
         "clusters": ["energy", "月球"],
     }
     assert values.translate({"district": "ＰＵＤＯＮＧ ＮＥＷ ＡＲＥＡ"}, table) == {"district": "pudong"}  # full-width, any case
+    assert values.translate({"tier": "市"}, table) == {"tier": "municipal"}  # 市级 written short
+    assert values.translate({"tier": "其他"}, table) == {"tier": "none"}
+    assert values.translate({"tier": "无"}, table) == {"tier": "none"}
+    assert values.translate({"tier": "区级"}, values.names({}, [])) == {"tier": "区级"}  # no names learnt: sent as written
     assert not values.needs_names([{"district": "pudong", "clusters": ["energy"], "tier": "none"}])

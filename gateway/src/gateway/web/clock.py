@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from ecoreg_common.formats import parse_instant
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
@@ -30,12 +32,9 @@ def parse(instant: str | None) -> datetime | None:
     if not instant:
         return None
     try:
-        parsed = datetime.fromisoformat(instant.replace("Z", "+00:00"))
-    except (TypeError, ValueError):
+        return parse_instant(instant).astimezone(SHANGHAI)
+    except (AttributeError, TypeError, ValueError):
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(SHANGHAI)
 
 
 def shown_time(instant: str | None) -> str:

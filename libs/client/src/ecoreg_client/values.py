@@ -2,9 +2,9 @@
 
 Published lists name districts, clusters and tracks in Chinese or English; the
 registry wants keys. The names come from the registry itself (``GET
-/api/v1/vocabulary`` for districts, ``GET /api/v1/clusters`` for clusters and
-tracks), fetched only when a file holds a value that is not already a key.
-Tiers have no names in the vocabulary; their usual Chinese words are below.
+/api/v1/vocabulary`` for districts and tiers, ``GET /api/v1/clusters`` for
+clusters and tracks), fetched only when a file holds a value that is not
+already a key. Only the short forms people write (国家 for 国家级, 无) are below.
 A value that matches no name is sent as it is, so the registry's error names
 the allowed values.
 """
@@ -14,16 +14,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# The usual Chinese for the registry's tiers (国家级企业技术中心, 市级, 区级).
-TIER_NAMES = {
-    "国家级": "national",
-    "国家": "national",
-    "市级": "municipal",
-    "市": "municipal",
-    "区级": "district",
-    "区": "district",
-    "无": "none",
-}
+# How people write "no tier" besides the registry's own name for it (其他).
+TIER_ALIASES = {"无": "none"}
 TRANSLATED = ("district", "clusters", "tracks", "tier")
 KEY = re.compile(r"^[a-z0-9_]+$")
 
@@ -46,7 +38,12 @@ def needs_names(entities: list[dict]) -> bool:
 
 def names(vocabulary: dict, clusters: list[dict]) -> dict[str, dict[str, str]]:
     """field -> {folded name: key} from the registry's vocabulary and clusters answers."""
-    table: dict[str, dict[str, str]] = {"district": {}, "clusters": {}, "tracks": {}, "tier": {_fold(k): v for k, v in TIER_NAMES.items()}}
+    table: dict[str, dict[str, str]] = {
+        "district": {},
+        "clusters": {},
+        "tracks": {},
+        "tier": {_fold(k): v for k, v in TIER_ALIASES.items()},
+    }
 
     def add(field: str, key: str, *written: str | None) -> None:
         for text in written:
@@ -58,6 +55,10 @@ def names(vocabulary: dict, clusters: list[dict]) -> dict[str, dict[str, str]]:
             zh, en = district.get("name_zh") or "", district.get("name_en") or ""
             # 浦东新区 is often written 浦东, 闵行区 as 闵行, "Pudong New Area" as Pudong.
             add("district", district["key"], zh, en, zh.removesuffix("新区").removesuffix("区"), en.removesuffix(" New Area"))
+    for key, named in (vocabulary.get("names") or {}).get("tiers", {}).items():
+        zh, en = named.get("name_zh") or "", named.get("name_en") or ""
+        # 国家级 is often written 国家, 市级 as 市.
+        add("tier", key, zh, en, zh.removesuffix("级"))
     for cluster in clusters:
         add("clusters", cluster["key"], cluster.get("name_zh"), cluster.get("name_en"))
         for track in cluster.get("tracks", []):

@@ -1,5 +1,6 @@
 """Observations: idempotent PUT, periods, scopes, the reporter recorded."""
 
+import pytest
 from metrics_testing import REPORTER
 
 
@@ -73,3 +74,51 @@ def test_the_target_uses_the_latest_report_of_the_latest_period(client):
     client.put(f"{url}/2024", json={"value": 20000}, headers=REPORTER)  # an older period reported later
     target = client.get("/api/v1/targets/fuel_cell_vehicles").json
     assert (target["current_value"], target["current_date"]) == (9500, "2025-12-31")
+
+
+def test_observations_come_a_page_at_a_time(client):
+    url = "/api/v1/indicators/hydrogen_chain_scale/observations"
+    for year in range(2018, 2026):
+        client.put(f"{url}/{year}", json={"value": year - 2000}, headers=REPORTER)
+        client.put(f"{url}/{year}?cluster=energy", json={"value": year - 2010}, headers=REPORTER)
+    client.put(f"{url}/2025-06-30", json={"value": 1}, headers=REPORTER)
+    everything = client.get(f"{url}?limit=500").json
+    assert everything["next_cursor"] is None
+    expected = [(o["period_end"], o["cluster"] or "", o["period"]) for o in everything["observations"]]
+    assert len(expected) >= 17
+    assert expected == sorted(expected)
+    seen, cursor, pages = [], None, 0
+    while True:
+        page = client.get(url, query_string={"limit": 3, **({"cursor": cursor} if cursor else {})}).json
+        assert len(page["observations"]) <= 3
+        assert all(o["reports"] for o in page["observations"])
+        seen += [(o["period_end"], o["cluster"] or "", o["period"]) for o in page["observations"]]
+        pages += 1
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == expected
+    assert pages == -(-len(expected) // 3)
+    assert len(client.get(url).json["observations"]) == len(expected)  # default 100 holds them all
+    energy = client.get(f"{url}?cluster=energy&limit=5").json
+    rest = client.get(url, query_string={"cluster": "energy", "cursor": energy["next_cursor"]}).json
+    assert rest["next_cursor"] is None
+    assert [o["period"] for o in energy["observations"] + rest["observations"]] == [str(y) for y in range(2018, 2026)]
+    assert {o["cluster"] for o in energy["observations"] + rest["observations"]} == {"energy"}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "limit=0",
+        "limit=501",
+        "limit=x",
+        "cursor=nope",
+        # well-formed JSON with the right keys, but a period_end that is not a date
+        "cursor=eyJwZXJpb2QiOiIyMDI0IiwicGVyaW9kX2VuZCI6Im5vdC1hLWRhdGUiLCJzY29wZSI6IiJ9",
+    ],
+)
+def test_bad_paging_of_observations_is_422(client, query):
+    answer = client.get(f"/api/v1/indicators/hydrogen_chain_scale/observations?{query}")
+    assert answer.status_code == 422
+    assert answer.content_type == "application/problem+json"

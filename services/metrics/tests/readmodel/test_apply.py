@@ -62,7 +62,8 @@ def truth(feed: list[dict]) -> Counter:
 
 
 @given(histories(), st.data())
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+# No deadline: a pure fold, timed by a shared, loaded machine, is not what this checks.
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_any_delivery_with_replays_and_duplicates_gives_the_latest_versions_counts(feed, data):
     # Deliver the feed in pages that may repeat earlier changes, duplicate some, and restart from older points.
     delivered = []

@@ -18,7 +18,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ecoreg_common.errors import ValidationFailed
-from metrics.readmodel.facts import CellKey, Fact, contribution
+from metrics.counts.links import ANY_STATUS
+from metrics.readmodel.facts import CellKey, contribution
+from metrics.readmodel.store import fact_from_row
 from metrics.tables import CELL_DIMENSIONS, fact_versions
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -79,19 +81,7 @@ def cells_before(session: Session, before: datetime, track_cluster: dict[str, st
     )
     cells: Counter[CellKey] = Counter()
     for row in session.execute(query.execution_options(yield_per=5000)):
-        fact = Fact(
-            entity_id=row.entity_id,
-            kind=row.kind,
-            subtype=row.subtype,
-            tier=row.tier,
-            status=row.status,
-            district=row.district,
-            clusters=tuple(row.clusters),
-            tracks=tuple(row.tracks),
-            version=row.version,
-            retired=row.retired,
-            seq=row.seq,
-        )
+        fact = fact_from_row(row)
         cells.update(contribution(fact, track_cluster))
     return cells
 
@@ -107,7 +97,7 @@ def group_cells(cells: Counter[CellKey], group_by: list[str], filters: dict, def
         values = [value] if isinstance(value, str) else list(value or [])
         if name == "status":
             values = values or list(default_statuses)
-            if values == ["*"]:  # every status (counts.service.ANY_STATUS)
+            if values == [ANY_STATUS]:  # every status
                 continue
         if values:
             wanted[index[name]] = set(values)

@@ -16,8 +16,10 @@ from urllib.parse import urlencode
 ENTITIES_PATH = "/api/v1/entities"
 # The order dimensions appear in a filter and in a link (stable, so links compare equal).
 ORDER = ("cluster", "track", "kind", "subtype", "tier", "district", "status")
+# What "how many" means when a question names no status (counts.service uses it too).
 DEFAULT_STATUSES = ("active",)
-ANY_STATUS = "*"  # as counts.service.ANY_STATUS: every status
+# Pass as the status filter to count entities of every status.
+ANY_STATUS = "*"
 
 
 def _items(value) -> list[str]:

@@ -13,17 +13,16 @@ from ecoreg_common.db import Database
 from ecoreg_common.errors import ValidationFailed
 from metrics.counts.as_of import AsOf, group_cells
 from metrics.counts.filters import unknown_values
-from metrics.counts.links import traced
+from metrics.counts.links import ANY_STATUS, DEFAULT_STATUSES, traced
 from metrics.readmodel import store
 from metrics.tables import CELL_DIMENSIONS, count_cells
 
 # A question may group by and filter on every dimension of the counter cells.
 GROUPABLE = FILTERABLE = CELL_DIMENSIONS
-# What "how many" means when a question names no status. The statuses themselves are
-# the registry's vocabulary (GET /api/v1/vocabulary); an unknown one is refused (counts/filters.py).
-DEFAULT_STATUSES = ("active",)
-# Pass as the status filter to count entities of every status.
-ANY_STATUS = "*"
+# DEFAULT_STATUSES (what "how many" means when a question names no status) and
+# ANY_STATUS (every status) live in links.py, which the links and the counts share.
+# The statuses themselves are the registry's vocabulary (GET /api/v1/vocabulary);
+# an unknown one is refused (counts/filters.py).
 # Dimensions where "" in a cell means "none".
 _OPTIONAL = ("subtype", "district")
 

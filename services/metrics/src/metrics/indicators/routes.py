@@ -11,6 +11,7 @@ from metrics.indicators.schemas import (
     IndicatorListSchema,
     IndicatorSchema,
     IndicatorWriteSchema,
+    ObservationListArgsSchema,
     ObservationListSchema,
     ObservationSchema,
     ObservationScopeSchema,
@@ -52,11 +53,13 @@ class IndicatorByKey(MethodView):
 
 @blp.route("/indicators/<key:key>/observations")
 class Observations(MethodView):
-    @blp.arguments(ObservationScopeSchema, location="query")
+    @blp.arguments(ObservationListArgsSchema, location="query")
     @blp.response(200, ObservationListSchema)
     def get(self, args, key):
-        """The observations of one indicator, oldest first"""
-        return conditional(lambda: service.list_observations(current_db(), key, args.get("cluster")))
+        """The observations of one indicator, oldest first, a page at a time"""
+        return conditional(
+            lambda: service.list_observations(current_db(), key, args.get("cluster"), limit=args["limit"], cursor=args.get("cursor"))
+        )
 
 
 @blp.route(f"/indicators/<key:key>/observations/{PERIOD}")

@@ -17,6 +17,11 @@ class ObservationScopeSchema(InputSchema):
     cluster = fields.String(validate=KEY, metadata={"description": "The cluster the value is for; absent for Shanghai as a whole"})
 
 
+class ObservationListArgsSchema(ObservationScopeSchema):
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+    cursor = fields.String(validate=validate.Length(max=200), metadata={"description": "next_cursor of the previous page"})
+
+
 class ReportSchema(ma.Schema):
     value = fields.Float()
     source = fields.String(metadata={"description": "Who reported it"})
@@ -43,6 +48,7 @@ class ObservationListSchema(ma.Schema):
     indicator = fields.String()
     unit = fields.String()
     observations = fields.List(fields.Nested(ObservationSchema))
+    next_cursor = fields.String(allow_none=True, metadata={"description": "Pass as cursor for the next page; null on the last"})
 
 
 class IndicatorSchema(ma.Schema):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from ecoreg_common import cursors
 from ecoreg_common.db import Database, upsert
 from ecoreg_common.errors import NotFound, ValidationFailed
 from ecoreg_common.formats import instant_text
@@ -173,13 +174,46 @@ def retire_indicator(db: Database, key: str) -> None:
     db.transact(work)
 
 
-def list_observations(db: Database, key: str, cluster: str | None) -> dict:
+MAX_PAGE = 500
+
+
+def list_observations(db: Database, key: str, cluster: str | None, limit: int = 100, cursor: str | None = None) -> dict:
+    """A page of one indicator's observations (of ``cluster`` when given), oldest period first, each with its reports:
+    ``{"indicator": str, "unit": str, "observations": [...], "next_cursor": str | None}`` (null on the last page);
+    ``limit`` 1-500. Pages go by (period_end, scope, period), the primary key plus the order, a total order:
+    no observation is skipped or repeated across pages (one reported meanwhile shows up only if it sorts later).
+
+    Raises NotFound for an unknown indicator, ValidationFailed for a cursor this API did not give out
+    (ecoreg_common.cursors).
+    """
+    limit = min(max(limit, 1), MAX_PAGE)
+    order = (observations.c.period_end, observations.c.scope, observations.c.period)
+    query = select(observations).where(observations.c.indicator_key == key)
+    if cluster is not None:
+        query = query.where(observations.c.scope == cluster)
+    if cursor:
+        after = _observation_position(cursor)
+        query = query.where(tuple_(*order) > tuple_(after["period_end"], after["scope"], after["period"]))
     with db.read() as session:
         indicator = _indicator(session, key)
-        found = observations_for(session, key, None if cluster is None else [cluster])
+        rows = session.execute(query.order_by(*order).limit(limit + 1)).all()
+        found = [_public(row) for row in rows[:limit]]
         for observation in found:
             observation["reports"] = _reports(session, key, observation["period"], observation["cluster"] or "")
-    return {"indicator": indicator.key, "unit": indicator.unit, "observations": found}
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = cursors.encode({"period_end": last.period_end.isoformat(), "scope": last.scope, "period": last.period})
+    return {"indicator": indicator.key, "unit": indicator.unit, "observations": found, "next_cursor": next_cursor}
+
+
+def _observation_position(cursor: str) -> dict:
+    """The (period_end as a date, scope, period) a cursor of ``list_observations`` points after; ValidationFailed if tampered."""
+    position = cursors.decode(cursor, keys={"period_end": str, "scope": str, "period": str})
+    try:
+        return {**position, "period_end": date.fromisoformat(position["period_end"])}
+    except ValueError:
+        raise ValidationFailed({"cursor": ["is not a cursor this API gave out; use next_cursor as given"]}) from None
 
 
 def put_observation(db: Database, key: str, period: str, data: dict, source: str) -> tuple[dict, bool]:

@@ -20,7 +20,8 @@ def track_clusters(session: Session) -> dict[str, str]:
     return {row.key: row.cluster_key for row in session.execute(select(tracks.c.key, tracks.c.cluster_key))}
 
 
-def _fact(row) -> Fact:
+def fact_from_row(row) -> Fact:
+    """The Fact a row of ``entity_facts`` or ``fact_versions`` holds (the same columns)."""
     return Fact(
         entity_id=row.entity_id,
         kind=row.kind,
@@ -42,7 +43,7 @@ def load_facts(session: Session, entity_ids: Iterable[int]) -> dict[int, Fact]:
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
         for row in session.execute(select(entity_facts).where(one_of(session, entity_facts.c.entity_id, chunk))):
-            found[row.entity_id] = _fact(row)
+            found[row.entity_id] = fact_from_row(row)
     return found
 
 
