@@ -46,12 +46,18 @@ def create(partner: str, scopes: tuple[str, ...]) -> None:
 
 @keys_group.command("list")
 def list_() -> None:
-    """List every key (never the keys themselves)."""
-    for key in keys.list_keys(_db(), ADMIN):
-        state = "revoked" if key["revoked"] else "active"
-        click.echo(
-            f"{key['id']:>5}  {key['prefix']}…  {key['partner']:<24} {','.join(key['scopes']) or '-':<36} {state}  {key['created_at']}"
-        )
+    """List every key (never the keys themselves), following every page."""
+    cursor = None
+    while True:
+        page = keys.list_keys(_db(), ADMIN, limit=keys.MAX_PAGE, cursor=cursor)
+        for key in page["keys"]:
+            state = "revoked" if key["revoked"] else "active"
+            click.echo(
+                f"{key['id']:>5}  {key['prefix']}…  {key['partner']:<24} {','.join(key['scopes']) or '-':<36} {state}  {key['created_at']}"
+            )
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return
 
 
 @keys_group.command("revoke")
