@@ -25,7 +25,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import requests
-from processes import BIN, gunicorn, start, stop
+from processes import BIN, DISTRICTS, KINDS, PLACES, gunicorn, start, stop
 
 from ecoreg_common.testing import free_port, fresh_postgres_database
 from gateway import migrate as gateway_migrate
@@ -36,20 +36,6 @@ from metrics.history import snapshots
 from metrics.readmodel.apply import apply_page
 from registry import migrate as registry_migrate
 
-KINDS = [
-    ("enterprise", "high_tech", "none"),
-    ("tech_centre", "enterprise_tech_centre", "national"),
-    ("tech_centre", "enterprise_tech_centre", "municipal"),
-    ("lab", "national_lab", "national"),
-    ("facility", "hydrogen_station", "none"),
-]
-PLACES = [
-    (["energy"], ["hydrogen"]),
-    (["materials"], ["graphene", "composites"]),
-    (["intelligence", "health"], ["general_ai"]),
-    (["space"], ["deep_sea"]),
-]
-DISTRICTS = ["pudong", "jiading", "minhang", "xuhui", "baoshan", "songjiang", "yangpu", "jinshan"]
 STATUSES = ["planned", "building", "active", "active", "inactive"]
 START = datetime(2024, 1, 1, tzinfo=UTC)
 TOKEN = "bench-internal-token"

@@ -20,7 +20,7 @@ import time
 from datetime import UTC, datetime
 
 import requests
-from processes import BIN, gunicorn, start, stop
+from processes import BIN, DISTRICTS, KINDS, PLACES, gunicorn, start, stop
 
 from ecoreg_common.testing import free_port, fresh_postgres_database
 from metrics import create_app
@@ -30,20 +30,6 @@ from metrics.readmodel.apply import apply_page
 from metrics.readmodel.store import read_state
 from registry import migrate as registry_migrate
 
-KINDS = [
-    ("enterprise", "high_tech", "none"),
-    ("tech_centre", "enterprise_tech_centre", "national"),
-    ("tech_centre", "enterprise_tech_centre", "municipal"),
-    ("lab", "national_lab", "national"),
-    ("facility", "hydrogen_station", "none"),
-]
-PLACES = [
-    (["energy"], ["hydrogen"]),
-    (["materials"], ["graphene", "composites"]),
-    (["intelligence", "health"], ["general_ai"]),
-    (["space"], ["deep_sea"]),
-]
-DISTRICTS = ["pudong", "jiading", "minhang", "xuhui", "baoshan", "songjiang", "yangpu", "jinshan"]
 STATUSES = ["active", "active", "active", "building", "inactive"]
 
 

@@ -48,3 +48,20 @@ def stop(*processes: subprocess.Popen) -> None:
         process.terminate()
     for process in processes:
         process.wait(timeout=30)
+
+
+# The synthetic entities the metrics benchmarks feed: (kind, subtype, tier), (clusters, tracks), districts.
+KINDS = [
+    ("enterprise", "high_tech", "none"),
+    ("tech_centre", "enterprise_tech_centre", "national"),
+    ("tech_centre", "enterprise_tech_centre", "municipal"),
+    ("lab", "national_lab", "national"),
+    ("facility", "hydrogen_station", "none"),
+]
+PLACES = [
+    (["energy"], ["hydrogen"]),
+    (["materials"], ["graphene", "composites"]),
+    (["intelligence", "health"], ["general_ai"]),
+    (["space"], ["deep_sea"]),
+]
+DISTRICTS = ["pudong", "jiading", "minhang", "xuhui", "baoshan", "songjiang", "yangpu", "jinshan"]
