@@ -16,7 +16,7 @@ from sqlalchemy import func, insert, select
 
 from ecoreg_common.db import Database
 from ecoreg_common.http import ServiceClient
-from ecoreg_common.identity import PARTNER_HEADER, SCOPES_HEADER
+from ecoreg_common.partner import PARTNER_HEADER, SCOPES_HEADER
 from ecoreg_common.testing import WSGITransport, migrated_database
 
 NEW_TRACK = {"key": "fusion", "cluster_key": "energy", "name_en": "Controlled nuclear fusion", "name_zh": "可控核聚变", "note": None}

@@ -25,7 +25,7 @@ from gateway.limits import install_limits
 from gateway.proxy.cache import AnswerCache
 from gateway.proxy.upstreams import Upstream
 from gateway.redis_link import GuardedRedis
-from gateway.request_context import CACHE_EXTENSION, DB_EXTENSION, KEYS_EXTENSION, UPSTREAMS_EXTENSION, current_identity, identify
+from gateway.request_context import CACHE_EXTENSION, DB_EXTENSION, KEYS_EXTENSION, UPSTREAMS_EXTENSION, current_partner, identify
 from gateway.security import install_security_headers
 from gateway.tables import answer_revision
 
@@ -86,11 +86,11 @@ def create_app(settings: Settings | None = None) -> Flask:
         if request.path.startswith("/api/v1/"):
             try:
                 identify()
-                authorise(current_identity(), request.method, request.path)
+                authorise(current_partner(), request.method, request.path)
             except (Unauthorized, Forbidden) as refused:
                 # Refused after the limiter has counted it against the address (below),
                 # so a storm of made-up keys or forbidden writes gets 429 like any other.
-                g.identity = ANONYMOUS
+                g.partner = ANONYMOUS
                 g.refused = refused
 
     install_limits(app, settings)

@@ -11,7 +11,7 @@ from gateway import migrate as migrations
 from gateway.auth import keys
 from gateway.config import Settings
 
-ADMIN = keys.Identity(key_id=0, partner=keys.ADMIN_PARTNER, scopes=frozenset({"admin"}))
+ADMIN = keys.Partner(key_id=0, name=keys.ADMIN_PARTNER, scopes=frozenset({"admin"}))
 
 
 def _db() -> Database:

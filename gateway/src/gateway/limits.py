@@ -25,16 +25,16 @@ from flask_limiter import HeaderNames, Limiter
 
 from gateway.config import Settings
 from gateway.redis_link import redis_options
-from gateway.request_context import current_identity
+from gateway.request_context import current_partner
 
 EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
 LIMIT_RETRY_AFTER = "X-Ecoreg-Limit-Retry-After"
 
 
 def client_key() -> str:
-    identity = current_identity()
-    if not identity.anonymous:
-        return f"key:{identity.key_id}"
+    partner = current_partner()
+    if not partner.anonymous:
+        return f"key:{partner.key_id}"
     return f"addr:{request.remote_addr or 'unknown'}"
 
 
@@ -55,7 +55,7 @@ def install_limits(app: Flask, settings: Settings) -> Limiter:
         return response
 
     def current_limit() -> str:
-        return settings.anonymous_limit if current_identity().anonymous else settings.key_limit
+        return settings.anonymous_limit if current_partner().anonymous else settings.key_limit
 
     limiter = Limiter(
         key_func=client_key,

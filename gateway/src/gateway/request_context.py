@@ -1,4 +1,4 @@
-"""Request helpers: the database, the caller's identity, the upstreams."""
+"""Request helpers: the database, the calling partner, the upstreams."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from flask import current_app, g, request
 
 from ecoreg_common.db import Database
 from ecoreg_common.errors import Unauthorized
-from gateway.auth.keys import ANONYMOUS, Identity
+from gateway.auth.keys import ANONYMOUS, Partner
 
 DB_EXTENSION = "gateway.db"
 UPSTREAMS_EXTENSION = "gateway.upstreams"
@@ -22,22 +22,22 @@ def upstream(name: str):
     return current_app.extensions[UPSTREAMS_EXTENSION][name]
 
 
-def current_identity() -> Identity:
-    return g.get("identity", ANONYMOUS)
+def current_partner() -> Partner:
+    return g.get("partner", ANONYMOUS)
 
 
 def identify() -> None:
     """Before each request: who is calling (401 for a key that is not valid; none is anonymous)."""
     header = request.headers.get("Authorization", "")
     if not header:
-        g.identity = ANONYMOUS
+        g.partner = ANONYMOUS
         return
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise Unauthorized("Send the API key as 'Authorization: Bearer <key>'.", headers={"WWW-Authenticate": 'Bearer realm="ecoreg"'})
-    identity = current_app.extensions[KEYS_EXTENSION].authenticate(current_db(), key.strip())
-    if identity is None:
+    partner = current_app.extensions[KEYS_EXTENSION].authenticate(current_db(), key.strip())
+    if partner is None:
         raise Unauthorized(
             "This API key is not valid (unknown or revoked).", headers={"WWW-Authenticate": 'Bearer realm="ecoreg", error="invalid_token"'}
         )
-    g.identity = identity
+    g.partner = partner

@@ -3,13 +3,13 @@
 import pytest
 
 from ecoreg_common.errors import Forbidden, Unauthorized
-from gateway.auth.keys import ANONYMOUS, Identity
+from gateway.auth.keys import ANONYMOUS, Partner
 from gateway.auth.policy import authorise
 from gateway.public_routes import ANY_KEY, OPEN, access_for, scope
 
-PARTNER = Identity(key_id=1, partner="acme", scopes=frozenset({"entities:write"}))
-REPORTER = Identity(key_id=2, partner="stats", scopes=frozenset({"indicators:write"}))
-ADMIN = Identity(key_id=3, partner="ops", scopes=frozenset({"admin"}))
+PARTNER = Partner(key_id=1, name="acme", scopes=frozenset({"entities:write"}))
+REPORTER = Partner(key_id=2, name="stats", scopes=frozenset({"indicators:write"}))
+ADMIN = Partner(key_id=3, name="ops", scopes=frozenset({"admin"}))
 
 
 @pytest.mark.parametrize(

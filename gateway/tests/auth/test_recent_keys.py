@@ -15,10 +15,10 @@ def test_a_key_revoked_elsewhere_is_refused_at_once(db, database_url):
         while recent.signal.current() != recent.signal.current() and time.monotonic() < deadline:
             time.sleep(0.05)  # PostgreSQL: the listener is connecting
         created = keys.create_key(db, "acme", ["entities:write"])
-        assert recent.authenticate(db, created["key"]).partner == "acme"
-        assert recent.authenticate(db, created["key"]).partner == "acme"  # remembered
+        assert recent.authenticate(db, created["key"]).name == "acme"
+        assert recent.authenticate(db, created["key"]).name == "acme"  # remembered
         # Revoked through the database, as another gateway process would.
-        keys.revoke_key(db, created["id"], keys.Identity(key_id=0, partner="ops", scopes=frozenset({"admin"})))
+        keys.revoke_key(db, created["id"], keys.Partner(key_id=0, name="ops", scopes=frozenset({"admin"})))
         deadline = time.monotonic() + 5
         refused = recent.authenticate(db, created["key"]) is None
         while not refused and time.monotonic() < deadline:  # a NOTIFY takes a moment to arrive

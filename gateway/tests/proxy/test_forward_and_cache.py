@@ -7,7 +7,7 @@ import time
 import pytest
 from gateway_testing import ADMIN_KEY, Upstream, gateway_with
 
-from ecoreg_common.identity import PARTNER_HEADER, SCOPES_HEADER
+from ecoreg_common.partner import PARTNER_HEADER, SCOPES_HEADER
 
 SUMMARY = "/api/v1/metrics/summary"
 

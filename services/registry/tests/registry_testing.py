@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ecoreg_common.identity import PARTNER_HEADER, SCOPES_HEADER
+from ecoreg_common.partner import PARTNER_HEADER, SCOPES_HEADER
 from registry import uscc
 
 

@@ -19,12 +19,12 @@ def test_sample_data_loads_and_reloads_without_changes(db):
 
 
 def test_load_if_empty_loads_only_into_an_empty_registry(db):
-    from registry.caller import Caller
+    from registry.partner import Partner
 
     assert sample_data.load_if_empty(db) is not None
     listed = service.list_entities(db, {}, 500, None)["items"]
     edited, retired = listed[0], next(e for e in listed if e["kind"] == "lab")
-    admin = Caller("admin", admin=True)
+    admin = Partner("admin", admin=True)
     service.update_entity(db, edited["id"], {"name": "Edited by hand"}, admin, [f'"{edited["version"]}"'])
     service.retire_entity(db, retired["id"], admin, None)
 

@@ -16,7 +16,7 @@ from ecoreg_common import cursors
 from ecoreg_common.db import Database
 from ecoreg_common.errors import Forbidden, NotFound, ValidationFailed
 from ecoreg_common.formats import instant_text
-from ecoreg_common.identity import PARTNER_PATTERN
+from ecoreg_common.partner import PARTNER_PATTERN
 from gateway import change_signals
 from gateway.tables import api_keys
 
@@ -26,11 +26,11 @@ ADMIN_PARTNER = "ecoreg-admin"
 
 
 @dataclass(frozen=True)
-class Identity:
-    """Who a request comes from: a key's partner and scopes, or nobody."""
+class Partner:
+    """The calling partner: the name and scopes of the key a request carries, or nobody (ANONYMOUS)."""
 
     key_id: int | None = None
-    partner: str | None = None
+    name: str | None = None
     scopes: frozenset[str] = frozenset()
 
     @property
@@ -45,7 +45,7 @@ class Identity:
         return self.admin or scope in self.scopes
 
 
-ANONYMOUS = Identity()
+ANONYMOUS = Partner()
 
 
 def digest(key: str) -> str:
@@ -93,13 +93,13 @@ def create_key(db: Database, partner: str, scopes: list[str], *, key: str | None
     return {**_public(row), "key": key}
 
 
-def authenticate(db: Database, key: str) -> Identity | None:
+def authenticate(db: Database, key: str) -> Partner | None:
     with db.read() as session:
         row = session.execute(select(api_keys).where(api_keys.c.key_hash == digest(key), api_keys.c.revoked_at.is_(None))).first()
     # The index finds the row by hash; the comparison that decides is constant-time.
     if row is None or not hmac.compare_digest(row.key_hash, digest(key)):
         return None
-    return Identity(key_id=row.id, partner=row.partner, scopes=frozenset(row.scopes))
+    return Partner(key_id=row.id, name=row.partner, scopes=frozenset(row.scopes))
 
 
 class RecentKeys:
@@ -115,11 +115,11 @@ class RecentKeys:
         self.signal = signal
         self.ttl_s = ttl_s
         self.capacity = capacity
-        self._seen: dict[str, tuple[float, Identity]] = {}
+        self._seen: dict[str, tuple[float, Partner]] = {}
         self._token: object = None
         self._lock = threading.Lock()
 
-    def authenticate(self, db: Database, key: str) -> Identity | None:
+    def authenticate(self, db: Database, key: str) -> Partner | None:
         hashed = digest(key)
         now = time.monotonic()
         token = self.signal.current()
@@ -130,13 +130,13 @@ class RecentKeys:
             hit = self._seen.get(hashed)
         if hit is not None and now - hit[0] < self.ttl_s:
             return hit[1]
-        identity = authenticate(db, key)
+        partner = authenticate(db, key)
         with self._lock:
-            if identity is not None and self._token == token:
+            if partner is not None and self._token == token:
                 if len(self._seen) >= self.capacity:
                     self._seen.clear()
-                self._seen[hashed] = (now, identity)
-        return identity
+                self._seen[hashed] = (now, partner)
+        return partner
 
     def close(self) -> None:
         self.signal.close()
@@ -145,8 +145,8 @@ class RecentKeys:
 MAX_PAGE = 500
 
 
-def list_keys(db: Database, identity: Identity, limit: int = 100, cursor: str | None = None) -> dict:
-    """A page of the keys ``identity`` may see (all for an admin, its partner's otherwise), by id:
+def list_keys(db: Database, partner: Partner, limit: int = 100, cursor: str | None = None) -> dict:
+    """A page of the keys ``partner`` may see (all for an admin, its own otherwise), by id:
     ``{"keys": [...], "next_cursor": str | None}`` (null on the last page); ``limit`` 1-500.
 
     Raises ValidationFailed for a cursor this API did not give out (ecoreg_common.cursors).
@@ -157,8 +157,8 @@ def list_keys(db: Database, identity: Identity, limit: int = 100, cursor: str | 
         if not 0 <= after_id < 2**62:
             raise ValidationFailed({"cursor": ["is not a cursor this API gave out; use next_cursor as given"]})
         query = query.where(api_keys.c.id > after_id)
-    if not identity.admin:
-        query = query.where(api_keys.c.partner == identity.partner)
+    if not partner.admin:
+        query = query.where(api_keys.c.partner == partner.name)
     with db.read() as session:
         rows = session.execute(query).all()
     shown = rows[: min(max(limit, 1), MAX_PAGE)]
@@ -166,12 +166,12 @@ def list_keys(db: Database, identity: Identity, limit: int = 100, cursor: str | 
     return {"keys": [_public(row) for row in shown], "next_cursor": cursors.encode({"id": shown[-1].id}) if more else None}
 
 
-def revoke_key(db: Database, key_id: int, identity: Identity) -> None:
+def revoke_key(db: Database, key_id: int, partner: Partner) -> None:
     with db.write() as session:
         row = session.execute(select(api_keys).where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))).first()
-        if row is None or (not identity.admin and row.partner != identity.partner):
+        if row is None or (not partner.admin and row.partner != partner.name):
             raise NotFound(f"There is no key {key_id} of yours.")
-        if row.id == identity.key_id and identity.admin and "admin" in row.scopes:
+        if row.id == partner.key_id and partner.admin and "admin" in row.scopes:
             raise Forbidden("An admin key cannot revoke itself; use another admin key.")
         session.execute(update(api_keys).where(api_keys.c.id == key_id).values(revoked_at=datetime.now(UTC)))
         change_signals.announce(session)

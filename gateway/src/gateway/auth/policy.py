@@ -6,18 +6,18 @@ What each path needs is declared in the public route table (gateway/public_route
 from __future__ import annotations
 
 from ecoreg_common.errors import Forbidden, Unauthorized
-from gateway.auth.keys import Identity
+from gateway.auth.keys import Partner
 from gateway.public_routes import access_for
 
 
-def authorise(identity: Identity, method: str, path: str) -> None:
+def authorise(partner: Partner, method: str, path: str) -> None:
     """Raise 401 (no key where one is needed) or 403 (a key without the scope)."""
     access = access_for(method, path)
     if not access.key:
         return
-    if identity.anonymous:
+    if partner.anonymous:
         raise Unauthorized(
             "This needs an API key: send it as 'Authorization: Bearer <key>'.", headers={"WWW-Authenticate": 'Bearer realm="ecoreg"'}
         )
-    if access.scope is not None and not identity.has(access.scope):
+    if access.scope is not None and not partner.has(access.scope):
         raise Forbidden(f"This key lacks the scope {access.scope!r} this request needs.")

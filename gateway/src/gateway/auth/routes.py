@@ -10,7 +10,7 @@ from marshmallow import fields, validate
 from ecoreg_common.api import Blueprint
 from ecoreg_common.validation import InputSchema
 from gateway.auth import keys
-from gateway.request_context import current_db, current_identity
+from gateway.request_context import current_db, current_partner
 
 blp = Blueprint("keys", __name__, url_prefix="/api/v1", description="API keys")
 
@@ -54,7 +54,7 @@ class Keys(MethodView):
     @blp.response(200, KeyListSchema)
     def get(self, limit, cursor=None):
         """The keys you may see, a page at a time by id: all for an admin, your partner's otherwise"""
-        return keys.list_keys(current_db(), current_identity(), limit=limit, cursor=cursor)
+        return keys.list_keys(current_db(), current_partner(), limit=limit, cursor=cursor)
 
     @blp.arguments(KeyCreateSchema)
     @blp.response(201, NewKeySchema)
@@ -69,4 +69,4 @@ class KeyById(MethodView):
     @blp.response(204)
     def delete(self, key_id):
         """Revoke a key"""
-        keys.revoke_key(current_db(), key_id, current_identity())
+        keys.revoke_key(current_db(), key_id, current_partner())

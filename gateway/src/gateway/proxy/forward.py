@@ -1,6 +1,6 @@
 """Forwarding a request to the service that owns its path, and its answer back.
 
-The caller's identity goes upstream as the partner and scope headers (any the
+The calling partner goes upstream as the partner and scope headers (any the
 client sent are dropped: only the gateway vouches for identities), with the
 internal token and the request id. Aggregates go through the answer cache.
 
@@ -20,8 +20,8 @@ from flask import Response, request
 
 from ecoreg_common.conditional import etag_for, evaluate
 from ecoreg_common.errors import NotFound
-from ecoreg_common.identity import PARTNER_HEADER, SCOPES_HEADER
-from gateway.auth.keys import Identity
+from ecoreg_common.partner import PARTNER_HEADER, SCOPES_HEADER
+from gateway.auth.keys import Partner
 from gateway.proxy.cache import CHECKPOINT_HEADER, AnswerCache, Entry
 from gateway.proxy.upstreams import Upstream, UpstreamUnavailable
 from gateway.public_routes import route_for
@@ -52,10 +52,10 @@ def upstream_for(path: str) -> str:
     return route.upstream
 
 
-def identity_headers(identity: Identity) -> dict[str, str]:
-    if identity.anonymous:
+def partner_headers(partner: Partner) -> dict[str, str]:
+    if partner.anonymous:
         return {}
-    return {PARTNER_HEADER: identity.partner, SCOPES_HEADER: " ".join(sorted(identity.scopes))}
+    return {PARTNER_HEADER: partner.name, SCOPES_HEADER: " ".join(sorted(partner.scopes))}
 
 
 def _response(status: int, body: bytes, headers: dict[str, str]) -> Response:
@@ -77,18 +77,18 @@ def _forget_cached_answers(cache: AnswerCache) -> None:
         log.exception("a write went through, but cached answers could not be forgotten everywhere; they expire within their TTL")
 
 
-def forward(upstream: Upstream, identity: Identity, cache: AnswerCache) -> Response:
+def forward(upstream: Upstream, partner: Partner, cache: AnswerCache) -> Response:
     path = request.path
     route = route_for(path)
     if request.method == "GET" and route is not None and route.cached and cache.ttl > 0:
-        return _cached_get(upstream, identity, cache)
+        return _cached_get(upstream, partner, cache)
     headers = {name: request.headers[name] for name in REQUEST_HEADERS if name in request.headers}
     answer = upstream.request(
         request.method,
         path,
         params=list(request.args.items(multi=True)),
         data=request.get_data() if request.method not in ("GET", "HEAD") else None,
-        headers={**headers, **identity_headers(identity)},
+        headers={**headers, **partner_headers(partner)},
         # A redirect (a merged entity's 301) goes to the client as it is, Location and all.
         allow_redirects=False,
     )
@@ -110,7 +110,7 @@ _revalidating: set[str] = set()
 _revalidating_lock = threading.Lock()
 
 
-def _cached_get(upstream: Upstream, identity: Identity, cache: AnswerCache) -> Response:
+def _cached_get(upstream: Upstream, partner: Partner, cache: AnswerCache) -> Response:
     key = request.full_path
     entry = cache.get(key)
     if entry is None or not cache.fresh(entry):
@@ -122,22 +122,22 @@ def _cached_get(upstream: Upstream, identity: Identity, cache: AnswerCache) -> R
             if busy:
                 return _answer_from(entry)
             try:
-                return _revalidate(upstream, identity, cache, key, entry)
+                return _revalidate(upstream, partner, cache, key, entry)
             finally:
                 with _revalidating_lock:
                     _revalidating.discard(key)
-        return _revalidate(upstream, identity, cache, key, entry)
+        return _revalidate(upstream, partner, cache, key, entry)
     return _answer_from(entry)
 
 
-def _revalidate(upstream: Upstream, identity: Identity, cache: AnswerCache, key: str, entry: Entry | None) -> Response:
+def _revalidate(upstream: Upstream, partner: Partner, cache: AnswerCache, key: str, entry: Entry | None) -> Response:
     """Ask the upstream (conditionally when ``entry`` is known), store and answer; a stale entry when it fails."""
     headers = {"Accept": request.headers.get("Accept", "application/json")}
     if entry is not None and entry.etag:
         headers["If-None-Match"] = entry.etag
     try:
         answer = upstream.request(
-            "GET", request.path, params=list(request.args.items(multi=True)), headers={**headers, **identity_headers(identity)}
+            "GET", request.path, params=list(request.args.items(multi=True)), headers={**headers, **partner_headers(partner)}
         )
     except UpstreamUnavailable:
         if entry is None:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ecoreg_common.conditional import etag_for, evaluate
 from ecoreg_common.db import Database
-from ecoreg_common.identity import required_partner
+from ecoreg_common.partner import required_partner
 from metrics.tables import follower_state, revision
 
 DB_EXTENSION = "metrics.db"

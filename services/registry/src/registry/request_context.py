@@ -1,4 +1,4 @@
-"""Request helpers shared by the registry's routes: the database, the caller, headers."""
+"""Request helpers shared by the registry's routes: the database, the partner, headers."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from flask import current_app, request
 from ecoreg_common.conditional import parse_tags
 from ecoreg_common.db import Database
 from ecoreg_common.errors import BadHeader
-from ecoreg_common.identity import SCOPES_HEADER, parse_scopes, partner_from, required_partner
-from registry.caller import Caller
+from ecoreg_common.partner import SCOPES_HEADER, parse_scopes, partner_from, required_partner
+from registry.partner import Partner
 
 DB_EXTENSION = "registry.db"
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
@@ -20,10 +20,10 @@ def current_db() -> Database:
     return current_app.extensions[DB_EXTENSION]
 
 
-def current_caller() -> Caller:
+def current_partner() -> Partner:
     """The partner making a write; the gateway sets it from the API key."""
     partner = required_partner(request.headers)
-    return Caller(partner=partner, admin="admin" in parse_scopes(request.headers.get(SCOPES_HEADER)))
+    return Partner(name=partner, admin="admin" in parse_scopes(request.headers.get(SCOPES_HEADER)))
 
 
 def optional_partner() -> str | None:

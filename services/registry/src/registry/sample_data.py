@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from ecoreg_common.db import Database
 from registry import tables, uscc
-from registry.caller import Caller
 from registry.entities import batch
 from registry.entities.schemas import BatchRequestSchema
+from registry.partner import Partner
 
 SAMPLE_PARTNER = "ecoreg-sample"
 
@@ -213,7 +213,7 @@ def _load(db: Database, items: list[dict]) -> dict[str, int]:
     """Upsert ``items``; their ids by external_id (raises if any item is refused)."""
     # The same schema as POST /api/v1/entities/batch, so sample data obeys every rule.
     loaded = BatchRequestSchema().load({"entities": items})["entities"]
-    answer = batch.upsert_batch(db, loaded, Caller(SAMPLE_PARTNER))
+    answer = batch.upsert_batch(db, loaded, Partner(SAMPLE_PARTNER))
     refused = [result for result in answer["items"] if result["status"] == "error"]
     if refused:
         raise RuntimeError(f"sample data refused: {refused}")

@@ -9,10 +9,10 @@ from registry_testing import as_partner, enterprise
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from registry.caller import Caller
 from registry.changes import feed
 from registry.entities import service
 from registry.entities.schemas import EntityCreateSchema
+from registry.partner import Partner
 from registry.tables import changes
 
 
@@ -64,13 +64,13 @@ def test_a_follower_never_misses_a_change_under_concurrent_writers(db):
 
     def write(worker: int) -> None:
         try:
-            caller = Caller(f"writer-{worker}")
+            partner = Partner(f"writer-{worker}")
             for n in range(per_writer):
                 serial = worker * 1000 + n
                 fields = schema.load(enterprise(serial))
-                answer = service.create_entity(db, fields, caller)
+                answer = service.create_entity(db, fields, partner)
                 if n % 3 == 0:  # some updates too, racing the creates
-                    service.update_entity(db, answer["id"], {"name": f"renamed {serial}"}, caller, ["*"])
+                    service.update_entity(db, answer["id"], {"name": f"renamed {serial}"}, partner, ["*"])
         except BaseException as error:  # noqa: BLE001 - reported by the main thread
             failures.append(error)
 

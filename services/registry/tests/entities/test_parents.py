@@ -9,9 +9,9 @@ import threading
 import pytest
 from registry_testing import as_partner, enterprise
 
-from registry.caller import Caller
 from registry.entities import batch, service
 from registry.entities.schemas import BatchRequestSchema, EntityCreateSchema
+from registry.partner import Partner
 
 
 def create(client, serial, partner="partner-a", **overrides):
@@ -111,7 +111,7 @@ def race(work_a, work_b):
 
 @pytest.mark.slow
 def test_retire_racing_a_new_child_never_leaves_a_live_child_of_a_retired_parent(db):
-    owner, other = Caller("partner-a"), Caller("partner-b")
+    owner, other = Partner("partner-a"), Partner("partner-b")
     for trial in range(20):
         parent = service.create_entity(db, EntityCreateSchema().load(enterprise(1000 + trial)), owner)
         parent_id = parent["id"]
@@ -130,15 +130,15 @@ def test_retire_racing_a_new_child_never_leaves_a_live_child_of_a_retired_parent
 
 @pytest.mark.slow
 def test_two_requests_closing_a_cycle_from_both_ends_cannot_both_win(db):
-    caller = Caller("partner-a")
+    partner = Partner("partner-a")
     for trial in range(10):
-        x = service.create_entity(db, EntityCreateSchema().load(enterprise(3000 + 2 * trial)), caller)
-        y = service.create_entity(db, EntityCreateSchema().load(enterprise(3001 + 2 * trial)), caller)
+        x = service.create_entity(db, EntityCreateSchema().load(enterprise(3000 + 2 * trial)), partner)
+        y = service.create_entity(db, EntityCreateSchema().load(enterprise(3001 + 2 * trial)), partner)
         x_id, y_id = x["id"], y["id"]
         items_x = BatchRequestSchema().load({"entities": [enterprise(3000 + 2 * trial, parent_id=y_id)]})["entities"]
         results = race(
-            lambda: batch.upsert_batch(db, items_x, caller)["items"][0]["status"],  # noqa: B023
-            lambda: service.update_entity(db, y_id, {"parent_id": x_id}, caller, ['"1"']),  # noqa: B023
+            lambda: batch.upsert_batch(db, items_x, partner)["items"][0]["status"],  # noqa: B023
+            lambda: service.update_entity(db, y_id, {"parent_id": x_id}, partner, ['"1"']),  # noqa: B023
         )
         x_parent = service.get_entity(db, x_id)["parent_id"]
         y_parent = service.get_entity(db, y_id)["parent_id"]

@@ -6,9 +6,9 @@ import pytest
 from registry_testing import code, enterprise
 
 from registry import idempotency
-from registry.caller import Caller
 from registry.entities import batch, service
 from registry.entities.schemas import BatchRequestSchema, EntityCreateSchema
+from registry.partner import Partner
 
 pytestmark = pytest.mark.slow
 
@@ -35,9 +35,9 @@ def race(workers: int, work) -> list:
 
 def test_two_partners_patching_with_one_etag_one_wins(db):
     fields = EntityCreateSchema().load(enterprise(1))
-    created = service.create_entity(db, fields, Caller("owner"))
+    created = service.create_entity(db, fields, Partner("owner"))
     entity_id = created["id"]
-    admins = [Caller(f"admin-{i}", admin=True) for i in range(2)]
+    admins = [Partner(f"admin-{i}", admin=True) for i in range(2)]
     results = race(2, lambda i: service.update_entity(db, entity_id, {"name": f"by {i}"}, admins[i], ['"1"']))
     winners = [r for r in results if isinstance(r, dict)]
     losers = [r for r in results if not isinstance(r, dict)]
@@ -49,13 +49,13 @@ def test_two_partners_patching_with_one_etag_one_wins(db):
 
 def test_many_retries_of_one_idempotent_post_create_one_entity(db):
     fields = EntityCreateSchema().load(enterprise(2))
-    caller = Caller("partner")
+    partner = Partner("partner")
 
     def register(session, now):
-        created = service.register(session, db, fields, caller, now)
+        created = service.register(session, db, fields, partner, now)
         return idempotency.StoredResponse(201, created, {})
 
-    results = race(6, lambda i: idempotency.run(db, caller.partner, "same-key", "f", register))
+    results = race(6, lambda i: idempotency.run(db, partner.name, "same-key", "f", register))
     assert all(not isinstance(r, Exception) for r in results), results
     ids = {answer.body["id"] for answer, _ in results}
     assert len(ids) == 1
@@ -65,7 +65,7 @@ def test_many_retries_of_one_idempotent_post_create_one_entity(db):
 
 def test_parallel_batches_upserting_the_same_codes_create_each_entity_once(db):
     items = BatchRequestSchema().load({"entities": [enterprise(n) for n in range(10, 40)]})["entities"]
-    results = race(4, lambda i: batch.upsert_batch(db, items, Caller("partner")))
+    results = race(4, lambda i: batch.upsert_batch(db, items, Partner("partner")))
     assert all(not isinstance(r, Exception) for r in results), results
     listed = service.list_entities(db, {}, 500, None)["items"]
     assert sorted(e["uscc"] for e in listed) == sorted(code(n) for n in range(10, 40))

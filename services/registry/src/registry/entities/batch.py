@@ -17,11 +17,11 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from ecoreg_common.db import Database
-from registry.caller import Caller
 from registry.clusters.service import reference
 from registry.entities import matching, merge, parents, rules, store
 from registry.entities.schemas import InvalidItem
 from registry.entities.state import editable_part, merged_state, new_state
+from registry.partner import Partner
 
 MAX_ITEMS = 1000
 
@@ -79,13 +79,13 @@ def _prescreen(items: list) -> tuple[list[dict | None], list[tuple[int, dict]], 
     return results, candidates, judged_later
 
 
-def upsert_batch(db: Database, items: list, caller: Caller) -> dict:
+def upsert_batch(db: Database, items: list, partner: Partner) -> dict:
     """Create or update each item in one transaction; the per-item answer (see ``batch_work``)."""
-    work = batch_work(db, items, caller)
+    work = batch_work(db, items, partner)
     return db.transact(lambda session: work(session, datetime.now(UTC)))
 
 
-def batch_work(db: Database, items: list, caller: Caller, *, dry_run: bool = False) -> Callable[[Session, datetime], dict]:
+def batch_work(db: Database, items: list, partner: Partner, *, dry_run: bool = False) -> Callable[[Session, datetime], dict]:
     """The batch as one unit of work: items are screened now (no transaction needed), and the
     returned function applies them in the transaction it is given and returns the answer,
     ``{"summary": {created, updated, unchanged, error}, "items": [...]}`` (BatchResultSchema).
@@ -103,17 +103,17 @@ def batch_work(db: Database, items: list, caller: Caller, *, dry_run: bool = Fal
         parent_check = parents.ParentCheck(session, [fields.get("parent_id") for _, fields in candidates], moves_existing=True)
         codes = [fields["uscc"] for _, fields in candidates + judged_later if fields.get("uscc")]
         external_ids = [fields["external_id"] for _, fields in candidates + judged_later if fields.get("external_id")]
-        matches = store.live_matches(session, caller.partner, codes, external_ids)
+        matches = store.live_matches(session, partner.name, codes, external_ids)
         by_code = {state["uscc"]: state for state in matches if state["uscc"]}
-        by_external_id = {state["external_id"]: state for state in matches if state["source"] == caller.partner and state["external_id"]}
-        aliases = merge.resolve_aliases(session, caller.partner, codes, external_ids, by_code, by_external_id)
+        by_external_id = {state["external_id"]: state for state in matches if state["source"] == partner.name and state["external_id"]}
+        aliases = merge.resolve_aliases(session, partner.name, codes, external_ids, by_code, by_external_id)
 
         plan = store.Plan()
         created_index: list[int] = []
         updated_index: list[int] = []
         claimed: dict[int, int] = {}  # entity id -> the item that matched it first
         for index, fields in candidates:
-            errors, current = _match(fields, by_code, by_external_id, caller)
+            errors, current = _match(fields, by_code, by_external_id, partner)
             if current is not None and current["id"] in claimed:
                 errors = {"_schema": [f"matches entity {current['id']}, as item {claimed[current['id']]} of this batch does"]}
             if errors:
@@ -141,13 +141,13 @@ def batch_work(db: Database, items: list, caller: Caller, *, dry_run: bool = Fal
                 updated_index.append(index)
 
         for index, fields in judged_later:
-            _add_rule_errors(results[index]["errors"], fields, by_code, by_external_id, caller, known)
+            _add_rule_errors(results[index]["errors"], fields, by_code, by_external_id, partner, known)
 
         if dry_run:
             # The entity as it is now for a would-be update, none for a would-be create.
             written = [None] * len(created_index) + [current for current, _ in plan.updates]
         else:
-            written = store.write(session, plan, actor=caller.partner, now=now)
+            written = store.write(session, plan, actor=partner.name, now=now)
         statuses = ["created"] * len(created_index) + ["updated"] * len(updated_index)
         for index, status, state in zip(created_index + updated_index, statuses, written, strict=True):
             results[index] = _result(index, status, state)
@@ -157,7 +157,7 @@ def batch_work(db: Database, items: list, caller: Caller, *, dry_run: bool = Fal
         if not dry_run:
             return {"summary": summary, "items": results}
         judged = [(index, fields) for index, fields in candidates if results[index]["status"] != "error"]
-        found = matching.match_records(session, [matching.record_from(fields) for _, fields in judged], partner=caller.partner)
+        found = matching.match_records(session, [matching.record_from(fields) for _, fields in judged], partner=partner.name)
         for (index, _), match in zip(judged, found, strict=True):
             results[index]["match"] = {"chosen": match["chosen"], "candidates": match["candidates"]}
         return {"dry_run": True, "summary": summary, "items": results}
@@ -165,27 +165,27 @@ def batch_work(db: Database, items: list, caller: Caller, *, dry_run: bool = Fal
     return apply
 
 
-def _match(fields: dict, by_code: dict, by_external_id: dict, caller: Caller) -> tuple[dict | None, dict | None]:
+def _match(fields: dict, by_code: dict, by_external_id: dict, partner: Partner) -> tuple[dict | None, dict | None]:
     """(errors, the live entity this item updates or None for a new one)."""
     by_uscc = by_code.get(fields.get("uscc")) if fields.get("uscc") else None
     by_external = by_external_id.get(fields.get("external_id")) if fields.get("external_id") else None
     if by_uscc and by_external and by_uscc["id"] != by_external["id"]:
         return {"external_id": [f"belongs to entity {by_external['id']}, but the uscc is entity {by_uscc['id']}'s"]}, None
     current = by_uscc or by_external
-    if current and not caller.may_change(current):
+    if current and not partner.may_change(current):
         owner = current["source"]
         return {"_schema": [f"entity {current['id']} was registered by partner {owner!r}; only it or an admin may change it"]}, None
     return None, current
 
 
-def _add_rule_errors(errors: dict, fields: dict, by_code: dict, by_external_id: dict, caller: Caller, known) -> None:
+def _add_rule_errors(errors: dict, fields: dict, by_code: dict, by_external_id: dict, partner: Partner, known) -> None:
     """Add to a schema-invalid item's ``errors`` what the rules say about its valid fields.
 
     The rules run on the state the item would give (merged into the entity it
     matches, if any); a field that already has a schema error keeps only that.
     Without a valid ``kind`` and ``clusters`` (for a new entity) no rule can be judged.
     """
-    match_errors, current = _match(fields, by_code, by_external_id, caller)
+    match_errors, current = _match(fields, by_code, by_external_id, partner)
     if match_errors:
         for field, messages in match_errors.items():
             errors.setdefault(field, []).extend(messages)

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from ecoreg_common import cursors
 from ecoreg_common.db import Database
 from ecoreg_common.errors import Forbidden, ValidationFailed
-from registry.caller import Caller
 from registry.entities import matching, store
+from registry.partner import Partner
 from registry.tables import entities
 
 
@@ -56,10 +56,10 @@ def _pairs(session: Session, core: str) -> list[dict]:
     return pairs
 
 
-def likely_duplicates(db: Database, caller: Caller, limit: int, cursor: str | None) -> dict:
+def likely_duplicates(db: Database, partner: Partner, limit: int, cursor: str | None) -> dict:
     """``{"items": [{"a", "b", "score", "reasons", "name"}], "next_cursor"}``: pairs of likely
     duplicates among live entities, grouped by the core name they share (admin only: 403)."""
-    if not caller.admin:
+    if not partner.admin:
         raise Forbidden("The duplicates report is for administrators.")
     after = None
     if cursor:

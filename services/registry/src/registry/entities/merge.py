@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from ecoreg_common.db import Database
 from ecoreg_common.errors import Conflict, NotFound
-from registry.caller import Caller
 from registry.entities import parents, store
 from registry.entities.service import check_if_match, utcnow
+from registry.partner import Partner
 
 
 def survivor_of(db: Database, entity_id: int) -> int | None:
@@ -25,10 +25,10 @@ def survivor_of(db: Database, entity_id: int) -> int | None:
         return store.merged_into(session, entity_id)
 
 
-def merge_entity(db: Database, entity_id: int, into: int, caller: Caller, if_match: list[str] | None) -> dict:
+def merge_entity(db: Database, entity_id: int, into: int, partner: Partner, if_match: list[str] | None) -> dict:
     """Merge ``entity_id`` into ``into``: ``{"merged": final state with merged_into, "survivor": state}``.
 
-    The caller must be allowed to change both (an admin, or the partner that owns both):
+    The partner must be allowed to change both (an admin, or the partner that owns both):
     403 otherwise. 404 when either is not live, 409 when they are the same entity,
     412 when If-Match (optional, the merged entity's ETag) does not match.
     """
@@ -46,13 +46,13 @@ def merge_entity(db: Database, entity_id: int, into: int, caller: Caller, if_mat
                 raise NotFound(f"There is no live entity {wanted}{hint}.")
             locked[wanted] = state
         merged, survivor = locked[entity_id], locked[into]
-        caller.require_may_change(merged)
-        caller.require_may_change(survivor)
+        partner.require_may_change(merged)
+        partner.require_may_change(survivor)
         check_if_match(merged, if_match, required=False)
         moves = parents.children_moved_to(session, entity_id, into)
         # The survivor itself may be the merged entity's child: it then loses that parent.
         survivor_after = next((new for child, new in moves if child["id"] == into), None)
-        written = store.write(session, store.Plan(updates=moves, merges=[(merged, into)]), actor=caller.partner, now=utcnow())
+        written = store.write(session, store.Plan(updates=moves, merges=[(merged, into)]), actor=partner.name, now=utcnow())
         by_id = {state["id"]: state for state in written}
         if survivor_after is not None:
             survivor = by_id[into]

@@ -14,7 +14,6 @@ from ecoreg_common.api import Blueprint
 from ecoreg_common.errors import NotFound
 from ecoreg_common.problems import ProblemSchema
 from registry import idempotency
-from registry.caller import Caller
 from registry.entities import batch, duplicates, matching, merge, service
 from registry.entities.schemas import (
     BatchArgsSchema,
@@ -35,7 +34,8 @@ from registry.entities.schemas import (
     MovedSchema,
     PageArgsSchema,
 )
-from registry.request_context import current_caller, current_db, idempotency_key, if_match_tags, optional_partner
+from registry.partner import Partner
+from registry.request_context import current_db, current_partner, idempotency_key, if_match_tags, optional_partner
 
 blp = Blueprint("entities", __name__, url_prefix="/api/v1", description="Entities of the five future-industry clusters")
 
@@ -60,12 +60,12 @@ IF_MATCH_HEADER = {
 ETAG_HEADER = {"ETag": {"schema": {"type": "string"}, "description": "The entity's version as an entity tag"}}
 
 
-def answer_once(caller: Caller, produce: Callable[[Session, datetime], idempotency.StoredResponse]):
+def answer_once(partner: Partner, produce: Callable[[Session, datetime], idempotency.StoredResponse]):
     """The answer ``produce`` gives in a write transaction, or, for a repeated Idempotency-Key,
     the first answer again (marked Idempotent-Replayed) without doing the work twice."""
     key = idempotency_key()
     fingerprint = idempotency.fingerprint(request.method, request.path, request.get_json(silent=True)) if key else None
-    stored, replayed = idempotency.run(current_db(), caller.partner, key, fingerprint, produce)
+    stored, replayed = idempotency.run(current_db(), partner.name, key, fingerprint, produce)
     # The stored body is already in its schema's shape, so it is not dumped again.
     response = jsonify(stored.body)
     response.status_code = stored.status_code
@@ -89,13 +89,13 @@ class Entities(MethodView):
     @blp.doc(parameters=[IDEMPOTENCY_HEADER])
     def post(self, fields):
         """Register an entity"""
-        caller = current_caller()
+        partner = current_partner()
 
         def register(session: Session, now: datetime) -> idempotency.StoredResponse:
-            created = service.register(session, current_db(), fields, caller, now)
+            created = service.register(session, current_db(), fields, partner, now)
             return idempotency.StoredResponse(201, created, {"Location": service.location(created["id"]), "ETag": service.etag(created)})
 
-        return answer_once(caller, register)
+        return answer_once(partner, register)
 
 
 @blp.route("/entities/batch")
@@ -106,12 +106,12 @@ class EntityBatch(MethodView):
     @blp.doc(parameters=[IDEMPOTENCY_HEADER])
     def post(self, body, dry_run):
         """Create or update up to 1,000 entities, matched on uscc, else on external_id (dry_run=true: judge and match, write nothing)"""
-        caller = current_caller()
-        apply = batch.batch_work(current_db(), body["entities"], caller, dry_run=dry_run)
+        partner = current_partner()
+        apply = batch.batch_work(current_db(), body["entities"], partner, dry_run=dry_run)
         if dry_run:
             # Nothing is written, so there is nothing to answer once: the Idempotency-Key is not recorded.
             return current_db().transact(lambda session: apply(session, service.utcnow()))
-        return answer_once(caller, lambda session, now: idempotency.StoredResponse(200, apply(session, now), {}))
+        return answer_once(partner, lambda session, now: idempotency.StoredResponse(200, apply(session, now), {}))
 
 
 @blp.route("/entities/match")
@@ -130,7 +130,7 @@ class EntityDuplicates(MethodView):
     @blp.alt_response(403, schema=ProblemSchema, description="Not an administrator")
     def get(self, limit, cursor=None):
         """Likely duplicate pairs among live entities (admin): the same core name, no contradicting USCC"""
-        return duplicates.likely_duplicates(current_db(), current_caller(), limit, cursor)
+        return duplicates.likely_duplicates(current_db(), current_partner(), limit, cursor)
 
 
 @blp.route(f"/entities/<int(max={MAX_ID}):entity_id>")
@@ -166,7 +166,7 @@ class EntityById(MethodView):
     @blp.doc(parameters=[{**IF_MATCH_HEADER, "required": True}])
     def patch(self, fields, entity_id):
         """Change some fields of an entity (If-Match required)"""
-        state = service.update_entity(current_db(), entity_id, fields, current_caller(), if_match_tags())
+        state = service.update_entity(current_db(), entity_id, fields, current_partner(), if_match_tags())
         return state, 200, {"ETag": service.etag(state)}
 
     @blp.response(204)
@@ -174,20 +174,20 @@ class EntityById(MethodView):
     @blp.doc(parameters=[IF_MATCH_HEADER])
     def delete(self, entity_id):
         """Retire an entity: kept in history, gone from lists and counts"""
-        service.retire_entity(current_db(), entity_id, current_caller(), if_match_tags())
+        service.retire_entity(current_db(), entity_id, current_partner(), if_match_tags())
 
 
 @blp.route(f"/entities/<int(max={MAX_ID}):entity_id>/merge")
 class EntityMerge(MethodView):
     @blp.arguments(MergeRequestSchema)
     @blp.response(200, MergeAnswerSchema)
-    @blp.alt_response(403, schema=ProblemSchema, description="The caller may not change both entities")
+    @blp.alt_response(403, schema=ProblemSchema, description="The partner may not change both entities")
     @blp.alt_response(409, schema=ProblemSchema, description="An entity cannot be merged into itself")
     @blp.alt_response(412, schema=ProblemSchema, description="If-Match does not match the merged entity's ETag")
     @blp.doc(parameters=[IF_MATCH_HEADER])
     def post(self, body, entity_id):
         """Merge this entity into another (admin, or the partner owning both): history kept, children moved, later upserts land on the survivor"""
-        return merge.merge_entity(current_db(), entity_id, body["into"], current_caller(), if_match_tags())
+        return merge.merge_entity(current_db(), entity_id, body["into"], current_partner(), if_match_tags())
 
 
 @blp.route(f"/entities/<int(max={MAX_ID}):entity_id>/history")

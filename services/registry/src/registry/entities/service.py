@@ -14,11 +14,11 @@ from ecoreg_common import cursors
 from ecoreg_common.conditional import if_match_passes
 from ecoreg_common.db import Database
 from ecoreg_common.errors import Conflict, NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
-from registry.caller import Caller
 from registry.changes import feed
 from registry.clusters.service import reference
 from registry.entities import parents, rules, store
 from registry.entities.state import editable_part, merged_state, new_state
+from registry.partner import Partner
 
 
 def utcnow() -> datetime:
@@ -70,20 +70,20 @@ def list_entities(db: Database, filters: dict, limit: int, cursor: str | None, *
     return {"items": page, "next_cursor": cursors.encode({"id": page[-1]["id"]}) if more else None}
 
 
-def register(session: Session, db: Database, fields: dict, caller: Caller, now: datetime) -> dict:
+def register(session: Session, db: Database, fields: dict, partner: Partner, now: datetime) -> dict:
     """Register one entity in ``session``'s transaction; the entity as stored (EntitySchema's shape).
 
     Raises ValidationFailed (a rule broken), Conflict (uscc or external_id taken).
     """
     state = new_state(fields)
-    validate(session, db, state, current=None, source=caller.partner)
-    [created] = store.write(session, store.Plan(creates=[state]), actor=caller.partner, now=now)
+    validate(session, db, state, current=None, source=partner.name)
+    [created] = store.write(session, store.Plan(creates=[state]), actor=partner.name, now=now)
     return created
 
 
-def create_entity(db: Database, fields: dict, caller: Caller) -> dict:
+def create_entity(db: Database, fields: dict, partner: Partner) -> dict:
     """Register one entity in a transaction of its own (see ``register``)."""
-    return db.transact(lambda session: register(session, db, fields, caller, utcnow()))
+    return db.transact(lambda session: register(session, db, fields, partner, utcnow()))
 
 
 def check_if_match(state: dict, if_match: list[str] | None, *, required: bool) -> None:
@@ -95,34 +95,34 @@ def check_if_match(state: dict, if_match: list[str] | None, *, required: bool) -
         raise PreconditionFailed(f"The entity has changed since you read it; its ETag is now {etag(state)}.")
 
 
-def _lock_for_change(session: Session, entity_id: int, caller: Caller, if_match: list[str] | None, *, if_match_required: bool) -> dict:
-    """The live entity, locked for this transaction, once the caller may change it: 404, 403, 428, 412."""
+def _lock_for_change(session: Session, entity_id: int, partner: Partner, if_match: list[str] | None, *, if_match_required: bool) -> dict:
+    """The live entity, locked for this transaction, once the partner may change it: 404, 403, 428, 412."""
     current = store.live_by_id(session, entity_id, for_update=True)
     if current is None:
         raise NotFound(f"There is no entity {entity_id}.")
-    caller.require_may_change(current)
+    partner.require_may_change(current)
     check_if_match(current, if_match, required=if_match_required)
     return current
 
 
-def update_entity(db: Database, entity_id: int, fields: dict, caller: Caller, if_match: list[str] | None) -> dict:
+def update_entity(db: Database, entity_id: int, fields: dict, partner: Partner, if_match: list[str] | None) -> dict:
     """Apply a partial change; an If-Match precondition is required."""
 
     def work(session: Session) -> dict:
         if fields.get("parent_id") is not None:
             parents.lock_graph(session)  # before any row lock, so two re-parentings cannot deadlock
-        current = _lock_for_change(session, entity_id, caller, if_match, if_match_required=True)
+        current = _lock_for_change(session, entity_id, partner, if_match, if_match_required=True)
         state = merged_state(editable_part(current), fields)
         if state == editable_part(current):
             return current
         validate(session, db, state, current=current, source=current["source"])
-        [updated] = store.write(session, store.Plan(updates=[(current, state)]), actor=caller.partner, now=utcnow())
+        [updated] = store.write(session, store.Plan(updates=[(current, state)]), actor=partner.name, now=utcnow())
         return updated
 
     return db.transact(work)
 
 
-def retire_entity(db: Database, entity_id: int, caller: Caller, if_match: list[str] | None) -> None:
+def retire_entity(db: Database, entity_id: int, partner: Partner, if_match: list[str] | None) -> None:
     """Retire an entity: it stays in history and the feed, and leaves lists and counts.
 
     Its live children, whoever owns them, are detached in the same transaction
@@ -131,9 +131,9 @@ def retire_entity(db: Database, entity_id: int, caller: Caller, if_match: list[s
     """
 
     def work(session: Session) -> None:
-        current = _lock_for_change(session, entity_id, caller, if_match, if_match_required=False)
+        current = _lock_for_change(session, entity_id, partner, if_match, if_match_required=False)
         detached = parents.children_moved_to(session, entity_id, None)
-        store.write(session, store.Plan(updates=detached, retires=[current]), actor=caller.partner, now=utcnow())
+        store.write(session, store.Plan(updates=detached, retires=[current]), actor=partner.name, now=utcnow())
 
     db.transact(work)
 

@@ -3,7 +3,7 @@
 import pytest
 
 from ecoreg_common.errors import BadHeader, Unauthorized
-from ecoreg_common.identity import PARTNER_HEADER, partner_from, required_partner
+from ecoreg_common.partner import PARTNER_HEADER, partner_from, required_partner
 
 
 def test_a_partner_name_is_read_an_absent_one_is_anonymous():
