@@ -5,8 +5,10 @@ Part 1 fills a fresh metrics database (PostgreSQL) through the real apply path
 with ``--entities`` entities and ``--changes`` changes (each entity created,
 then updated: status, district, cluster), their commit times spread over
 ``--days`` days. It times, through the Flask app (median of ``--repeat``):
-a live count and summary (the baseline: counter cells), the same as of a
-moment in the middle of the period and as of its end; then one full history
+a live count, summary and target (the baseline: counter cells), the same as
+of a day in the middle of the period (its end: a keyframe), as of one second
+before that day ends (a keyframe plus a whole day of versions: the worst case)
+and as of the period's end; then one full history
 backfill (every day from the first change), against the time the same run
 took to apply the feed. Figures are ratios against those baselines.
 
@@ -91,6 +93,7 @@ def median_ms(client, path: str, repeat: int) -> float:
 
 
 def as_of_and_backfill(base: str, entities: int, changes: int, days: int, repeat: int) -> dict:
+    load_before = os.getloadavg()[0]
     with fresh_postgres_database(base, "ecoreg_bench_history") as url:
         metrics_migrate.upgrade(url)
         app = create_app(Settings(database_url=url, log_level="WARNING"))
@@ -103,14 +106,18 @@ def as_of_and_backfill(base: str, entities: int, changes: int, days: int, repeat
         end = (START + timedelta(days=days)).date().isoformat()
         client = app.test_client()
         count = "/api/v1/metrics/counts?group_by=cluster,kind&status=active,building"
+        late = f"{middle}T23:59:59"  # the farthest from a keyframe: a whole day of versions on top
         paths = {
             "counts, live": count,
             f"counts, as_of {middle}": f"{count}&as_of={middle}",
+            f"counts, as_of {late}": f"{count}&as_of={late}",
             f"counts, as_of {end}": f"{count}&as_of={end}",
             "summary, live": "/api/v1/metrics/summary",
             f"summary, as_of {middle}": f"/api/v1/metrics/summary?as_of={middle}",
+            f"summary, as_of {late}": f"/api/v1/metrics/summary?as_of={late}",
             "target, live": "/api/v1/targets/hydrogen_stations",
             f"target, as_of {middle}": f"/api/v1/targets/hydrogen_stations?as_of={middle}",
+            f"target, as_of {late}": f"/api/v1/targets/hydrogen_stations?as_of={late}",
         }
         for path in paths.values():
             client.get(path)  # warm up
@@ -119,7 +126,7 @@ def as_of_and_backfill(base: str, entities: int, changes: int, days: int, repeat
         filled = snapshots.backfill(db, until=(START + timedelta(days=days + 1)).date())
         backfill_s = time.perf_counter() - started
         db.dispose()
-    return {"apply_s": apply_s, "timings": timings, "backfill_s": backfill_s, "filled": filled}
+    return {"apply_s": apply_s, "timings": timings, "backfill_s": backfill_s, "filled": filled, "load": (load_before, os.getloadavg()[0])}
 
 
 def read_your_write_lag(base: str, writes: int) -> list[float]:
@@ -199,6 +206,7 @@ def main() -> None:
         timings = result["timings"]
         print(f"{args.entities:,} entities, {args.changes:,} changes over {args.days} days (PostgreSQL, through the Flask app)")
         print(f"applying the feed: {result['apply_s']:.1f} s ({args.changes / result['apply_s']:,.0f} changes/s)")
+        print(f"load average before / after: {result['load'][0]:.1f} / {result['load'][1]:.1f}")
         print(f"{'answer':36} {'median':>10}   vs live")
         for label, ms in timings.items():
             kind = label.split(",")[0]
@@ -207,7 +215,7 @@ def main() -> None:
         filled = result["filled"]
         print(
             f"history backfill: {result['backfill_s']:.1f} s for {filled['days']} days "
-            f"({filled['cell_rows']:,} cell rows, {filled['target_rows']:,} target rows); "
+            f"({filled['cell_rows']:,} cell rows, {filled['target_rows']:,} target rows, {filled.get('keyframes', 0)} keyframes); "
             f"{result['backfill_s'] / result['apply_s']:.2f}x the time to apply the feed"
         )
 
