@@ -21,6 +21,7 @@ from gateway.web import clock, vocabulary
 from gateway.web.export import CSV_TYPE, XLSX_TYPE, to_csv, to_xlsx
 from gateway.web.labels import LANGUAGES, words
 from gateway.web.listing import ListRefused, fetch_all
+from gateway.web.observations import observations_page
 from gateway.web.service import cluster_page, entity_list, home
 from gateway.web.units import figure, number
 
@@ -98,6 +99,17 @@ def entities_page():
     except UpstreamUnavailable as error:
         return _unavailable(error)
     return _render("entities.html", page)
+
+
+@blp.get("/indicators/<string(maxlength=64):key>/observations")
+def indicator_observations(key: str):
+    try:
+        page = observations_page(upstream("metrics"), key, _query(), _timeout(), language())
+    except ListRefused as error:
+        return _render("observations.html", {"refused": error, "key": key}, status=error.status)
+    except UpstreamUnavailable as error:
+        return _render("observations.html", {"unavailable": True, "key": key}, status=503, headers=error.headers)
+    return _render("observations.html", page)
 
 
 def _download(extension: str, render, content_type: str):

@@ -30,23 +30,16 @@ from collections import Counter
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, exists, func, insert, or_, select
+from sqlalchemy import and_, case, delete, exists, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
-from metrics.readmodel.facts import CellKey, contribution
-from metrics.readmodel.store import fact_from_row
+from metrics.readmodel.facts import CellKey, Fact, contribution
 from metrics.tables import CELL_DIMENSIONS, fact_versions, keyframe_cells, keyframes
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
-_VERSION_COLUMNS = (
-    fact_versions.c.entity_id,
-    fact_versions.c.version,
-    fact_versions.c.seq,
-    *(fact_versions.c[name] for name in ("kind", "subtype", "tier", "status", "district", "clusters", "tracks", "retired")),
-    fact_versions.c.valid_from,
-    fact_versions.c.valid_to,
-)
+# What a version counts as: versions alike in these count alike.
+_SHAPE = ("kind", "subtype", "tier", "status", "district", "clusters", "tracks")
 
 
 def midnight_before(moment: datetime) -> datetime:
@@ -55,10 +48,10 @@ def midnight_before(moment: datetime) -> datetime:
     return datetime.combine(local.date(), time(), SHANGHAI)
 
 
-def _alive(row, moment: datetime | None) -> bool:
-    if moment is None or row.retired:
-        return False
-    return row.valid_from < moment and (row.valid_to is None or row.valid_to >= moment)
+def _alive(moment: datetime):
+    """1 when a version counts just before ``moment``, else 0 (an SQL expression)."""
+    counts = and_(fact_versions.c.valid_from < moment, or_(fact_versions.c.valid_to.is_(None), fact_versions.c.valid_to >= moment))
+    return case((counts, 1), else_=0)
 
 
 def latest_at_or_before(session: Session, moment: datetime) -> datetime | None:
@@ -77,22 +70,28 @@ def changed_between(session: Session, start: datetime | None, before: datetime, 
 
     ``start`` None means "before anything": the result is then every version alive
     just before ``before`` (the plain rebuild). Retirements contribute nothing, so
-    they are not read. May hold zero and negative cells.
+    they are not read. The database sums ``alive(before) - alive(start)`` per shape
+    (kind, subtype, tier, status, district, clusters, tracks), so only distinct
+    shapes travel; each is expanded into its cells by the live counters' rule
+    (``facts.contribution``). May hold zero and negative cells.
     """
     if start is None:
         where = and_(fact_versions.c.valid_from < before, or_(fact_versions.c.valid_to.is_(None), fact_versions.c.valid_to >= before))
+        sign = literal(1)
     else:
         where = or_(
             and_(fact_versions.c.valid_from >= start, fact_versions.c.valid_from < before),
             and_(fact_versions.c.valid_to >= start, fact_versions.c.valid_to < before),
         )
-    query = select(*_VERSION_COLUMNS).where(where, fact_versions.c.retired.is_(False))
+        sign = _alive(before) - _alive(start)
+    shape = [fact_versions.c[name] for name in _SHAPE]
+    total = func.sum(sign)
+    query = select(*shape, total.label("sign")).where(where, fact_versions.c.retired.is_(False)).group_by(*shape).having(total != 0)
     delta: Counter[CellKey] = Counter()
-    for row in session.execute(query.execution_options(yield_per=5000)):
-        sign = _alive(row, before) - _alive(row, start)
-        if sign:
-            for key, count in contribution(fact_from_row(row), track_cluster).items():
-                delta[key] += sign * count
+    for row in session.execute(query):
+        fact = Fact(0, row.kind, row.subtype, row.tier, row.status, row.district, tuple(row.clusters), tuple(row.tracks), 0, False, 0)
+        for key, count in contribution(fact, track_cluster).items():
+            delta[key] += int(row.sign) * count
     return delta
 
 
