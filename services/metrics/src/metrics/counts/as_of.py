@@ -25,6 +25,10 @@ from metrics.readmodel.keyframes import cells_before
 from metrics.tables import CELL_DIMENSIONS
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+# What the ``entities`` links of an as_of answer list: the registry's list answers for the
+# present only, so a link shows today's entities with the count's filters (a count as of a
+# past moment and its list may differ by what changed since). Every as_of answer says so.
+LINKS_AS_OF = "now: the registry lists today's entities with these filters; the count is as of the moment asked"
 
 
 @dataclass
