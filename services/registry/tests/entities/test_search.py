@@ -1,7 +1,8 @@
 """q on PostgreSQL by the key's rare trigrams, the whole key rechecked (entities/search.py)."""
 
-from registry.entities import search
 from registry_testing import as_partner, enterprise
+
+from registry.entities import search
 
 TRADES = ["technology", "intelligenttechnology", "biomedicaltechnology"]
 
