@@ -189,6 +189,35 @@ def test_downloads_are_exactly_the_list(app, fakes):
     assert sheet.max_row == 76
 
 
+def test_a_download_is_the_ecoreg_command_s_file_and_imports_back(app, fakes, registry_document, tmp_path):
+    from ecoreg_client import files
+
+    registry, _metrics = fakes
+    registry.routes["/api/v1/entities"] = paged_list([station(1), {**station(2), "name": "=2+2", "attributes": {"b": 1, "a": 2}}])
+    columns = files.Columns.from_openapi(registry_document)
+    client = app.test_client()
+    for extension in ("csv", "xlsx"):
+        path = tmp_path / f"list.{extension}"
+        path.write_bytes(client.get(f"/entities.{extension}?cluster=energy").data)
+        assert files.read_table(path, columns=columns).headers == list(columns.names)
+        back = [entity for _, entity in files.read_entities(path, columns)]
+        assert back[1]["name"] == "=2+2"  # the CSV's injection guard is undone on import
+        assert back == [
+            {k: v for k, v in entity.items() if k in columns.writable and v not in (None, [], {})}
+            for entity in (station(1), {**station(2), "name": "=2+2", "attributes": {"b": 1, "a": 2}})
+        ]
+
+
+def test_a_download_without_the_registry_s_document_is_a_503_page(app, fakes):
+    registry, _metrics = fakes
+    registry.routes["/api/v1/entities"] = paged_list([station(1)])
+    del registry.routes["/api/v1/openapi.json"]
+    answer = app.test_client().get("/entities.csv?lang=en")
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"] == "10"
+    assert "The registry is not answering" in answer.get_data(as_text=True)
+
+
 def test_a_bad_filter_or_cursor_is_a_readable_page_not_an_error(app, fakes):
     registry, _metrics = fakes
     registry.routes["/api/v1/entities"] = paged_list([station(1)])
