@@ -124,6 +124,13 @@ def registry_document() -> dict:
     return openapi_document()
 
 
+def metrics_vocabulary() -> dict:
+    """What the real metrics service answers for GET /api/v1/metrics/vocabulary (its target statuses and their names)."""
+    from metrics.targets.attainment import STATUS_NAMES
+
+    return {"target_statuses": list(STATUS_NAMES), "names": {"target_statuses": STATUS_NAMES}}
+
+
 @pytest.fixture
 def fakes(registry_document):
     registry, metrics = FakeUpstream("registry"), FakeUpstream("metrics")
@@ -131,6 +138,7 @@ def fakes(registry_document):
     registry.routes["/api/v1/vocabulary"] = lambda pairs: (200, VOCABULARY)
     registry.routes["/api/v1/openapi.json"] = lambda pairs: (200, registry_document)
     metrics.routes["/api/v1/openapi.json"] = lambda pairs: (200, {"paths": {}})
+    metrics.routes["/api/v1/metrics/vocabulary"] = lambda pairs: (200, metrics_vocabulary())
     return registry, metrics
 
 

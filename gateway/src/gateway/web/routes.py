@@ -61,8 +61,10 @@ def _render(template: str, page: dict, status: int = 200, headers: dict | None =
 
 
 def _words(lang: str) -> dict:
-    """The page's words in ``lang``, with the registry's names of kinds, subtypes, tiers and statuses."""
-    return words(lang, vocabulary.in_language(vocabulary.names(upstream("registry"), _timeout()), lang))
+    """The page's words in ``lang``, with the registry's names of kinds, subtypes, tiers and statuses
+    and metrics' names of target statuses."""
+    found = {**vocabulary.names(upstream("registry"), _timeout()), **vocabulary.metrics_names(upstream("metrics"), _timeout())}
+    return words(lang, vocabulary.in_language(found, lang))
 
 
 def _timeout() -> float:
