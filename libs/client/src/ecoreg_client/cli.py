@@ -76,17 +76,17 @@ def _unreadable(file: Path, error: Exception) -> click.exceptions.Exit:
     return click.exceptions.Exit(Exit.UNREADABLE_FILE)
 
 
-def _rows(file: Path, encoding: str | None, maps: list[tuple[str, str]], defaults: dict[str, str]):
+def _rows(file: Path, encoding: str | None, maps: list[tuple[str, str]], defaults: dict[str, str], columns: files.Columns):
     """(rows as (line, entity, read errors, original cells), headers or None for JSON lines)."""
     if files.file_format(file) == "jsonl":
         rows = []
-        for line, entity in files.read_jsonl(file):
+        for line, entity in files.read_jsonl(file, columns):
             for name, text in defaults.items():
-                entity.setdefault(name, files._value(name, text))
+                entity.setdefault(name, files.value_of(name, text, columns))
             rows.append((line, entity, {}, entity))
         return rows, None
-    table = files.read_table(file, encoding, extra_headers=[column for column, _ in maps])
-    plan = files.mapping(table.headers, maps)
+    table = files.read_table(file, encoding, extra_headers=[column for column, _ in maps], columns=columns)
+    plan = files.mapping(table.headers, maps, columns=columns)
     if table.encoding and table.encoding != "UTF-8":
         click.echo(f"{file.name}: read as {table.encoding}", err=True)
     for header in plan.unmapped:
@@ -165,14 +165,18 @@ def import_(
     try:
         column_maps = files.parse_pairs(maps, "--map")
         defaults = dict(files.parse_pairs(sets, "--set"))
-        unknown = [name for name in defaults if name not in files.FIELDS]
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    columns = api.entity_columns()  # the fields, and which are the server's: the API document's Entity schema
+    try:
+        unknown = [name for name in defaults if name not in columns.writable]
         if unknown:
-            raise ValueError(f"--set {unknown[0]}: not a field ({', '.join(files.FIELDS)})")
-        files.mapping([], column_maps)  # checks the targets before the file is read
+            raise ValueError(f"--set {unknown[0]}: not a field ({', '.join(columns.writable)})")
+        files.mapping([], column_maps, columns=columns)  # checks the targets before the file is read
     except ValueError as error:
         raise click.UsageError(str(error)) from None
     try:
-        rows, headers = _rows(file, encoding, column_maps, defaults)
+        rows, headers = _rows(file, encoding, column_maps, defaults, columns)
     except (files.FileError, OSError) as error:
         raise _unreadable(file, error) from None
 
@@ -277,7 +281,8 @@ def export(api: EcoregClient, fmt: str | None, output: Path | None, **filters) -
     fmt = fmt or (files.file_format(output) if output else "csv")
     if fmt == "xlsx" and output is None:
         raise click.UsageError("xlsx needs a file: give --output NAME.xlsx")
-    count = files.write_entities(output, api.entities(**filters), fmt, out=sys.stdout)
+    columns = api.entity_columns() if fmt != "jsonl" else None
+    count = files.write_entities(output, api.entities(**filters), fmt, columns, out=sys.stdout)
     if output:
         click.echo(f"{plural(count, 'entity', 'entities')} written to {output}")
 

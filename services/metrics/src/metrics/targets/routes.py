@@ -15,7 +15,15 @@ from metrics.counts.schemas import AsOfArgsSchema
 from metrics.request_context import conditional, conditional_response, current_db, current_partner, revision_token
 from metrics.summary import service as summary_service
 from metrics.targets import service
-from metrics.targets.schemas import TargetCreateSchema, TargetListArgsSchema, TargetListSchema, TargetSchema, TargetWriteSchema
+from metrics.targets.attainment import STATUS_NAMES
+from metrics.targets.schemas import (
+    MetricsVocabularySchema,
+    TargetCreateSchema,
+    TargetListArgsSchema,
+    TargetListSchema,
+    TargetSchema,
+    TargetWriteSchema,
+)
 
 blp = Blueprint("targets", __name__, url_prefix="/api/v1", description="Targets and their attainment")
 
@@ -90,3 +98,11 @@ class TargetByKey(MethodView):
         """Remove a target"""
         current_partner()
         service.delete_target(current_db(), key)
+
+
+@blp.route("/metrics/vocabulary")
+class MetricsVocabulary(MethodView):
+    @blp.response(200, MetricsVocabularySchema)
+    def get(self):
+        """The words of metrics' answers: every target status, with its English and Chinese name"""
+        return {"target_statuses": list(STATUS_NAMES), "names": {"target_statuses": STATUS_NAMES}}

@@ -37,6 +37,7 @@ FIELDS = (
     "unit",
     "direction",
     "note",
+    "headline",
 )
 
 
