@@ -44,6 +44,7 @@ HYDROGEN = {
     "unit": "stations",
     "deadline": "2025-12-31",
     "status": "not_achieved",
+    "headline": 5,
     "entities": "/api/v1/entities?kind=facility&subtype=hydrogen_station&status=active,building",
 }
 OUTPUT = {
@@ -56,6 +57,7 @@ OUTPUT = {
     "unit": "billion CNY",
     "deadline": "2030-12-31",
     "status": "on_track",
+    "headline": 1,
     "observations": "/api/v1/indicators/future_industry_output/observations",
 }
 
@@ -100,6 +102,35 @@ def test_a_missed_deadline_is_shown_as_missed_in_both_languages(app, fakes):
     chinese = app.test_client().get("/?lang=zh").get_data(as_text=True)
     assert "未达成" in chinese
     assert "已过期限，目标未达成" in chinese
+
+
+def test_the_headline_row_is_the_targets_metrics_flags_in_their_order(app, fakes):
+    _registry, metrics = fakes
+    platforms = {**HYDROGEN, "key": "hydrogen_rnd_platforms", "headline": None, "status": "on_track"}
+    stations = {**HYDROGEN, "headline": 3}
+    serve_metrics(metrics, summary([stations, platforms, {**OUTPUT, "headline": 7}]))
+    page = app.test_client().get("/?lang=en").get_data(as_text=True)
+    headline = page.split("<h2", 2)[1]  # the first section: the headline targets
+    assert re.findall(r'data-target="(\w+)"', headline) == ["hydrogen_stations", "future_industry_output"]
+
+
+def test_a_target_status_metrics_gains_is_named_with_metrics_words(app, fakes):
+    _registry, metrics = fakes
+    words = {"name_en": "stalled", "name_zh": "停滞"}
+    metrics.routes["/api/v1/metrics/vocabulary"] = lambda pairs: (
+        200,
+        {"target_statuses": ["stalled"], "names": {"target_statuses": {"stalled": words}}},
+    )
+    serve_metrics(metrics, summary([{**HYDROGEN, "status": "stalled"}]))
+    assert ">stalled<" in app.test_client().get("/?lang=en").get_data(as_text=True)
+    assert ">停滞<" in app.test_client().get("/?lang=zh").get_data(as_text=True)
+
+
+def test_without_metrics_words_a_target_status_shows_as_its_key(app, fakes):
+    _registry, metrics = fakes
+    del metrics.routes["/api/v1/metrics/vocabulary"]
+    serve_metrics(metrics, summary([{**HYDROGEN, "status": "on_track"}]))
+    assert 'class="pill on_track" data-status>on_track<' in app.test_client().get("/?lang=en").get_data(as_text=True)
 
 
 def test_units_are_translated_and_money_rescaled_on_the_chinese_page(app, fakes):
@@ -187,6 +218,35 @@ def test_downloads_are_exactly_the_list(app, fakes):
     assert workbook.headers["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     sheet = load_workbook(io.BytesIO(workbook.data)).active
     assert sheet.max_row == 76
+
+
+def test_a_download_is_the_ecoreg_command_s_file_and_imports_back(app, fakes, registry_document, tmp_path):
+    from ecoreg_client import files
+
+    registry, _metrics = fakes
+    registry.routes["/api/v1/entities"] = paged_list([station(1), {**station(2), "name": "=2+2", "attributes": {"b": 1, "a": 2}}])
+    columns = files.Columns.from_openapi(registry_document)
+    client = app.test_client()
+    for extension in ("csv", "xlsx"):
+        path = tmp_path / f"list.{extension}"
+        path.write_bytes(client.get(f"/entities.{extension}?cluster=energy").data)
+        assert files.read_table(path, columns=columns).headers == list(columns.names)
+        back = [entity for _, entity in files.read_entities(path, columns)]
+        assert back[1]["name"] == "=2+2"  # the CSV's injection guard is undone on import
+        assert back == [
+            {k: v for k, v in entity.items() if k in columns.writable and v not in (None, [], {})}
+            for entity in (station(1), {**station(2), "name": "=2+2", "attributes": {"b": 1, "a": 2}})
+        ]
+
+
+def test_a_download_without_the_registry_s_document_is_a_503_page(app, fakes):
+    registry, _metrics = fakes
+    registry.routes["/api/v1/entities"] = paged_list([station(1)])
+    del registry.routes["/api/v1/openapi.json"]
+    answer = app.test_client().get("/entities.csv?lang=en")
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"] == "10"
+    assert "The registry is not answering" in answer.get_data(as_text=True)
 
 
 def test_a_bad_filter_or_cursor_is_a_readable_page_not_an_error(app, fakes):

@@ -1,4 +1,9 @@
-"""The dashboard's own words, in English and Chinese (the vocabulary's names are the registry's: web/vocabulary.py)."""
+"""The dashboard's own words, in English and Chinese.
+
+The vocabulary's names are the services' (web/vocabulary.py): kinds, subtypes,
+tiers and entity statuses the registry's, target statuses metrics'. Which
+targets are the headline ones the targets say (``headline``, metrics).
+"""
 
 from __future__ import annotations
 
@@ -93,32 +98,12 @@ FILTER_NAMES = {
 }
 
 
-STATUS = {
-    "achieved": {"en": "achieved", "zh": "已实现"},
-    "on_track": {"en": "on track", "zh": "进展顺利"},
-    "acceleration_needed": {"en": "acceleration needed", "zh": "需加快"},
-    "limited": {"en": "limited progress", "zh": "进展有限"},
-    "deteriorating": {"en": "deteriorating", "zh": "倒退"},
-    "not_achieved": {"en": "missed", "zh": "未达成"},
-    "no_data": {"en": "no data", "zh": "暂无数据"},
-}
-
-# The programme's headline targets, in the order the plan states them.
-HEADLINE = (
-    "future_industry_output",
-    "pilot_zones",
-    "innovation_centres",
-    "future_technology_colleges",
-    "hydrogen_stations",
-    "fuel_cell_vehicles",
-)
-
-
 def words(lang: str, vocabulary: dict[str, dict[str, str]] | None = None) -> dict:
     """Everything the templates show, in ``lang``; the names of kinds, subtypes, tiers and
-    entity statuses are the registry's (``vocabulary``, from web/vocabulary.in_language)."""
+    entity statuses are the registry's, ``status`` (a target's) metrics' (``vocabulary``,
+    from web/vocabulary.in_language)."""
     pick = {key: value[lang] for key, value in TEXT.items()}
-    pick["status"] = {key: value[lang] for key, value in STATUS.items()}
+    pick["status"] = dict((vocabulary or {}).get("target_statuses") or {})
     pick["filter_names"] = {key: value[lang] for key, value in FILTER_NAMES.items()}
     for family in ("kinds", "subtypes", "tiers", "statuses"):
         pick[family] = dict((vocabulary or {}).get(family) or {})

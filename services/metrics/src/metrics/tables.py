@@ -205,6 +205,8 @@ targets = Table(
     Column("unit", String(32), nullable=False),
     Column("direction", String(8), nullable=False),  # "increase" or "decrease"
     Column("note", String(300)),
+    # Shown among the plan's headline targets (the dashboard's top row) at this position, 1 first; null: not one.
+    Column("headline", Integer),
     Column("updated_at", UTCDateTime, nullable=False),
 )
 

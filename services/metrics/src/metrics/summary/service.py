@@ -149,11 +149,13 @@ def _counted(session: Session, today: date, as_of: AsOf | None) -> dict:
 
 
 SNAPSHOT = "summary"
+# The targets of the same computation, alone: what GET /targets pages through (targets/routes.py).
+TARGETS_SNAPSHOT = "targets"
 
 
 @dataclass(frozen=True)
 class Live:
-    """What one statement tells about the live summary: the follower's state (for the
+    """What one statement tells about a live answer: the follower's state (for the
     freshness and the ETag), the revision of targets/indicators/observations, and the
     stored snapshot's body when it was computed for exactly this data (else None)."""
 
@@ -171,30 +173,36 @@ def snapshot_version(checkpoint: int, revision_value: int, today: date) -> str:
     return f"{checkpoint}:{revision_value}:{today.isoformat()}"
 
 
-# Built once: composing the statement per request costs more than running it.
-_LIVE = (
-    select(
-        *follower_state.c,
-        revision.c.value.label("revision_value"),
-        answer_snapshots.c.version.label("snapshot_version"),
-        answer_snapshots.c.body.label("snapshot_body"),
+def _live_statement(name: str):
+    return (
+        select(
+            *follower_state.c,
+            revision.c.value.label("revision_value"),
+            answer_snapshots.c.version.label("snapshot_version"),
+            answer_snapshots.c.body.label("snapshot_body"),
+        )
+        .select_from(follower_state.join(revision, revision.c.id == 1).outerjoin(answer_snapshots, answer_snapshots.c.name == name))
+        .where(follower_state.c.id == 1)
     )
-    .select_from(follower_state.join(revision, revision.c.id == 1).outerjoin(answer_snapshots, answer_snapshots.c.name == SNAPSHOT))
-    .where(follower_state.c.id == 1)
-)
 
 
-def read_live(db: Database, today: date) -> Live:
-    """The follower's state, the revision and the matching snapshot, in ONE statement (one
-    round trip, one database snapshot). Raises what the database raises."""
-    row = db.query(lambda session: session.execute(_LIVE).one())
+# Built once: composing the statement per request costs more than running it.
+_LIVE = {name: _live_statement(name) for name in (SNAPSHOT, TARGETS_SNAPSHOT)}
+
+
+def read_live(db: Database, today: date, name: str = SNAPSHOT) -> Live:
+    """The follower's state, the revision and the matching snapshot ``name`` (SNAPSHOT or
+    TARGETS_SNAPSHOT), in ONE statement (one round trip, one database snapshot). Raises what
+    the database raises."""
+    row = db.query(lambda session: session.execute(_LIVE[name]).one())
     version = snapshot_version(row.checkpoint, row.revision_value, today)
     body = row.snapshot_body if row.snapshot_version == version else None
     return Live(state=row, revision=row.revision_value, version=version, body=body)
 
 
-def compute_snapshot(db: Database, today: date, version: str, dumps: Callable[[object], str]) -> str:
-    """Compute the summary without its freshness, store it as ``version`` and return its JSON text.
+def compute_snapshot(db: Database, today: date, version: str, dumps: Callable[[object], str], name: str = SNAPSHOT) -> str:
+    """Compute the summary without its freshness, store it and its targets alone (the two
+    snapshots) as ``version``, and return the JSON text of snapshot ``name``.
 
     ``version`` must have been read (``read_live``) before this runs: the counters and
     targets read here are then at least as new as it says, never older, so a snapshot
@@ -204,22 +212,24 @@ def compute_snapshot(db: Database, today: date, version: str, dumps: Callable[[o
     SQLite file, say), the answer is still served and the next read computes again.
     """
     with db.read() as session:
-        body = dumps(_counted(session, today, None))
+        counted = _counted(session, today, None)
+    bodies = {SNAPSHOT: dumps(counted), TARGETS_SNAPSHOT: dumps(counted["targets"])}
 
     def store_it(session: Session) -> None:
         statement = upsert(session, answer_snapshots)
         session.execute(
-            statement.values(name=SNAPSHOT, version=version, body=body).on_conflict_do_update(
+            statement.on_conflict_do_update(
                 index_elements=[answer_snapshots.c.name],
                 set_={"version": statement.excluded.version, "body": statement.excluded.body},
-            )
+            ),
+            [{"name": key, "version": version, "body": body} for key, body in bodies.items()],
         )
 
     try:
         db.transact(store_it)
     except (SQLAlchemyError, DomainError) as error:
         log.warning("summary snapshot not stored (served anyway): %s", error)
-    return body
+    return bodies[name]
 
 
 def with_freshness(body: str, state, now: datetime, dumps: Callable[[object], str]) -> str:

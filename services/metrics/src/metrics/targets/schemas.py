@@ -54,6 +54,14 @@ class TargetWriteSchema(InputSchema):
     unit = fields.String(required=True, validate=[validate.Length(min=1, max=32), visible_text])
     direction = fields.String(load_default="increase", validate=validate.OneOf(("increase", "decrease")))
     note = fields.String(allow_none=True, validate=validate.Length(max=300))
+    headline = fields.Integer(
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=1, max=100),
+        metadata={
+            "description": "Among the plan's headline targets (the dashboard's top row) at this position, 1 first; null or absent: not one"
+        },
+    )
 
 
 class TargetCreateSchema(TargetWriteSchema):
@@ -85,6 +93,9 @@ class TargetSchema(ma.Schema):
     unit = fields.String()
     direction = fields.String()
     note = fields.String(allow_none=True)
+    headline = fields.Integer(
+        allow_none=True, metadata={"description": "Position among the plan's headline targets, 1 first; null: not one"}
+    )
     updated_at = fields.String(metadata={"format": "date-time"})
     method = fields.String(metadata={"description": "open_sdg_cagr (indicator targets) or linear_path (count targets); see the README"})
     status = fields.String(metadata={"description": f"One of {', '.join(STATUSES)}; not_achieved: the deadline passed unmet"})
@@ -129,3 +140,25 @@ class TargetListSchema(ma.Schema):
     )
     targets = fields.List(fields.Nested(TargetSchema))
     next_cursor = fields.String(allow_none=True, metadata={"description": "Pass as cursor for the next page; null on the last"})
+
+
+class NameSchema(ma.Schema):
+    class Meta:
+        ordered = True
+
+    name_en = fields.String()
+    name_zh = fields.String()
+
+
+class MetricsVocabularySchema(ma.Schema):
+    class Meta:
+        ordered = True
+
+    target_statuses = fields.List(fields.String(), metadata={"description": "Every status a target can have, best first"})
+    names = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(keys=fields.String(), values=fields.Nested(NameSchema)),
+        metadata={
+            "description": "target_statuses: each status's name in English and Chinese (as GET /api/v1/vocabulary names the registry's)"
+        },
+    )

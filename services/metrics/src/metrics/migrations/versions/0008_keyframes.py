@@ -8,8 +8,8 @@ began or ended since. The follower writes one as it passes a midnight and
 changes; until then ``as_of`` rebuilds from every version, as before. The index
 on ``fact_versions.valid_to`` finds the versions that ended since a keyframe.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-02
 """
 
@@ -18,8 +18,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
