@@ -17,6 +17,11 @@ def test_the_rarest_trigrams_are_chosen_and_common_words_use_the_whole_key():
     assert search.rare_trigrams("biomedicaltechnology", sample) is None  # only common trigrams: the whole key
     assert search.rare_trigrams("huazhuohua", None) is None  # no sample yet
     assert search.rare_trigrams("hua", sample) is None  # one trigram: the whole key is no dearer
+    # A piece of a name made of common words says little at this size (matching skips it when it has another).
+    assert search.is_common("biomedicaltechnology", sample)
+    assert not search.is_common("huazhuohua", sample)
+    small = search.sample_of(texts[:20], total=20, now=0.0)
+    assert not search.is_common("biomedicaltechnology", small)  # in a small registry nothing costs much
 
 
 def test_q_finds_exactly_the_names_holding_the_key_whatever_trigrams_the_index_is_asked(client, database_url):

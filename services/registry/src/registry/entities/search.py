@@ -119,9 +119,26 @@ def rare_trigrams(key: str, sample: Sample | None) -> list[str] | None:
     return None
 
 
+def sample_for(session) -> Sample | None:
+    """This process's sample of the session's database, if one was taken (``refresh``)."""
+    return _samples.get(_database_key(session.get_bind()))
+
+
+def is_common(key: str, sample: Sample | None) -> bool:
+    """Whether the sample predicts ENOUGH_ROWS or more rows holding all of the key's
+    MOST_TRIGRAMS rarest trigrams: a piece of a name that says little (技术中心, technology)."""
+    grams = list(dict.fromkeys(trigrams(key)))
+    if sample is None or sample.rows == 0 or len(grams) <= 2:
+        return False
+    predicted = sample.total
+    for gram in sorted(grams, key=lambda gram: sample.counts.get(gram, 0))[:MOST_TRIGRAMS]:
+        predicted *= max(sample.counts.get(gram, 0), 0.5) / sample.rows
+    return predicted >= ENOUGH_ROWS
+
+
 def contains_key(session, key: str):
     """The WHERE condition for "the search text holds ``key``" on PostgreSQL (key: letters and digits only)."""
-    chosen = rare_trigrams(key, _samples.get(_database_key(session.get_bind())))
+    chosen = rare_trigrams(key, sample_for(session))
     if chosen is None:
         return entities.c.search_text.like(f"%{key}%")
     # The chosen trigrams through the index; strpos, which no index answers, checks the whole key on what they find.
