@@ -22,7 +22,7 @@ from ecoreg_common.db import Database
 from ecoreg_common.http import ServiceClient
 from metrics.feed import reference
 from metrics.indicators.service import bump_revision
-from metrics.readmodel import store
+from metrics.readmodel import keyframes, store
 from metrics.readmodel.apply import Applied, apply_page
 from metrics.tables import answer_snapshots, clusters, count_cells, entity_facts, fact_versions, follower_state, tracks, vocabulary
 
@@ -187,6 +187,7 @@ def reset(db: Database) -> None:
         session.execute(delete(count_cells))
         session.execute(delete(entity_facts))
         session.execute(delete(fact_versions))
+        keyframes.drop(session)
         store.save_state(session, checkpoint=0, registry_latest_seq=0, caught_up_at=None)
         # Checkpoints repeat after a reset (perhaps over another registry's feed): no
         # answer snapshot or ETag made before it may match one made after.

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from ecoreg_common.db import Database, pipelined
 from ecoreg_common.formats import parse_instant
-from metrics.readmodel import store
+from metrics.readmodel import keyframes, store
 from metrics.readmodel.facts import CellKey, Fact, contribution, fact_from_change, newer
 
 
@@ -99,6 +99,10 @@ def apply_page(
         known_tracks = track_cluster if track_cluster is not None else store.track_clusters(session)
         changed, delta, skipped = fold(fresh, facts, known_tracks, versions)
         checkpoint = max([state.checkpoint, *(change["seq"] for change in fresh)])
+        if versions:
+            # The keyframes for as_of stay exact: one passed midnight written, stale ones dropped.
+            times = [at for _, at in versions]
+            keyframes.after_versions(session, min(times), max(times), checkpoint, known_tracks)
         latest = max(registry_latest_seq, checkpoint)
         values = {"checkpoint": checkpoint, "registry_latest_seq": latest, "last_success_at": now, "last_error": None}
         if fresh:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ecoreg_common.db import Database, upsert
 from ecoreg_common.errors import DomainError
 from ecoreg_common.formats import instant_text
-from metrics.counts.as_of import AsOf
+from metrics.counts.as_of import LINKS_AS_OF, AsOf
 from metrics.counts.links import count_filter, entities_link, traced
 from metrics.counts.service import ANY_STATUS, count_in, grouped
 from metrics.readmodel import store
@@ -23,6 +23,8 @@ from metrics.tables import answer_snapshots, clusters, follower_state, official_
 from metrics.targets.service import all_assessed
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Every official total counts Shanghai as a whole (none is published per cluster).
+OFFICIAL_SCOPE = "shanghai"
 log = logging.getLogger(__name__)
 
 
@@ -61,8 +63,9 @@ def freshness_of(state, now: datetime) -> dict:
 def coverage(session: Session, cluster: str | None = None, as_of: AsOf | None = None) -> list[dict]:
     """Registered (live, any status) against each official total, Shanghai-wide or inside one cluster.
 
-    The official totals are Shanghai-wide, so a cluster's ``share`` is the part of
-    the official total registered in that cluster (``ratio`` is the same number).
+    The official totals are Shanghai-wide (``official_scope``: ``"shanghai"``), so a
+    cluster's ``share`` is the part of the official total registered in that cluster
+    (``ratio`` is the same number), and ``share_of`` says so in words.
     """
     out = []
     for row in session.execute(select(official_totals).order_by(official_totals.c.key)):
@@ -80,7 +83,13 @@ def coverage(session: Session, cluster: str | None = None, as_of: AsOf | None = 
                 "registered": registered,
                 "official": row.value,
                 "as_of": row.as_of,
+                "official_scope": OFFICIAL_SCOPE,
                 "share": share,
+                "share_of": (
+                    f"registered in the {cluster} cluster / the Shanghai-wide official total"
+                    if cluster is not None
+                    else "registered / the Shanghai-wide official total"
+                ),
                 "ratio": share,
                 **{k: v for k, v in traced(registered, filters).items() if k != "count"},
             }
@@ -135,6 +144,7 @@ def _counted(session: Session, today: date, as_of: AsOf | None) -> dict:
     }
     if as_of is not None:
         answer["as_of"] = as_of.text
+        answer["links_as_of"] = LINKS_AS_OF
     return answer
 
 

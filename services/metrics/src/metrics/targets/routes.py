@@ -10,7 +10,7 @@ from flask.views import MethodView
 
 from ecoreg_common.api import Blueprint
 from ecoreg_common.problems import ProblemSchema
-from metrics.counts.as_of import parse_as_of
+from metrics.counts.as_of import LINKS_AS_OF, parse_as_of
 from metrics.counts.schemas import AsOfArgsSchema
 from metrics.request_context import conditional, conditional_response, current_db, current_partner, revision_token
 from metrics.summary import service as summary_service
@@ -42,7 +42,7 @@ class Targets(MethodView):
             found = service.list_targets(
                 current_db(), date.today(), args.get("cluster"), as_of, limit=args["limit"], cursor=args.get("cursor")
             )
-            return {**found, "as_of": as_of.text}
+            return {**found, "as_of": as_of.text, "links_as_of": LINKS_AS_OF}
 
         return conditional(answer)
 
@@ -82,7 +82,9 @@ class TargetByKey(MethodView):
     def get(self, args, key):
         """One target with its current value, attainment and status, now or as of a past moment"""
         as_of = parse_as_of(args["as_of"]) if args.get("as_of") else None
-        return conditional(lambda: service.get_target(current_db(), key, date.today(), as_of))
+        if as_of is None:
+            return conditional(lambda: service.get_target(current_db(), key, date.today()))
+        return conditional(lambda: {**service.get_target(current_db(), key, date.today(), as_of), "links_as_of": LINKS_AS_OF})
 
     @blp.arguments(TargetWriteSchema)
     @blp.response(200, TargetSchema)
