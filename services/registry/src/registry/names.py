@@ -175,7 +175,11 @@ def query_key(q: str) -> str:
 def search_text(name: str | None, name_zh: str | None) -> str:
     """The stored search column: both names' keys, space-separated (keys have no spaces,
     so a ``q`` key never matches across the two names)."""
-    return " ".join(key for key in (search_key(name), search_key(name_zh)) if key)
+    return _search_column(search_key(name), search_key(name_zh))
+
+
+def _search_column(*keys: str) -> str:
+    return " ".join(key for key in keys if key)
 
 
 def similarity(a: str, b: str, floor: float = 0.0) -> float:
@@ -204,8 +208,7 @@ def stored_forms(state: dict) -> dict[str, str | None]:
     key, name_core = _key_and_core(name) if name else ("", "")
     key_zh, name_zh_core = _key_and_core(name_zh) if name_zh else ("", "")
     return {
-        # search_text: both keys, space-separated (see search_text)
-        "search_text": " ".join(k for k in (key, key_zh) if k),
+        "search_text": _search_column(key, key_zh),  # as search_text(name, name_zh) has it
         "name_core": name_core or None,
         "name_zh_core": name_zh_core or None,
     }
