@@ -99,10 +99,6 @@ def apply_page(
         known_tracks = track_cluster if track_cluster is not None else store.track_clusters(session)
         changed, delta, skipped = fold(fresh, facts, known_tracks, versions)
         checkpoint = max([state.checkpoint, *(change["seq"] for change in fresh)])
-        if versions:
-            # The keyframes for as_of stay exact: one passed midnight written, stale ones dropped.
-            times = [at for _, at in versions]
-            keyframes.after_versions(session, min(times), max(times), checkpoint, known_tracks)
         latest = max(registry_latest_seq, checkpoint)
         values = {"checkpoint": checkpoint, "registry_latest_seq": latest, "last_success_at": now, "last_error": None}
         if fresh:
@@ -117,6 +113,11 @@ def apply_page(
             store.save_versions(session, versions, had_facts=facts.keys())
             store.add_to_cells(session, delta)
             store.save_state(session, **values)
+        if versions:
+            # After the versions are written (it reads them): the keyframes for as_of stay
+            # exact, one passed midnight written, stale ones dropped.
+            times = [at for _, at in versions]
+            keyframes.after_versions(session, min(times), max(times), checkpoint, known_tracks)
         return Applied(checkpoint=checkpoint, applied=len(fresh) - skipped, skipped=skipped + len(changes) - len(fresh))
 
     # Safe to run again whatever happened to a first commit: replays change nothing.
