@@ -51,9 +51,8 @@ def test_q_finds_exactly_the_names_holding_the_key_whatever_trigrams_the_index_i
 
 def test_trigrams_apart_from_each_other_come_before_overlapping_ones():
     # 'aoz' and 'ozi' are the rarest, but they overlap: found together, the second says little.
-    texts = ["qiaozi" + "x" * 3] * 2 + ["hanqiao"] * 40 + ["zixyz"] * 40
+    texts = ["qiaozixxx"] * 2 + ["hanqiao"] * 40 + ["zihan"] * 40
     sample = search.sample_of(texts, total=1_000_000, now=0.0)
     ranked = search._ranked("qiaozihan", sample)
-    assert ranked[0] in {"aoz", "ozi"}
-    assert ranked[1] not in {"aoz", "ozi"} - {ranked[0]}
-    assert ranked.index("ozi" if ranked[0] == "aoz" else "aoz") > 1
+    assert ranked[:2] == ["aoz", "iha"]  # 'ozi' is as rare as 'aoz', but overlaps it
+    assert ranked.index("ozi") > 1
