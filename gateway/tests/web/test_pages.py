@@ -83,7 +83,7 @@ def test_every_figure_on_the_dashboard_links_to_its_entities(app, fakes):
     assert 'href="/entities?cluster=energy&amp;status=active&amp;lang=en" data-active' in page
     assert 'href="/entities?cluster=energy&amp;kind=facility&amp;status=active&amp;lang=en" data-kind="facility"' in page
     assert 'href="/entities?kind=facility&amp;subtype=hydrogen_station&amp;status=active,building&amp;lang=en" data-current' in page
-    assert 'href="/api/v1/indicators/future_industry_output/observations"' in page
+    assert 'href="/indicators/future_industry_output/observations?lang=en"' in page  # the observations page
     # The district map: a tile per district, each a link; entities without a district are counted too.
     assert 'data-district="jiading"' in page
     assert 'href="/entities?status=active&amp;district=jiading&amp;lang=en"' in page
@@ -280,3 +280,75 @@ def test_the_language_switch_keeps_the_lists_filters(app, fakes):
     registry.routes["/api/v1/entities"] = paged_list([station(1)])
     html = app.test_client().get("/entities?kind=facility&status=active&lang=en").get_data(as_text=True)
     assert 'href="?kind=facility&amp;status=active&amp;lang=zh" data-switch' in html
+
+
+OBSERVATIONS = {
+    "indicator": "fuel_cell_vehicles",
+    "unit": "vehicles",
+    "observations": [
+        {
+            "indicator": "fuel_cell_vehicles",
+            "period": "2023",
+            "period_end": "2023-12-31",
+            "cluster": None,
+            "value": 5100,
+            "source": "reporter-b",
+            "recorded_at": "2026-12-02T02:10:00Z",
+            "reports": [
+                {"value": 5000, "source": "reporter-a", "recorded_at": "2026-12-01T02:00:00Z"},
+                {"value": 5100, "source": "reporter-b", "recorded_at": "2026-12-02T02:10:00Z"},
+            ],
+        }
+    ],
+    "next_cursor": "n1",
+}
+
+
+def serve_observations(metrics):
+    metrics.routes["/api/v1/indicators/fuel_cell_vehicles/observations"] = lambda pairs: (
+        (422, {"title": "Validation Failed", "status": 422, "errors": {"cursor": ["is not a cursor this API gave out"]}})
+        if ("cursor", "bad") in pairs
+        else (200, OBSERVATIONS)
+    )
+    metrics.routes["/api/v1/indicators"] = lambda pairs: (
+        200,
+        {"indicators": [{"key": "fuel_cell_vehicles", "title_en": "Fuel-cell vehicles", "title_zh": "燃料电池汽车", "unit": "vehicles"}]},
+    )
+
+
+def test_the_observations_page_lists_every_report_with_its_reporter_and_time(app, fakes):
+    _registry, metrics = fakes
+    serve_observations(metrics)
+    page = app.test_client().get("/indicators/fuel_cell_vehicles/observations?lang=en")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Fuel-cell vehicles" in html
+    row = re.search(r'<tr data-observation="2023">.*?</tr>', html, re.S).group(0)
+    for shown in ("5,100", "reporter-a", "reporter-b", "2026-12-01 10:00", "2026-12-02 10:10"):  # times in Shanghai
+        assert shown in row
+    assert row.index("reporter-a") < row.index("reporter-b")  # oldest first
+    assert re.search(r"<li data-report data-used>[^<]*reporter-b", row)  # the latest report is the one in use
+    assert 'href="/indicators/fuel_cell_vehicles/observations?lang=en&amp;cursor=n1" data-next' in html
+    chinese = app.test_client().get("/indicators/fuel_cell_vehicles/observations?lang=zh").get_data(as_text=True)
+    for shown in ("燃料电池汽车", "辆", "采用"):
+        assert shown in chinese
+
+
+def test_an_observations_page_the_service_refuses_is_readable(app, fakes):
+    _registry, metrics = fakes
+    serve_observations(metrics)
+    bad = app.test_client().get("/indicators/fuel_cell_vehicles/observations?cursor=bad&lang=en")
+    assert bad.status_code == 422
+    assert "is not a cursor this API gave out" in bad.get_data(as_text=True)
+    missing = app.test_client().get("/indicators/nothing/observations?lang=en")
+    assert missing.status_code == 404
+    metrics.down = True
+    assert app.test_client().get("/indicators/fuel_cell_vehicles/observations").status_code == 503
+
+
+def test_indicator_targets_link_to_their_observations_page(app, fakes):
+    _registry, metrics = fakes
+    scoped = {**OUTPUT, "observations": "/api/v1/indicators/future_industry_output/observations?cluster=energy"}
+    serve_metrics(metrics, summary([scoped]))
+    page = app.test_client().get("/?lang=zh").get_data(as_text=True)
+    assert 'href="/indicators/future_industry_output/observations?cluster=energy&amp;lang=zh"' in page

@@ -60,6 +60,27 @@ TEXT = {
     "unavailable": {"en": "The registry is not answering; try again shortly.", "zh": "登记服务暂无响应，请稍后再试。"},
     "empty": {"en": "No entity matches these filters.", "zh": "没有符合筛选条件的主体。"},
     "none_value": {"en": "none", "zh": "无"},
+    "observations_title": {"en": "Observations", "zh": "统计数据"},
+    "observations_note": {
+        "en": "each period's value is its latest report; every report is kept with its reporter and time",
+        "zh": "每期数值取最新一次报送；每次报送均保留报送方与时间",
+    },
+    "period": {"en": "Period", "zh": "期间"},
+    "scope": {"en": "Scope", "zh": "范围"},
+    "value": {"en": "Value", "zh": "数值"},
+    "reports": {"en": "Reports (oldest first)", "zh": "报送记录（按时间先后）"},
+    "report_used": {"en": "in use", "zh": "采用"},
+    "shanghai": {"en": "Shanghai", "zh": "全市"},
+    "no_observations": {"en": "No observation reported yet.", "zh": "尚无报送数据。"},
+    "metrics_unavailable": {"en": "The metrics service is not answering; try again shortly.", "zh": "指标服务暂无响应，请稍后再试。"},
+    "coverage_note": {
+        "en": "share = registered ÷ the official Shanghai-wide total",
+        "zh": "占比 = 已登记数 ÷ 官方公布的全市总数",
+    },
+    "coverage_cluster_note": {
+        "en": "share = registered in this cluster ÷ the official Shanghai-wide total (the official figures are not split by cluster)",
+        "zh": "占比 = 本集群已登记数 ÷ 官方公布的全市总数（官方数字未按集群划分）",
+    },
 }
 
 # The names of the registry list's filters, as the list page shows them.

@@ -24,6 +24,7 @@ from gateway.security import script_nonce, style_nonce
 from gateway.web import clock, vocabulary
 from gateway.web.labels import LANGUAGES, words
 from gateway.web.listing import ListRefused, fetch_all
+from gateway.web.observations import observations_page
 from gateway.web.service import cluster_page, entity_list, home
 from gateway.web.units import figure, number
 
@@ -103,6 +104,17 @@ def entities_page():
     except UpstreamUnavailable as error:
         return _unavailable(error)
     return _render("entities.html", page)
+
+
+@blp.get("/indicators/<string(maxlength=64):key>/observations")
+def indicator_observations(key: str):
+    try:
+        page = observations_page(upstream("metrics"), key, _query(), _timeout(), language())
+    except ListRefused as error:
+        return _render("observations.html", {"refused": error, "key": key}, status=error.status)
+    except UpstreamUnavailable as error:
+        return _render("observations.html", {"unavailable": True, "key": key}, status=503, headers=error.headers)
+    return _render("observations.html", page)
 
 
 def _columns() -> Columns:

@@ -14,6 +14,7 @@ from gateway.proxy.upstreams import Upstream
 from gateway.web import clock
 from gateway.web.charts import district_tiles, progress, share, trend
 from gateway.web.listing import download_link, fetch_page, filters_of, first_page_link, list_link, next_link, page_link, start_of
+from gateway.web.observations import page_link_of
 
 ACTIVE = "active"
 
@@ -24,7 +25,8 @@ def _link(api_link: str | None, fallback: dict | None, lang: str) -> str | None:
 
 def _target(target: dict, lang: str) -> dict:
     """A target as a card needs it: its bar, and a link to what it counts (entities, or an indicator's observations)."""
-    return {**target, "bar": progress(target), "link": page_link(target.get("entities"), lang), "observations": target.get("observations")}
+    observations = page_link_of(target.get("observations"), lang)
+    return {**target, "bar": progress(target), "link": page_link(target.get("entities"), lang), "observations": observations}
 
 
 def _coverage(totals: list[dict] | None, lang: str) -> list[dict] | None:

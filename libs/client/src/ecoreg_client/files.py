@@ -385,8 +385,14 @@ def original_line(cells: list[str], plan: Mapping, line: int) -> int:
     return line
 
 
-def read_jsonl(path: Path, columns: Columns) -> Iterator[tuple[int, dict]]:
-    """(line, entity) for every line of a JSON-lines file, the server's fields dropped; a report's ``line`` is read back."""
+def read_jsonl_rows(path: Path, columns: Columns) -> Iterator[tuple[int, dict, dict]]:
+    """(line, entity, the object as written) for every line of a JSON-lines file.
+
+    ``entity`` leaves out the server's fields (``id``, ``source``, ``version`` …) and a
+    report's ``line`` and ``errors``; a report's ``line`` is read back. The object as
+    written (less ``line`` and ``errors``) is what a report keeps, ``id`` included, so
+    that an exported row stays recognisable as one (the import's copy guard).
+    """
     text, _ = decode(path.read_bytes())
     server = set(columns.server)
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -395,8 +401,17 @@ def read_jsonl(path: Path, columns: Columns) -> Iterator[tuple[int, dict]]:
                 entity = json.loads(raw)
             except ValueError as error:
                 raise FileError(f"line {number} is not JSON: {error}") from None
+            if not isinstance(entity, dict):
+                raise FileError(f"line {number} is not a JSON object")
             line = entity.get("line") if isinstance(entity.get("line"), int) else number
-            yield line, {k: v for k, v in entity.items() if k not in REPORT_COLUMNS and k not in server}
+            written = {k: v for k, v in entity.items() if k not in REPORT_COLUMNS}
+            yield line, {k: v for k, v in written.items() if k not in server}, written
+
+
+def read_jsonl(path: Path, columns: Columns) -> Iterator[tuple[int, dict]]:
+    """(line, entity) for every line of a JSON-lines file, the server's fields dropped; a report's ``line`` is read back."""
+    for line, entity, _ in read_jsonl_rows(path, columns):
+        yield line, entity
 
 
 def read_entities(path: Path, columns: Columns, encoding: str | None = None) -> Iterator[tuple[int, dict]]:

@@ -103,10 +103,20 @@ class Assessment:
 
 
 def finite(value: float | None, digits: int = 4) -> float | None:
-    """``value`` rounded, or None when it is missing, infinite or NaN (never served)."""
+    """``value`` rounded to ``digits`` decimals, or None when it is missing, infinite or NaN (never served)."""
     if value is None or not math.isfinite(value):
         return None
     rounded = round(value, digits)
+    return rounded if math.isfinite(rounded) else None
+
+
+def significant(value: float | None, figures: int = 6) -> float | None:
+    """``value`` to ``figures`` significant figures (a rate of 1e-9 stays 1e-9, not 0.0), or None
+    when it is missing, infinite or NaN. The rates are served this way so that
+    ``observed_rate / required_rate`` recomputes ``ratio`` whatever their magnitude."""
+    if value is None or not math.isfinite(value):
+        return None
+    rounded = float(f"{value:.{figures}g}")
     return rounded if math.isfinite(rounded) else None
 
 
@@ -194,8 +204,8 @@ def assess_cagr(
         base,
         base_date,
         today,
-        finite(required, 6),
-        finite(observed, 6),
+        significant(required),
+        significant(observed),
         finite(ratio),
         finite(attainment),
         finite(progress),
@@ -253,8 +263,8 @@ def assess_linear(
         base,
         base_date,
         today,
-        finite(required, 6),
-        finite(observed, 6),
+        significant(required),
+        significant(observed),
         finite(ratio),
         finite(attainment),
         finite(progress),

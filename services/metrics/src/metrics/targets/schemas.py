@@ -108,6 +108,9 @@ class TargetSchema(ma.Schema):
     )
     base_date = fields.String(allow_none=True, metadata={"format": "date"})
     assessed_on = fields.String(metadata={"format": "date", "description": "The day the status is for"})
+    links_as_of = fields.String(
+        metadata={"description": "With ?as_of: what the entities links list (the registry as it is now, same filters)"}
+    )
     required_rate = fields.Float(
         allow_none=True, metadata={"description": "CAGR (fraction per year) or units per year needed from base to target"}
     )
@@ -131,6 +134,10 @@ class TargetSchema(ma.Schema):
 
 
 class TargetListSchema(ma.Schema):
+    as_of = fields.String(metadata={"description": "With ?as_of: the moment answered, in Asia/Shanghai"})
+    links_as_of = fields.String(
+        metadata={"description": "With ?as_of: what the entities links list (the registry as it is now, same filters)"}
+    )
     targets = fields.List(fields.Nested(TargetSchema))
     next_cursor = fields.String(allow_none=True, metadata={"description": "Pass as cursor for the next page; null on the last"})
 

@@ -396,6 +396,10 @@ class MergeRequestSchema(InputSchema):
     into = fields.Integer(
         required=True, strict=True, validate=validate.Range(min=1, max=2**62), metadata={"description": "The surviving entity's id"}
     )
+    force = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Merge even when the two are of different kinds (a lab into an enterprise); refused (409) otherwise"},
+    )
 
 
 class MergeAnswerSchema(ma.Schema):
