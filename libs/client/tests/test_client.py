@@ -12,6 +12,18 @@ from ecoreg_client import EcoregClient, EcoregError
 class Server(BaseHTTPRequestHandler):
     answers: list[tuple[int, dict]] = []
     seen: list[dict] = []
+    document: dict = {}  # GET /api/v1/openapi.json: the registry's, as the gateway merges it in
+
+    def do_GET(self):
+        if self.path != "/api/v1/openapi.json":
+            self.send_error(404)
+            return
+        payload = json.dumps(Server.document).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length", 0))
@@ -36,8 +48,8 @@ class Server(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def server():
-    Server.answers, Server.seen = [], []
+def server(registry_document):
+    Server.answers, Server.seen, Server.document = [], [], registry_document
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Server)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from ecoreg_common.db import deferred_flush, json_ready, json_rows, one_of, upsert_many
+from ecoreg_common.db import deferred_flush, json_param, json_rows, one_of, upsert_many
 from metrics.readmodel.facts import CellKey, Fact
 from metrics.tables import CELL_DIMENSIONS, count_cells, entity_facts, fact_versions, follower_state, tracks
 
@@ -73,9 +73,15 @@ def save_facts(session: Session, facts: Iterable[Fact]) -> None:
     )
 
 
-def save_versions(session: Session, versions: list[tuple[Fact, datetime]]) -> None:
+def save_versions(session: Session, versions: list[tuple[Fact, datetime]], *, had_facts: Collection[int] | None = None) -> None:
     """Record accepted versions (feed order) with their validity: each is valid from its commit
-    time until the next version of the same entity; the version open before closes at the first."""
+    time until the next version of the same entity; the version open before closes at the first.
+
+    ``had_facts``: the entities that had a fact before these versions (``load_facts``). A
+    version row is only ever written with its fact, so only they can have an open version
+    to close; the others are new, and without any the closing statement is not sent (a page
+    of registrations costs one statement less). None: close for every entity.
+    """
     if not versions:
         return
     firsts: dict[int, datetime] = {}
@@ -101,8 +107,8 @@ def save_versions(session: Session, versions: list[tuple[Fact, datetime]]) -> No
         )
         following[fact.entity_id] = at
         firsts[fact.entity_id] = at
-    closing = [{"entity_id": entity_id, "valid_to": at} for entity_id, at in firsts.items()]
-    if session.get_bind().dialect.name == "postgresql":
+    closing = [{"entity_id": entity_id, "valid_to": at} for entity_id, at in firsts.items() if had_facts is None or entity_id in had_facts]
+    if closing and session.get_bind().dialect.name == "postgresql":
         # One statement for the page (UPDATE ... FROM the rows), not one per entity.
         source = json_rows(fact_versions, ["entity_id", "valid_to"])
         close = (
@@ -110,8 +116,8 @@ def save_versions(session: Session, versions: list[tuple[Fact, datetime]]) -> No
             .where(fact_versions.c.entity_id == source.c.entity_id, fact_versions.c.valid_to.is_(None))
             .values(valid_to=source.c.valid_to)
         )
-        session.execute(close, {"rows": json_ready(closing)})
-    else:
+        session.execute(close, {"rows": json_param(closing)})
+    elif closing:
         close = (
             update(fact_versions)
             .where(fact_versions.c.entity_id == bindparam("b_id"), fact_versions.c.valid_to.is_(None))

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ecoreg_common.db import allocate_ids, bulk_insert, list_contains, one_of
 from registry import names
 from registry.changes import feed
+from registry.entities import search
 from registry.entities.state import EDITABLE, timestamp
 from registry.tables import entities
 
@@ -144,14 +145,15 @@ def name_contains(session: Session, q: str):
     """Live rows whose name or Chinese name contains ``q`` in any writing (registry.names).
 
     The key holds only letters and digits, so it needs no LIKE escaping. PostgreSQL
-    answers ``LIKE '%key%'`` from the pg_trgm index (keys of 3+ characters); SQLite
-    scans the stored column with ``instr``, which is case-sensitive like the keys.
+    answers from the pg_trgm index, by the key's rarest trigrams with the whole key
+    rechecked (``search.contains_key``; keys of 3+ characters); SQLite scans the stored
+    column with ``instr``, which is case-sensitive like the keys.
     """
     key = names.query_key(q)
     if not key:
         return false()
     if session.get_bind().dialect.name == "postgresql":
-        return entities.c.search_text.like(f"%{key}%")
+        return search.contains_key(session, key)
     return func.instr(entities.c.search_text, key) > 0
 
 
