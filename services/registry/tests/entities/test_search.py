@@ -47,3 +47,12 @@ def test_q_finds_exactly_the_names_holding_the_key_whatever_trigrams_the_index_i
         # The sample was taken from this table on the first q: the brand's trigrams are rare in it.
         sample = search._samples[next(iter(k for k in search._samples if k.endswith(database_url.rsplit("/", 1)[-1])))]
         assert search.rare_trigrams("huazhuohuabiomedical", sample) is not None
+
+
+def test_trigrams_apart_from_each_other_come_before_overlapping_ones():
+    # 'aoz' and 'ozi' are the rarest, but they overlap: found together, the second says little.
+    texts = ["qiaozixxx"] * 2 + ["hanqiao"] * 40 + ["zihan"] * 40
+    sample = search.sample_of(texts, total=1_000_000, now=0.0)
+    ranked = search._ranked("qiaozihan", sample)
+    assert ranked[:2] == ["aoz", "iha"]  # 'ozi' is as rare as 'aoz', but overlaps it
+    assert ranked.index("ozi") > 1
