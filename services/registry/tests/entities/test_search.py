@@ -17,6 +17,11 @@ def test_the_rarest_trigrams_are_chosen_and_common_words_use_the_whole_key():
     assert search.rare_trigrams("biomedicaltechnology", sample) is None  # only common trigrams: the whole key
     assert search.rare_trigrams("huazhuohua", None) is None  # no sample yet
     assert search.rare_trigrams("hua", sample) is None  # one trigram: the whole key is no dearer
+    # A piece of a name made of common words says little at this size (matching skips it when it has another).
+    assert search.is_common("biomedicaltechnology", sample)
+    assert not search.is_common("huazhuohua", sample)
+    small = search.sample_of(texts[:20], total=20, now=0.0)
+    assert not search.is_common("biomedicaltechnology", small)  # in a small registry nothing costs much
 
 
 def test_q_finds_exactly_the_names_holding_the_key_whatever_trigrams_the_index_is_asked(client, database_url):
@@ -42,3 +47,12 @@ def test_q_finds_exactly_the_names_holding_the_key_whatever_trigrams_the_index_i
         # The sample was taken from this table on the first q: the brand's trigrams are rare in it.
         sample = search._samples[next(iter(k for k in search._samples if k.endswith(database_url.rsplit("/", 1)[-1])))]
         assert search.rare_trigrams("huazhuohuabiomedical", sample) is not None
+
+
+def test_trigrams_apart_from_each_other_come_before_overlapping_ones():
+    # 'aoz' and 'ozi' are the rarest, but they overlap: found together, the second says little.
+    texts = ["qiaozixxx"] * 2 + ["hanqiao"] * 40 + ["zihan"] * 40
+    sample = search.sample_of(texts, total=1_000_000, now=0.0)
+    ranked = search._ranked("qiaozihan", sample)
+    assert ranked[:2] == ["aoz", "iha"]  # 'ozi' is as rare as 'aoz', but overlaps it
+    assert ranked.index("ozi") > 1

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from ecoreg_common.db import one_of
 from registry import names
-from registry.entities import store
+from registry.entities import search, store
 from registry.tables import entities
 
 CHOSEN_SCORE = 0.85  # a candidate below this is never chosen
@@ -247,19 +247,40 @@ def _piece_candidates(session: Session, wanted: Sequence[tuple[int, Record]]) ->
     on PostgreSQL): one round trip instead of one per record.
     """
     postgres = session.get_bind().dialect.name == "postgresql"
-    looked_up = [(index, pieces) for index, record in wanted if (pieces := _record_pieces(record))]
+    sample = search.sample_for(session) if postgres else None
+    looked_up = []
+    for index, record in wanted:
+        pieces = _record_pieces(record)
+        # At scale a piece of common words (技术中心, biomedicaltechnology) finds any of thousands of
+        # names, at the cost of reading them: when the record has another piece, only that one is asked.
+        looked_up.append((index, [piece for piece in pieces if not search.is_common(piece, sample)] or pieces))
+    looked_up = [(index, pieces) for index, pieces in looked_up if pieces]
     columns = ", ".join(_SCORED_NAMES)
     found: dict[int, list[dict]] = {}
     for chunk in _chunks(looked_up, _RECORDS_PER_STATEMENT):
         # Written as text: SQLAlchemy would compile a new 200-part statement every time
         # (its cache keys on structure), which cost more than the look-ups themselves.
-        parts, params = [], {}
+        parts: list[str] = []
+        params: dict[str, str] = {}
+
+        def bind(value: str, params: dict[str, str] = params) -> str:
+            name = f"p{len(params)}"
+            params[name] = value
+            return f":{name}"
+
         for index, pieces in chunk:
             holds = []
             for piece in pieces:
-                name = f"p{len(params)}"
-                params[name] = f"%{piece}%" if postgres else piece
-                holds.append(f"search_text LIKE :{name}" if postgres else f"instr(search_text, :{name}) > 0")
+                if not postgres:
+                    holds.append(f"instr(search_text, {bind(piece)}) > 0")
+                    continue
+                # As q does (search.contains_key): the piece's rare trigrams through the index, the piece rechecked.
+                rare = search.rare_trigrams(piece, sample)
+                if rare is None:
+                    holds.append(f"search_text LIKE {bind(f'%{piece}%')}")
+                else:
+                    grams = " AND ".join(f"search_text LIKE {bind(f'%{gram}%')}" for gram in rare)
+                    holds.append(f"({grams} AND strpos(search_text, {bind(piece)}) > 0)")
             # No ORDER BY: a piece common to many names must not cost a sort of all of them; the
             # first _PIECE_CANDIDATES found are scored (a typo of a very common name may be missed).
             where = " OR ".join(holds)
@@ -325,5 +346,6 @@ def match_records(session: Session, records: Sequence[Record], *, partner: str |
 
 def match(db, records: list[dict], *, partner: str | None, limit: int = 3) -> dict:
     """POST /entities/match: ``{"results": [...]}`` as ``match_records`` gives them (one read transaction)."""
+    search.refresh(db)  # which trigrams are rare (PostgreSQL; a sample, at most every 10 minutes)
     with db.read() as session:
         return {"results": match_records(session, [record_from(r) for r in records], partner=partner, limit=limit)}

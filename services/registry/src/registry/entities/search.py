@@ -98,20 +98,39 @@ def refresh(db) -> None:
         _samples[key] = sample_of(texts, float(total), now)
 
 
+def _ranked(key: str, sample: Sample) -> list[str]:
+    """The key's distinct trigrams, rarest first, those overlapping a rarer one pushed back.
+
+    Overlapping trigrams share two characters, so they are found together (``aoz``,
+    ``ozi``): a second one says little more than the first. Trigrams apart from each
+    other come first, each the rarest left that overlaps none taken.
+    """
+    positions: dict[str, list[int]] = {}
+    for start, gram in enumerate(trigrams(key)):
+        positions.setdefault(gram, []).append(start)
+    rarest = sorted(positions, key=lambda gram: (sample.counts.get(gram, 0), positions[gram][0]))
+    apart: list[str] = []
+    taken: list[int] = []
+    for gram in rarest:
+        if all(abs(start - other) >= 3 for start in positions[gram] for other in taken):
+            apart.append(gram)
+            taken.extend(positions[gram])
+    return apart + [gram for gram in rarest if gram not in apart]
+
+
 def rare_trigrams(key: str, sample: Sample | None) -> list[str] | None:
     """The key's trigrams to look up through the index, rarest first; None: use the whole key.
 
     A trigram the sample never saw is taken to be in half a sampled row's share of the
-    table. Trigrams are added until the table is predicted to hold fewer than
-    ENOUGH_ROWS rows with all of them (their shares multiplied: independence assumed).
+    table. Trigrams (apart from each other first: ``_ranked``) are added until the table
+    is predicted to hold fewer than ENOUGH_ROWS rows with all of them (their shares
+    multiplied: independence assumed, which overlapping trigrams are not).
     """
-    grams = list(dict.fromkeys(trigrams(key)))
-    if sample is None or sample.rows == 0 or len(grams) <= 2:
+    if sample is None or sample.rows == 0 or len(set(trigrams(key))) <= 2:
         return None
-    ranked = sorted(grams, key=lambda gram: sample.counts.get(gram, 0))
     chosen: list[str] = []
     predicted = sample.total
-    for gram in ranked[:MOST_TRIGRAMS]:
+    for gram in _ranked(key, sample)[:MOST_TRIGRAMS]:
         chosen.append(gram)
         predicted *= max(sample.counts.get(gram, 0), 0.5) / sample.rows
         if predicted < ENOUGH_ROWS:
@@ -119,9 +138,22 @@ def rare_trigrams(key: str, sample: Sample | None) -> list[str] | None:
     return None
 
 
+def sample_for(session) -> Sample | None:
+    """This process's sample of the session's database, if one was taken (``refresh``)."""
+    return _samples.get(_database_key(session.get_bind()))
+
+
+def is_common(key: str, sample: Sample | None) -> bool:
+    """Whether the sample predicts ENOUGH_ROWS or more rows holding all of the key's
+    MOST_TRIGRAMS rarest trigrams: a piece of a name that says little (技术中心, technology)."""
+    if sample is None or sample.rows == 0 or len(set(trigrams(key))) <= 2:
+        return False
+    return rare_trigrams(key, sample) is None
+
+
 def contains_key(session, key: str):
     """The WHERE condition for "the search text holds ``key``" on PostgreSQL (key: letters and digits only)."""
-    chosen = rare_trigrams(key, _samples.get(_database_key(session.get_bind())))
+    chosen = rare_trigrams(key, sample_for(session))
     if chosen is None:
         return entities.c.search_text.like(f"%{key}%")
     # The chosen trigrams through the index; strpos, which no index answers, checks the whole key on what they find.
