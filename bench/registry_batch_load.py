@@ -44,9 +44,10 @@ CLUSTER_TRACKS = [
 DISTRICTS = ["pudong", "jiading", "minhang", "xuhui", "baoshan", "songjiang"]
 
 
-def make_entities(count: int) -> list[dict]:
+def make_entities(count: int, start: int = 0) -> list[dict]:
+    """Entities number ``start`` to ``start + count - 1`` (each its own uscc, external id and names)."""
     items = []
-    for n in range(count):
+    for n in range(start, start + count):
         cluster, track = CLUSTER_TRACKS[n % len(CLUSTER_TRACKS)]
         items.append(
             {
