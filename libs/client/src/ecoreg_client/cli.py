@@ -108,6 +108,15 @@ def _looks_alike(candidate: dict) -> bool:
     return bool(candidate.get("looks_alike"))
 
 
+def _exported_id(cells: object, id_column: int | None) -> str:
+    """The ``id`` an exported row carries ('' for none): a table's id cell, a JSON line's ``id``."""
+    if isinstance(cells, dict):
+        value = cells.get("id")
+    else:
+        value = cells[id_column] if id_column is not None and id_column < len(cells) else None
+    return "" if value is None else str(value).strip()
+
+
 def _flag_copies(api: EcoregClient, rows: list, id_column: int | None, batch_size: int) -> None:
     """Make an error of each exported row (an ``id`` cell, or ``id`` in a JSON line) that the import would create.
 
