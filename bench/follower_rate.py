@@ -16,13 +16,12 @@ follower / feed (goal: >= 0.8), with the follower process's peak memory.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import statistics
 import time
 
 import requests
-from processes import gunicorn, stop
+from processes import gunicorn, postgres_base, stop
 from registry_batch_load import make_entities
 
 from ecoreg_common.db import Database
@@ -84,7 +83,7 @@ def main() -> None:
     parser.add_argument("--page", type=int, default=500, help="changes per page (METRICS_FOLLOW_BATCH's default)")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    base = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("TEST_POSTGRES_URL") or "postgresql+psycopg://root@127.0.0.1:5432/test"
+    base = postgres_base()
 
     with (
         fresh_postgres_database(base, "ecoreg_bench_feed") as registry_url,
