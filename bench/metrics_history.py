@@ -28,21 +28,18 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import requests
-from processes import BIN, DISTRICTS, KINDS, PLACES, gunicorn, start, stop
+from load import median_ms
+from processes import ADMIN, DISTRICTS, KINDS, PLACES, postgres_base, running_stack
 
-from ecoreg_common.testing import free_port, fresh_postgres_database
-from gateway import migrate as gateway_migrate
+from ecoreg_common.testing import fresh_postgres_database
 from metrics import create_app
 from metrics import migrate as metrics_migrate
 from metrics.config import Settings
 from metrics.history import snapshots
 from metrics.readmodel.apply import apply_page
-from registry import migrate as registry_migrate
 
 STATUSES = ["planned", "building", "active", "active", "inactive"]
 START = datetime(2024, 1, 1, tzinfo=UTC)
-TOKEN = "bench-internal-token"
-ADMIN_KEY = "bench-admin-key"
 
 
 def feed(entities: int, changes: int, days: int):
@@ -81,16 +78,6 @@ def feed(entities: int, changes: int, days: int):
             page = []
     if page:
         yield page
-
-
-def median_ms(client, path: str, repeat: int) -> float:
-    timings = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        response = client.get(path)
-        timings.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, response.get_data(as_text=True)
-    return statistics.median(timings)
 
 
 def as_of_and_backfill(base: str, entities: int, changes: int, days: int, repeat: int, page: int = 500) -> dict:
@@ -134,61 +121,32 @@ def as_of_and_backfill(base: str, entities: int, changes: int, days: int, repeat
 def read_your_write_lag(base: str, writes: int) -> list[float]:
     """Seconds from a write's 201 through the gateway to the gateway's count showing it."""
     lags: list[float] = []
-    with (
-        fresh_postgres_database(base, "ecoreg_bench_ryw_reg") as registry_db,
-        fresh_postgres_database(base, "ecoreg_bench_ryw_met") as metrics_db,
-        fresh_postgres_database(base, "ecoreg_bench_ryw_gw") as gateway_db,
-    ):
-        registry_migrate.upgrade(registry_db)
-        metrics_migrate.upgrade(metrics_db)
-        gateway_migrate.upgrade(gateway_db)
-        ports = {name: free_port() for name in ("registry", "metrics", "gateway")}
-        urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-        env = {
-            "REGISTRY_DATABASE_URL": registry_db,
-            "METRICS_DATABASE_URL": metrics_db,
-            "GATEWAY_DATABASE_URL": gateway_db,
-            "REGISTRY_URL": urls["registry"],
-            "METRICS_URL": urls["metrics"],
-            "INTERNAL_TOKEN": TOKEN,
-            "GATEWAY_ADMIN_KEY": ADMIN_KEY,
-            "GATEWAY_KEY_LIMIT": "1000000/minute",
-            "GATEWAY_CACHE_SECONDS": "5",
-        }
-        processes = [
-            gunicorn("registry:create_app()", ports["registry"], env, workers=1, threads=4),
-            gunicorn("metrics:create_app()", ports["metrics"], env, workers=1, threads=4),
-            start([str(BIN / "ecoreg-metrics"), "follow"], env),
-            gunicorn("gateway:create_app()", ports["gateway"], env, workers=2, threads=8),
-        ]
-        admin = {"Authorization": f"Bearer {ADMIN_KEY}"}
-        try:
-            with requests.Session() as http:
-                key = http.post(
-                    f"{urls['gateway']}/api/v1/keys", json={"partner": "bench", "scopes": ["entities:write"]}, headers=admin, timeout=10
-                )
-                key.raise_for_status()
-                writer = {"Authorization": f"Bearer {key.json()['key']}"}
-                counts = f"{urls['gateway']}/api/v1/metrics/counts?cluster=energy"
+    with running_stack("ecoreg_bench_ryw", base=base, env={"GATEWAY_CACHE_SECONDS": "5"}) as stack:
+        urls = stack.urls
+        with requests.Session() as http:
+            key = http.post(
+                f"{urls['gateway']}/api/v1/keys", json={"partner": "bench", "scopes": ["entities:write"]}, headers=ADMIN, timeout=10
+            )
+            key.raise_for_status()
+            writer = {"Authorization": f"Bearer {key.json()['key']}"}
+            counts = f"{urls['gateway']}/api/v1/metrics/counts?cluster=energy"
 
-                def count() -> int:
-                    # With the key: an anonymous dashboard would meet the per-address limit at this rate.
-                    answer = http.get(counts, headers=writer, timeout=10)
-                    answer.raise_for_status()
-                    return answer.json()["groups"][0]["count"]
+            def count() -> int:
+                # With the key: an anonymous dashboard would meet the per-address limit at this rate.
+                answer = http.get(counts, headers=writer, timeout=10)
+                answer.raise_for_status()
+                return answer.json()["groups"][0]["count"]
 
-                for n in range(writes):
-                    before = count()  # a dashboard polling: the answer is cached
-                    body = {"kind": "enterprise", "name": f"Lag {n}", "clusters": ["energy"], "external_id": f"ryw-{n}"}
-                    http.post(f"{urls['gateway']}/api/v1/entities", json=body, headers=writer, timeout=10).raise_for_status()
-                    written = time.perf_counter()
-                    while count() != before + 1:
-                        if time.perf_counter() - written > 30:
-                            raise RuntimeError("the write never showed in the count through the gateway")
-                        time.sleep(0.01)
-                    lags.append(time.perf_counter() - written)
-        finally:
-            stop(*processes)
+            for n in range(writes):
+                before = count()  # a dashboard polling: the answer is cached
+                body = {"kind": "enterprise", "name": f"Lag {n}", "clusters": ["energy"], "external_id": f"ryw-{n}"}
+                http.post(f"{urls['gateway']}/api/v1/entities", json=body, headers=writer, timeout=10).raise_for_status()
+                written = time.perf_counter()
+                while count() != before + 1:
+                    if time.perf_counter() - written > 30:
+                        raise RuntimeError("the write never showed in the count through the gateway")
+                    time.sleep(0.01)
+                lags.append(time.perf_counter() - written)
     return lags
 
 
@@ -203,7 +161,7 @@ def main() -> None:
     parser.add_argument("--skip-history", action="store_true")
     parser.add_argument("--skip-lag", action="store_true", help="only part 1")
     args = parser.parse_args()
-    base = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("TEST_POSTGRES_URL") or "postgresql+psycopg://root@127.0.0.1:5432/test"
+    base = postgres_base()
 
     if not args.skip_history:
         result = as_of_and_backfill(base, args.entities, args.changes, args.days, args.repeat, args.page)

@@ -253,6 +253,34 @@ def deferred_flush(session: Session) -> list[ColumnElement]:
     return []
 
 
+@contextmanager
+def pipelined(session: Session) -> Iterator[None]:
+    """PostgreSQL: the statements executed in the block are sent without waiting for each
+    one's answer (libpq pipeline mode, psycopg's ``Connection.pipeline``); the block's end
+    waits for all of them at once. For writes whose results nobody reads (no rows, no
+    rowcount): the server runs one while the next is being built, and the block costs one
+    round trip instead of one per statement. Nothing changes on SQLite.
+
+    An error of any statement in the block is raised at its end, as the SQLAlchemy error
+    ``execute`` would have raised (IntegrityError, OperationalError ...), with the
+    connection invalidated when it is gone, so ``Database.transact`` retries as usual.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    driver = connection.connection.driver_connection
+    driver_error = connection.dialect.loaded_dbapi.Error
+    try:
+        with driver.pipeline():
+            yield
+    except driver_error as error:
+        gone = connection.dialect.is_disconnect(error, driver, None)
+        if gone:
+            connection.invalidate(error)
+        raise DBAPIError.instance("(pipeline)", None, error, driver_error, connection_invalidated=gone) from error
+
+
 def allocate_ids(session: Session, table: Table, count: int) -> list[int]:
     """``count`` new ids for ``table.c.id``, so bulk inserts need no RETURNING.
 

@@ -111,16 +111,18 @@ def _strip_forms(parts: list[str]) -> list[str]:
                 break
             parts.pop()
             continue
-        form = next((f for f in _ZH_FORMS if last.endswith(f)), None)
-        if form is None:
+        if not last.endswith(_ZH_FORMS):  # one C call for the common case: no legal form left
             break
+        form = next(f for f in _ZH_FORMS if last.endswith(f))
         parts[-1] = last[: -len(form)]
     return parts
 
 
 def weight(text: str) -> int:
     # How much a name says: a CJK character carries about as much as two Latin letters.
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+    if text.isascii():
+        return len(text)
+    return len(text) + sum(1 for ch in text if ch > "\u2e80")
 
 
 @lru_cache(maxsize=32768)
@@ -144,14 +146,20 @@ def core(text: str | None) -> str:
     both give ``'华虹宏力半导体制造'``. When too little would be left (``'上海电气'`` would
     be ``'电气'``), the core is the ``norm``: a place that is part of the brand stays.
     """
-    if not text:
-        return ""
-    whole = norm(text)
-    kept = [t for t in _strip_forms(tokens(text)) if t not in _PLACE_TOKENS]
+    return _key_and_core(text)[1] if text else ""
+
+
+def _key_and_core(text: str) -> tuple[str, str]:
+    """(``search_key``, ``core``) of a non-empty name from one tokenisation; ``norm`` only
+    when the core needs it (too little left without the places)."""
+    found = _tokens(text)
+    kept = [t for t in _strip_forms(found) if t not in _PLACE_TOKENS]
     if kept and kept[0].startswith(_CITY):
         kept[0] = kept[0][len(_CITY_FULL) :] if kept[0].startswith(_CITY_FULL) else kept[0][len(_CITY) :]
     result = "".join(_strip_forms([t for t in kept if t]))
-    return result if weight(result) >= _MIN_CORE_WEIGHT else whole
+    if weight(result) < _MIN_CORE_WEIGHT:
+        result = norm(text)
+    return "".join(found), result
 
 
 def query_key(q: str) -> str:
@@ -167,7 +175,11 @@ def query_key(q: str) -> str:
 def search_text(name: str | None, name_zh: str | None) -> str:
     """The stored search column: both names' keys, space-separated (keys have no spaces,
     so a ``q`` key never matches across the two names)."""
-    return " ".join(key for key in (search_key(name), search_key(name_zh)) if key)
+    return _search_column(search_key(name), search_key(name_zh))
+
+
+def _search_column(*keys: str) -> str:
+    return " ".join(key for key in keys if key)
 
 
 def similarity(a: str, b: str, floor: float = 0.0) -> float:
@@ -192,8 +204,11 @@ def within_edits(a: str, b: str, limit: int = 2) -> bool:
 
 def stored_forms(state: dict) -> dict[str, str | None]:
     """The normalised columns an entity row keeps next to its names (kept on every write)."""
+    name, name_zh = state.get("name"), state.get("name_zh")
+    key, name_core = _key_and_core(name) if name else ("", "")
+    key_zh, name_zh_core = _key_and_core(name_zh) if name_zh else ("", "")
     return {
-        "search_text": search_text(state.get("name"), state.get("name_zh")),
-        "name_core": core(state.get("name")) or None,
-        "name_zh_core": core(state.get("name_zh")) or None,
+        "search_text": _search_column(key, key_zh),  # as search_text(name, name_zh) has it
+        "name_core": name_core or None,
+        "name_zh_core": name_zh_core or None,
     }

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from ecoreg_common.db import Database
+from ecoreg_common.db import Database, pipelined
 from ecoreg_common.formats import parse_instant
 from metrics.readmodel import keyframes, store
 from metrics.readmodel.facts import CellKey, Fact, contribution, fact_from_change, newer
@@ -98,14 +98,7 @@ def apply_page(
         versions: list[tuple[Fact, datetime]] = []
         known_tracks = track_cluster if track_cluster is not None else store.track_clusters(session)
         changed, delta, skipped = fold(fresh, facts, known_tracks, versions)
-        store.save_facts(session, changed.values())
-        store.save_versions(session, versions, had_facts=facts.keys())
-        store.add_to_cells(session, delta)
         checkpoint = max([state.checkpoint, *(change["seq"] for change in fresh)])
-        if versions:
-            # The keyframes for as_of stay exact: one passed midnight written, stale ones dropped.
-            times = [at for _, at in versions]
-            keyframes.after_versions(session, min(times), max(times), checkpoint, known_tracks)
         latest = max(registry_latest_seq, checkpoint)
         values = {"checkpoint": checkpoint, "registry_latest_seq": latest, "last_success_at": now, "last_error": None}
         if fresh:
@@ -113,7 +106,18 @@ def apply_page(
             values["checkpoint_at"] = parse_instant(fresh[-1]["at"])
         if checkpoint >= latest:
             values["caught_up_at"] = now
-        store.save_state(session, **values)
+        # The writes are sent one after another without waiting for each (their results
+        # are not read): the server applies one while the next is built.
+        with pipelined(session):
+            store.save_facts(session, changed.values())
+            store.save_versions(session, versions, had_facts=facts.keys())
+            store.add_to_cells(session, delta)
+            store.save_state(session, **values)
+        if versions:
+            # After the versions are written (it reads them): the keyframes for as_of stay
+            # exact, one passed midnight written, stale ones dropped.
+            times = [at for _, at in versions]
+            keyframes.after_versions(session, min(times), max(times), checkpoint, known_tracks)
         return Applied(checkpoint=checkpoint, applied=len(fresh) - skipped, skipped=skipped + len(changes) - len(fresh))
 
     # Safe to run again whatever happened to a first commit: replays change nothing.

@@ -308,12 +308,19 @@ def merged_matches(session: Session, source: str, codes: Sequence[str], external
     for ``source``, any of ``external_ids``, whose survivor still lives (newest merge first)."""
     found: dict[int, dict] = {}
     merged = entities.c.merged_into.is_not(None)
-    for chunk in _chunks(list(codes)):
-        for state in states_from(session, select(entities).where(merged, one_of(session, entities.c.uscc, chunk))):
-            found[state["id"]] = state
-    for chunk in _chunks(list(external_ids)):
-        query = select(entities).where(merged, entities.c.source == source, one_of(session, entities.c.external_id, chunk))
-        for state in states_from(session, query):
+    # PostgreSQL: one statement (each list is one array parameter); SQLite: 900 values at a time.
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    code_chunks = [list(codes)] if postgresql else list(_chunks(list(codes)))
+    external_chunks = [list(external_ids)] if postgresql else list(_chunks(list(external_ids)))
+    for code_chunk, external_chunk in zip_longest(code_chunks, external_chunks, fillvalue=()):
+        wanted = []
+        if code_chunk:
+            wanted.append(one_of(session, entities.c.uscc, code_chunk))
+        if external_chunk:
+            wanted.append(and_(entities.c.source == source, one_of(session, entities.c.external_id, external_chunk)))
+        if not wanted:
+            continue
+        for state in states_from(session, select(entities).where(merged, or_(*wanted))):
             found[state["id"]] = state
     out = []
     for state in sorted(found.values(), key=lambda s: s["updated_at"], reverse=True):
