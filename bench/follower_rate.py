@@ -22,7 +22,7 @@ import statistics
 import time
 
 import requests
-from processes import gunicorn, stop
+from processes import Analyzer, gunicorn, stop
 from registry_batch_load import make_entities
 
 from ecoreg_common.db import Database
@@ -84,6 +84,7 @@ def main() -> None:
     parser.add_argument("--page", type=int, default=500, help="changes per page (METRICS_FOLLOW_BATCH's default)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--creates-only", action="store_true", help="one change per entity (a bounded 1M run)")
+    parser.add_argument("--analyze-seconds", type=float, default=0, help="ANALYZE both databases this often, as autovacuum would")
     args = parser.parse_args()
     base = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("TEST_POSTGRES_URL") or "postgresql+psycopg://root@127.0.0.1:5432/test"
 
@@ -97,6 +98,7 @@ def main() -> None:
         process = gunicorn("registry:create_app()", port, {"REGISTRY_DATABASE_URL": registry_url}, workers=1)
         registry = f"http://127.0.0.1:{port}"
         db = Database(metrics_url)
+        analyzer = Analyzer([registry_url, metrics_url], args.analyze_seconds).__enter__()
         try:
             started = time.perf_counter()
             total = fill(registry, args.entities, updates=not args.creates_only)
@@ -119,6 +121,7 @@ def main() -> None:
                     f"round {round_number}: feed served {feed_rates[-1]:9,.0f} changes/s   follower applied {follow_rates[-1]:9,.0f} changes/s"
                 )
         finally:
+            analyzer.__exit__()
             db.dispose()
             stop(process)
 
