@@ -16,13 +16,12 @@ follower / feed (goal: >= 0.8), with the follower process's peak memory.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import statistics
 import time
 
 import requests
-from processes import Analyzer, gunicorn, stop
+from processes import Analyzer, gunicorn, postgres_base, stop
 from registry_batch_load import make_entities
 
 from ecoreg_common.db import Database
@@ -86,7 +85,7 @@ def main() -> None:
     parser.add_argument("--creates-only", action="store_true", help="one change per entity (a bounded 1M run)")
     parser.add_argument("--analyze-seconds", type=float, default=0, help="ANALYZE both databases this often, as autovacuum would")
     args = parser.parse_args()
-    base = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("TEST_POSTGRES_URL") or "postgresql+psycopg://root@127.0.0.1:5432/test"
+    base = postgres_base()
 
     with (
         fresh_postgres_database(base, "ecoreg_bench_feed") as registry_url,

@@ -13,7 +13,6 @@ validation with marshmallow and with the loader compiled from its schema.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import threading
 import time
@@ -22,7 +21,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import requests
-from processes import Analyzer, gunicorn, stop
+from processes import Analyzer, gunicorn, postgres_base, stop
 from sqlalchemy import create_engine, insert
 
 from ecoreg_common.testing import free_port, fresh_postgres_database
@@ -179,7 +178,7 @@ def main() -> None:
     parser.add_argument("--clients", default="1,2", help="client counts to run, e.g. 1 for a big single run")
     parser.add_argument("--analyze-seconds", type=float, default=0, help="ANALYZE the databases this often, as autovacuum would")
     args = parser.parse_args()
-    base = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("TEST_POSTGRES_URL") or "postgresql+psycopg://root@127.0.0.1:5432/test"
+    base = postgres_base()
     items = make_entities(args.entities)
     client_counts = [int(n) for n in args.clients.split(",")]
 

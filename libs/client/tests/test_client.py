@@ -116,8 +116,20 @@ def test_dry_run_asks_the_registry_to_write_nothing_and_shows_look_alikes(server
         "企业名称,集群,外部编号\n华域视觉科技(上海)有限公司,intelligence,p-1\n坏,nowhere,p-2\n上海合成生物,health,p-3\n", encoding="utf-8"
     )
     # Another USCC is another legal person: no look-alike, whatever the name.
-    unlike = {"id": 7, "score": 0.3, "reasons": ["same_name_zh", "other_uscc"], "entity": {"id": 7, "name_zh": "上海合成生物有限公司"}}
-    candidate = {"id": 12, "score": 0.97, "reasons": ["same_core_name"], "entity": {"id": 12, "name_zh": "华域视觉科技（上海）有限公司"}}
+    unlike = {
+        "id": 7,
+        "score": 0.3,
+        "reasons": ["same_name_zh", "other_uscc"],
+        "looks_alike": False,
+        "entity": {"id": 7, "name_zh": "上海合成生物有限公司"},
+    }
+    candidate = {
+        "id": 12,
+        "score": 0.97,
+        "reasons": ["same_core_name"],
+        "looks_alike": True,
+        "entity": {"id": 12, "name_zh": "华域视觉科技（上海）有限公司"},
+    }
     Server.answers = [
         (
             200,

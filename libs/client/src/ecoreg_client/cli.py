@@ -102,16 +102,10 @@ def _rows(file: Path, encoding: str | None, maps: list[tuple[str, str]], default
     return rows, table.headers
 
 
-LOOKALIKE_SCORE = 0.75  # the registry's floor for similar names (registry.entities.matching.SIMILAR_FLOOR)
-
-
 def _looks_alike(candidate: dict) -> bool:
-    """Whether a dry run's candidate is worth showing as a look-alike of a would-be new row.
-
-    Not when its USCC is another (two codes are two legal persons, whatever the names) or
-    its score, lowered by another district or kind, is below the similar-name floor.
-    """
-    return candidate.get("score", 0) >= LOOKALIKE_SCORE and "other_uscc" not in candidate.get("reasons", [])
+    """Whether a dry run's candidate is worth showing as a look-alike of a would-be new row:
+    the registry says so (``looks_alike``: its similar-name floor, no other USCC)."""
+    return bool(candidate.get("looks_alike"))
 
 
 def _exported_id(cells: object, id_column: int | None) -> str:

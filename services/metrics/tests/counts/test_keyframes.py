@@ -198,3 +198,25 @@ def test_answers_as_of_are_the_same_without_keyframes(client, db):
         assert session.scalar(select(func.count()).select_from(keyframe_cells)) > 0
         keyframes.drop(session)
     assert answers() == with_keyframes
+
+
+def test_an_entity_is_never_counted_twice_when_a_later_version_carries_an_earlier_time(client, db):
+    # v1 at 05:00, v2 at 10:00, v3 committed after v2 but stamped 08:00 (its writer's clock read
+    # before v2 committed): from 08:00 on the entity is v3, its newest version; v2 never counted.
+    feed = Feed(db)
+    feed.write(1, kind="facility", subtype="hydrogen_station", tracks=[], at="2026-03-01T05:00:00Z")
+    feed.write(1, kind="facility", subtype="hydrogen_station", tracks=[], status="building", at="2026-03-01T10:00:00Z")
+    feed.apply()
+    feed.write(1, kind="facility", subtype="hydrogen_station", tracks=[], status="closed", at="2026-03-01T08:00:00Z")
+    feed.apply(feed.changes[-1:])
+    everything = "&group_by=status&status=planned,building,active,inactive,closed"
+
+    def statuses(as_of: str) -> dict:
+        body = client.get(f"/api/v1/metrics/counts?kind=facility{everything}&as_of={as_of}").json
+        return {group["status"]: group["count"] for group in body["groups"]}
+
+    assert statuses("2026-03-01T06:00:00Z") == {"active": 1}
+    assert statuses("2026-03-01T09:00:00Z") == {"closed": 1}  # not active and closed at once
+    assert statuses("2026-03-01T11:00:00Z") == {"closed": 1}
+    live = client.get(f"/api/v1/metrics/counts?kind=facility{everything}").json["groups"]
+    assert statuses("2026-03-02T00:00:00Z") == {group["status"]: group["count"] for group in live} == {"closed": 1}

@@ -154,6 +154,16 @@ def score(record: Record, entity: dict, *, partner: str | None) -> tuple[float, 
     return round(max(value, 0.01), 3), reasons
 
 
+def looks_alike(value: float, reasons: list[str]) -> bool:
+    """Whether a candidate is worth showing as a possible duplicate of a record that would be new.
+
+    Not when its USCC is another (two codes are two legal persons, whatever the names), nor when
+    its score, lowered by another district or kind, is below the similar-name floor. The ``ecoreg``
+    command's dry run lists these; it keeps no copy of the floor.
+    """
+    return value >= SIMILAR_FLOOR and "other_uscc" not in reasons
+
+
 def _latin_typo(record: Record, entity: dict) -> bool:
     """Whether a Latin-letter name of the record is a typo of one of the entity's (the only
     typo that may be chosen: a Chinese name one character apart may be another company)."""
@@ -299,7 +309,7 @@ def _full_states(session: Session, ids: set[int]) -> dict[int, dict]:
 
 
 def match_records(session: Session, records: Sequence[Record], *, partner: str | None, limit: int = 3) -> list[dict]:
-    """For each record (in order): ``{"index", "chosen", "candidates": [{"id", "score", "reasons", "entity"}]}``.
+    """For each record (in order): ``{"index", "chosen", "candidates": [{"id", "score", "reasons", "looks_alike", "entity"}]}``.
 
     ``partner`` is the caller (external ids are compared with its own entities only).
     Candidates are best first, at most ``limit``; ``chosen`` is an entity id or None.
@@ -334,7 +344,9 @@ def match_records(session: Session, records: Sequence[Record], *, partner: str |
         for state in pool.values():
             value, reasons = score(record, state, partner=partner)
             if value > 0:
-                candidates.append({"id": state["id"], "score": value, "reasons": reasons, "entity": state})
+                candidates.append(
+                    {"id": state["id"], "score": value, "reasons": reasons, "looks_alike": looks_alike(value, reasons), "entity": state}
+                )
         candidates.sort(key=lambda c: (-c["score"], c["id"]))
         results.append({"index": index, "chosen": _choose(record, candidates), "candidates": candidates[:limit]})
     answered = _full_states(session, {c["id"] for result in results for c in result["candidates"]})

@@ -368,6 +368,12 @@ class MatchCandidateSchema(ma.Schema):
             "typo, same_district, other_district, other_uscc, other_kind"
         },
     )
+    looks_alike = fields.Boolean(
+        metadata={
+            "description": "Worth showing as a possible duplicate of a record that would be new: "
+            "a score of at least 0.75 (the similar-name floor, after district and kind) and no other USCC"
+        }
+    )
     entity = fields.Nested(EntitySchema)
 
 
