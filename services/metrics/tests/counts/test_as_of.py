@@ -70,6 +70,7 @@ def test_targets_and_summary_as_of(client, history):
     stations = client.get("/api/v1/targets/hydrogen_stations?as_of=2025-12-31").json  # deadline 2025-12-31
     assert stations["current_value"] == 2
     assert stations["assessed_on"] == "2025-12-31"
+    assert stations["as_of"] == "2025-12-31T23:59:59+08:00"
     assert stations["status"] != "not_achieved"  # not yet missed on its deadline day
     assert client.get("/api/v1/targets/hydrogen_stations").json["status"] == "not_achieved"
     listed = client.get("/api/v1/targets?as_of=2025-12-31").json

@@ -136,8 +136,8 @@ def after_versions(session: Session, earliest: datetime, latest: datetime, seq: 
     Keyframes after ``earliest`` no longer hold (these versions began, and closed
     their predecessors, before them) and are deleted, and the newest of them is
     written again; else the keyframe of the latest midnight these versions reached
-    is written if it is missing and anything was committed before it. Usually one indexed read; at a midnight, one
-    day's versions read and one keyframe written.
+    is written if it is missing and anything was committed before it. Usually one
+    indexed read; at a midnight, one day's versions read and one keyframe written.
     """
     newest_keyframe = newest(session)
     boundary = midnight_before(latest)

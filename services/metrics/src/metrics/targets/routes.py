@@ -84,7 +84,9 @@ class TargetByKey(MethodView):
         as_of = parse_as_of(args["as_of"]) if args.get("as_of") else None
         if as_of is None:
             return conditional(lambda: service.get_target(current_db(), key, date.today()))
-        return conditional(lambda: {**service.get_target(current_db(), key, date.today(), as_of), "links_as_of": LINKS_AS_OF})
+        return conditional(
+            lambda: {**service.get_target(current_db(), key, date.today(), as_of), "as_of": as_of.text, "links_as_of": LINKS_AS_OF}
+        )
 
     @blp.arguments(TargetWriteSchema)
     @blp.response(200, TargetSchema)

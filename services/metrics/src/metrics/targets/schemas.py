@@ -107,6 +107,7 @@ class TargetSchema(ma.Schema):
         allow_none=True, metadata={"description": "Where the rates start from (the baseline, or the earliest observation)"}
     )
     base_date = fields.String(allow_none=True, metadata={"format": "date"})
+    as_of = fields.String(metadata={"description": "With ?as_of: the moment answered, in Asia/Shanghai"})
     assessed_on = fields.String(metadata={"format": "date", "description": "The day the status is for"})
     links_as_of = fields.String(
         metadata={"description": "With ?as_of: what the entities links list (the registry as it is now, same filters)"}
