@@ -329,6 +329,7 @@ def test_the_observations_page_lists_every_report_with_its_reporter_and_time(app
     assert row.index("reporter-a") < row.index("reporter-b")  # oldest first
     assert re.search(r"<li data-report data-used>[^<]*reporter-b", row)  # the latest report is the one in use
     assert 'href="/indicators/fuel_cell_vehicles/observations?lang=en&amp;cursor=n1" data-next' in html
+    assert html.count("times in Shanghai (UTC+8)") == 1  # the page's footer says it once
     chinese = app.test_client().get("/indicators/fuel_cell_vehicles/observations?lang=zh").get_data(as_text=True)
     for shown in ("燃料电池汽车", "辆", "采用"):
         assert shown in chinese

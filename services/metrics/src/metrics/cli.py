@@ -6,7 +6,7 @@ import logging
 import signal
 import threading
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import click
 
@@ -14,6 +14,7 @@ from ecoreg_common.cli import add_database_commands
 from ecoreg_common.db import Database
 from ecoreg_common.http import ServiceClient
 from ecoreg_common.logs import configure_logging
+from metrics import clock
 from metrics import migrate as migrations
 from metrics.config import Settings
 from metrics.feed.follower import Follower, reset
@@ -30,7 +31,7 @@ def _follower(settings: Settings, db: Database) -> Follower:
 
     def refresh_snapshot() -> None:
         # Today's history row follows the counters, at most every few minutes.
-        today = date.today()
+        today = clock.today()
         if today != last["day"] or time.monotonic() - last["at"] >= SNAPSHOT_EVERY_S:
             snapshots.take(db, today)
             last.update(at=time.monotonic(), day=today)
@@ -78,7 +79,7 @@ def resync() -> None:
         follower.close()
     click.echo(f"read model rebuilt from {applied} changes")
     filled = snapshots.backfill(db)
-    snapshots.take(db, date.today())
+    snapshots.take(db, clock.today())
     click.echo(f"history rebuilt: {filled['days']} days from the first change")
     db.dispose()
 
@@ -96,8 +97,8 @@ def backfill() -> None:
 def snapshot() -> None:
     """Record today's history row for every counter and target now."""
     db = Database(Settings.from_env().database_url)
-    rows = snapshots.take(db, date.today())
-    click.echo(f"snapshot of {date.today().isoformat()}: {rows} rows")
+    rows = snapshots.take(db, clock.today())
+    click.echo(f"snapshot of {clock.today().isoformat()}: {rows} rows")
     db.dispose()
 
 

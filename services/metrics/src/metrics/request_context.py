@@ -11,6 +11,7 @@ from sqlalchemy import select
 from ecoreg_common.conditional import etag_for, evaluate
 from ecoreg_common.db import Database
 from ecoreg_common.partner import required_partner
+from metrics import clock
 from metrics.tables import follower_state, revision
 
 DB_EXTENSION = "metrics.db"
@@ -53,7 +54,7 @@ def conditional(answer: Callable[[], object], *, today: date | None = None) -> R
     The tag covers the feed position, the revision of targets and observations,
     the date (attainment depends on today) and the request's path and query.
     """
-    today = today or date.today()
+    today = today or clock.today()
     version, checkpoint = answer_revision(current_db())
     return conditional_response(version, checkpoint, today, answer)
 

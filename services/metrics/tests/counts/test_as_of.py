@@ -66,6 +66,33 @@ def test_bad_or_future_as_of_is_422(client):
         assert response.mimetype == "application/problem+json"
 
 
+@pytest.mark.parametrize(
+    "path", ["/api/v1/metrics/counts", "/api/v1/metrics/summary", "/api/v1/targets", "/api/v1/targets/hydrogen_stations"]
+)
+@pytest.mark.parametrize(
+    "value",
+    [
+        "9999-12-31",  # its end is past the calendar's last day (was a 500)
+        "9999-12-31T23:59:59.999999",
+        "0001-01-01T00:00:00",  # in UTC before the calendar's first day (was a 500)
+        "0001-01-01T00:00:00%2B14:00",
+        "1900-01-01",  # Shanghai's local mean time (+08:05:43) was served as the offset
+        "1999-12-31T23:59:59%2B08:00",
+    ],
+)
+def test_as_of_outside_the_calendar_or_before_2000_is_422_on_every_answer(client, path, value):
+    response = client.get(f"{path}?as_of={value}")
+    assert response.status_code == 422, (value, response.json)
+    assert response.mimetype == "application/problem+json"
+    assert "as_of" in response.json["errors"]
+
+
+def test_as_of_before_any_data_counts_nothing(client, history):
+    assert [g["count"] for g in total(client, "2000-01-01T00:00:00%2B08:00")["groups"]] == [0]
+    assert total(client, "2025-05-31", "&group_by=cluster")["groups"] == []
+    assert client.get("/api/v1/targets/hydrogen_stations?as_of=2000-01-01").json["current_value"] == 0
+
+
 def test_targets_and_summary_as_of(client, history):
     stations = client.get("/api/v1/targets/hydrogen_stations?as_of=2025-12-31").json  # deadline 2025-12-31
     assert stations["current_value"] == 2

@@ -95,6 +95,19 @@ def test_too_little_data_gives_no_ratio():
     assert assess_cagr(current=None, current_date=None, **EXAMPLE).status == "no_data"
 
 
+def test_an_observation_older_than_the_base_gives_no_ratio():
+    # A baseline set after the latest observation: the growth "since the base" runs backwards
+    # in time. It was computed with a negative exponent (166.67 in 2025 against a base of 1e-9
+    # in 2029 came out as "deteriorating", a value on its way up scored as falling back).
+    result = latest(166.67, base=1e-9, base_date=date(2029, 12, 30), target=1e15)
+    assert (result.observed_rate, result.ratio) == (None, None)
+    assert result.status == "on_track"  # no ratio and not below the base: as for too little data
+    assert latest(0.5, base=1, base_date=date(2027, 12, 31)).status == "deteriorating"  # below the base
+    assert growth(200, 100, 2024, 2025) is None
+    # a base after the deadline: no required rate
+    assert latest(166.67, base_date=date(2030, 12, 31)).required_rate is None
+
+
 def test_zero_base_is_taken_as_open_sdg_does():
     result = latest(5, base=0)
     assert result.observed_rate == pytest.approx((5 / 0.001) ** (1 / 10) - 1, rel=1e-5)  # 6 significant figures

@@ -14,17 +14,19 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from ecoreg_common.errors import ValidationFailed
+from metrics import clock
+from metrics.clock import SHANGHAI
 from metrics.counts.links import ANY_STATUS
 from metrics.readmodel.facts import CellKey
 from metrics.readmodel.keyframes import cells_before
 from metrics.tables import CELL_DIMENSIONS
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+# The earliest moment answered: the plan's horizon starts in 2000 (targets' dates too).
+EARLIEST = datetime(2000, 1, 1, tzinfo=SHANGHAI)
 # What the ``entities`` links of an as_of answer list: the registry's list answers for the
 # present only, so a link shows today's entities with the count's filters (a count as of a
 # past moment and its list may differ by what changed since). Every as_of answer says so.
@@ -50,9 +52,11 @@ class AsOf:
 def parse_as_of(text: str, now: datetime | None = None) -> AsOf:
     """``2025-12-31`` (end of that day) or ``2025-12-31T18:00:00[+08:00]`` (an instant).
 
-    Raises ValidationFailed (422) for anything else or for a moment in the future.
+    Raises ValidationFailed (422) for anything else, for a moment before 2000-01-01
+    in Shanghai (``EARLIEST``: before any registry, and where Python's calendar or
+    Shanghai's pre-1901 local mean time would otherwise show) or in the future.
     """
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
@@ -64,9 +68,12 @@ def parse_as_of(text: str, now: datetime | None = None) -> AsOf:
                 moment = moment.replace(tzinfo=SHANGHAI)
             shown = moment
             before = moment + timedelta(microseconds=1)
-    except ValueError:
+        instant = shown.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: 9999-12-31's end, 0001-01-01 with an offset
         raise ValidationFailed({"as_of": ["must be a date (2025-12-31) or an ISO 8601 instant (2025-12-31T18:00:00+08:00)"]}) from None
-    if shown.astimezone(UTC) > now:
+    if instant < EARLIEST:
+        raise ValidationFailed({"as_of": ["must not be before 2000-01-01 (Asia/Shanghai)"]})
+    if instant > now:
         raise ValidationFailed({"as_of": ["must not be in the future"]})
     local = shown.astimezone(SHANGHAI)
     return AsOf(before=before.astimezone(UTC), day=local.date(), text=local.isoformat(timespec="seconds"))

@@ -11,6 +11,7 @@ from marshmallow import fields, validate
 from ecoreg_common.api import Blueprint
 from ecoreg_common.formats import key_regex
 from ecoreg_common.validation import date_range
+from metrics import clock
 from metrics.counts.schemas import CountFiltersSchema
 from metrics.history import snapshots
 from metrics.request_context import conditional, current_db
@@ -34,7 +35,7 @@ class HistoryArgsSchema(CountFiltersSchema):
 
     @ma.validates_schema
     def sensible_range(self, data, **kwargs):
-        end = data.get("end") or date.today()
+        end = data.get("end") or clock.today()
         start = data.get("start") or end - timedelta(days=90)
         if start > end:
             raise ma.ValidationError("from must not be after to", "from")
@@ -63,14 +64,14 @@ class History(MethodView):
     def get(self, args):
         """A daily series: a count (end-of-day values) or a target's value, attainment and status"""
         metric = args.pop("metric")
-        end = args.pop("end", None) or date.today()
+        end = args.pop("end", None) or clock.today()
         start = args.pop("start", None) or end - timedelta(days=90)
 
         def answer() -> dict:
             if metric == "count":
                 return {"metric": metric, "points": snapshots.count_series(current_db(), args, start, end)}
             key = metric.split(":", 1)[1]
-            get_target(current_db(), key, date.today())  # 404 for an unknown target
+            get_target(current_db(), key, clock.today())  # 404 for an unknown target
             return {"metric": metric, "points": snapshots.target_series(current_db(), key, start, end)}
 
         return conditional(answer)

@@ -28,15 +28,13 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, time
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, delete, exists, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
+from metrics.clock import SHANGHAI
 from metrics.readmodel.facts import CellKey, Fact, contribution
 from metrics.tables import CELL_DIMENSIONS, fact_versions, keyframe_cells, keyframes
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # What a version counts as: versions alike in these count alike.
 _SHAPE = ("kind", "subtype", "tier", "status", "district", "clusters", "tracks")

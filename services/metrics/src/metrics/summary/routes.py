@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import marshmallow as ma
 from flask import Response, current_app
@@ -10,6 +10,7 @@ from flask.views import MethodView
 from marshmallow import fields
 
 from ecoreg_common.api import Blueprint
+from metrics import clock
 from metrics.counts.as_of import parse_as_of
 from metrics.counts.schemas import AsOfArgsSchema
 from metrics.request_context import conditional, conditional_response, current_db, revision_token
@@ -88,7 +89,7 @@ class Summary(MethodView):
         """Per cluster counts by kind and tier, coverage, every target's attainment, and freshness; now or as of a past moment"""
         if args.get("as_of"):
             as_of = parse_as_of(args["as_of"])
-            return conditional(lambda: service.summary(current_db(), date.today(), as_of=as_of))
+            return conditional(lambda: service.summary(current_db(), clock.today(), as_of=as_of))
         return live_summary()
 
 
@@ -96,7 +97,7 @@ def live_summary() -> Response:
     """The live summary from its snapshot: one statement when the data has not changed since it
     was computed (the freshness is added from that statement's follower state), else computed
     once and stored for every worker. ETag, Cache-Control and checkpoint as ``conditional``."""
-    db, today = current_db(), date.today()
+    db, today = current_db(), clock.today()
     live = service.read_live(db, today)
     state = live.state
     body = live.body
@@ -116,4 +117,4 @@ class Prometheus(MethodView):
     @blp.response(200, description="Prometheus text exposition format 0.0.4")
     def get(self):
         """Counts, coverage and attainment as Prometheus gauges"""
-        return Response(prometheus.render(current_db(), date.today()), content_type=prometheus.CONTENT_TYPE)
+        return Response(prometheus.render(current_db(), clock.today()), content_type=prometheus.CONTENT_TYPE)

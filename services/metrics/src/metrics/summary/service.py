@@ -6,7 +6,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session
 from ecoreg_common.db import Database, upsert
 from ecoreg_common.errors import DomainError
 from ecoreg_common.formats import instant_text
+from metrics.clock import SHANGHAI
 from metrics.counts.as_of import LINKS_AS_OF, AsOf
 from metrics.counts.links import count_filter, entities_link, traced
 from metrics.counts.service import ANY_STATUS, count_in, grouped
@@ -22,7 +22,6 @@ from metrics.readmodel import store
 from metrics.tables import answer_snapshots, clusters, follower_state, official_totals, revision
 from metrics.targets.service import all_assessed
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Every official total counts Shanghai as a whole (none is published per cluster).
 OFFICIAL_SCOPE = "shanghai"
 log = logging.getLogger(__name__)

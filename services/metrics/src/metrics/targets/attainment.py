@@ -129,11 +129,12 @@ def _div(a: float, b: float) -> float | None:
 
 
 def growth(current: float, base: float, current_year: int, base_year: int) -> float | None:
-    """Compound annual growth rate, Open SDG's ``growth_calculation``; None when undefined or overflowing."""
+    """Compound annual growth rate, Open SDG's ``growth_calculation``; None when undefined or overflowing,
+    and when ``current_year`` is not after ``base_year`` (a value older than the base has no growth since it)."""
     years = current_year - base_year
     ratio = _div(current, base)
-    if years == 0 or ratio is None or ratio < 0:
-        return None
+    if years <= 0 or ratio is None or ratio < 0:
+        return None  # no year elapsed, or the value is from before the base: no growth to measure
     try:
         result = ratio ** (1 / years) - 1
     except (OverflowError, ZeroDivisionError):

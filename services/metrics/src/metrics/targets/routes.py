@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 
 from flask import Response, current_app, url_for
 from flask.views import MethodView
 
 from ecoreg_common.api import Blueprint
 from ecoreg_common.problems import ProblemSchema
+from metrics import clock
 from metrics.counts.as_of import LINKS_AS_OF, parse_as_of
 from metrics.counts.schemas import AsOfArgsSchema
 from metrics.request_context import conditional, conditional_response, current_db, current_partner, revision_token
@@ -40,7 +40,7 @@ class Targets(MethodView):
 
         def answer() -> dict:
             found = service.list_targets(
-                current_db(), date.today(), args.get("cluster"), as_of, limit=args["limit"], cursor=args.get("cursor")
+                current_db(), clock.today(), args.get("cluster"), as_of, limit=args["limit"], cursor=args.get("cursor")
             )
             return {**found, "as_of": as_of.text, "links_as_of": LINKS_AS_OF}
 
@@ -52,7 +52,7 @@ class Targets(MethodView):
     def post(self, data):
         """Add a target"""
         current_partner()
-        target = service.create_target(current_db(), data, date.today())
+        target = service.create_target(current_db(), data, clock.today())
         return target, 201, {"Location": url_for("targets.TargetByKey", key=target["key"])}
 
 
@@ -60,7 +60,7 @@ def _live_targets(args: dict) -> Response:
     """The live list from the targets snapshot the summary keeps (assessed once per change of
     the data, as the summary is): one statement when it is current, else computed and stored.
     ETag, Cache-Control and checkpoint as ``conditional``."""
-    db, today = current_db(), date.today()
+    db, today = current_db(), clock.today()
     live = summary_service.read_live(db, today, summary_service.TARGETS_SNAPSHOT)
     response = conditional_response(revision_token(live.state, live.revision), live.state.checkpoint, today, lambda: None)
     if response.status_code == 304:
@@ -83,9 +83,9 @@ class TargetByKey(MethodView):
         """One target with its current value, attainment and status, now or as of a past moment"""
         as_of = parse_as_of(args["as_of"]) if args.get("as_of") else None
         if as_of is None:
-            return conditional(lambda: service.get_target(current_db(), key, date.today()))
+            return conditional(lambda: service.get_target(current_db(), key, clock.today()))
         return conditional(
-            lambda: {**service.get_target(current_db(), key, date.today(), as_of), "as_of": as_of.text, "links_as_of": LINKS_AS_OF}
+            lambda: {**service.get_target(current_db(), key, clock.today(), as_of), "as_of": as_of.text, "links_as_of": LINKS_AS_OF}
         )
 
     @blp.arguments(TargetWriteSchema)
@@ -94,7 +94,7 @@ class TargetByKey(MethodView):
     def put(self, data, key):
         """Create or replace a target"""
         current_partner()
-        target, created = service.put_target(current_db(), key, data, date.today())
+        target, created = service.put_target(current_db(), key, data, clock.today())
         return target, 201 if created else 200
 
     @blp.response(204)
