@@ -95,6 +95,12 @@ def _rows(file: Path, encoding: str | None, maps: list[tuple[str, str]], default
             f"--map '{header}=FIELD' uses it, --map '{header}=-' silences this",
             err=True,
         )
+    for column in plan.absent:
+        click.echo(
+            f"warning: --map '{column}=...': {file.name} has no column {column!r}, so it feeds nothing "
+            f"(its columns: {', '.join(h for h in table.headers if h)})",
+            err=True,
+        )
     rows = []
     for line, cells in table.rows:
         entity, errors = files.to_entity(cells, plan, defaults)
