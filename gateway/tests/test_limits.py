@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+
 from gateway_testing import ADMIN_KEY, Upstream, gateway_with
+
+from gateway.limits import LocalWindows
 
 
 def test_the_anonymous_limit_answers_429_with_retry_after_and_a_key_has_its_own(database_url):
@@ -17,3 +21,51 @@ def test_the_anonymous_limit_answers_429_with_retry_after_and_a_key_has_its_own(
         assert limited.headers["RateLimit-Limit"] == "3"
         assert "Retry-After" not in answers[0].headers  # only a 429 says when to come back
         assert client.get("/api/v1/vocabulary", headers={"Authorization": f"Bearer {ADMIN_KEY}"}).status_code == 200
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_local_windows_count_a_moving_window_and_forget_what_left_it():
+    windows = LocalWindows()
+    windows.clock = clock = Clock()
+    assert windows.get_moving_window("k", 3, 60) == (clock.now, 0)
+    first = clock.now
+    for _ in range(3):
+        assert windows.acquire_entry("k", 3, 60)
+        clock.now += 10
+    assert not windows.acquire_entry("k", 3, 60)  # three hits in the last 60 s
+    assert windows.get_moving_window("k", 3, 60) == (first, 3)  # Reset = the oldest hit + 60 s
+    clock.now = first + 60  # the first hit leaves the window, the others stay
+    assert windows.get_moving_window("k", 3, 60) == (first + 10, 2)
+    assert windows.acquire_entry("k", 3, 60)
+    assert not windows.acquire_entry("k", 3, 60)
+    assert not windows.acquire_entry("other", 2, 60, amount=3)  # a cost above the limit never fits
+
+
+def test_local_windows_start_no_thread_per_hit_and_drop_emptied_keys():
+    windows = LocalWindows()
+    windows.clock = clock = Clock()
+    before = threading.active_count()
+    for n in range(LocalWindows.SWEEP_EVERY - 1):
+        assert windows.acquire_entry(f"addr:{n}", 60, 60)
+    assert threading.active_count() == before  # limits' MemoryStorage starts a Timer thread per hit
+    assert len(windows._windows) == LocalWindows.SWEEP_EVERY - 1
+    clock.now += 61
+    assert windows.acquire_entry("addr:last", 60, 60)  # the sweep runs with this hit
+    assert list(windows._windows) == ["addr:last"]
+
+
+def test_the_limiter_counts_in_local_windows_and_falls_back_to_them(database_url):
+    with gateway_with(database_url, Upstream("registry"), Upstream("metrics")) as app:
+        limiter = app.extensions["limiter"]
+        (limiter,) = limiter if isinstance(limiter, set) else (limiter,)
+        assert isinstance(limiter._storage, LocalWindows)
+        # Used while Redis is gone; flask-limiter's own would be a MemoryStorage (this fails if it renames them).
+        assert isinstance(limiter._fallback_storage, LocalWindows)
+        assert limiter._fallback_limiter.storage is limiter._fallback_storage
