@@ -6,7 +6,8 @@ import threading
 
 from gateway_testing import ADMIN_KEY, Upstream, gateway_with
 
-from gateway.limits import LocalWindows
+from gateway.config import Settings
+from gateway.limits import LIMITS_EXTENSION, LocalWindows, RateLimits
 
 
 def test_the_anonymous_limit_answers_429_with_retry_after_and_a_key_has_its_own(database_url):
@@ -61,11 +62,27 @@ def test_local_windows_start_no_thread_per_hit_and_drop_emptied_keys():
     assert list(windows._windows) == ["addr:last"]
 
 
-def test_the_limiter_counts_in_local_windows_and_falls_back_to_them(database_url):
+def test_without_redis_the_limits_count_in_local_windows(database_url):
     with gateway_with(database_url, Upstream("registry"), Upstream("metrics")) as app:
-        limiter = app.extensions["limiter"]
-        (limiter,) = limiter if isinstance(limiter, set) else (limiter,)
-        assert isinstance(limiter._storage, LocalWindows)
-        # Used while Redis is gone; flask-limiter's own would be a MemoryStorage (this fails if it renames them).
-        assert isinstance(limiter._fallback_storage, LocalWindows)
-        assert limiter._fallback_limiter.storage is limiter._fallback_storage
+        limits = app.extensions[LIMITS_EXTENSION]
+        assert limits.shared is None
+        assert isinstance(limits.local.storage, LocalWindows)
+
+
+def test_a_gone_redis_counts_in_memory_at_once_and_is_logged_once(caplog):
+    limits = RateLimits(Settings(redis_url="redis://127.0.0.1:1/0", anonymous_limit="3/minute", redis_retry_seconds=60))
+    with caplog.at_level("INFO"):
+        outcomes = [limits.count("addr:10.0.0.1", anonymous=True) for _ in range(4)]
+    assert [allowed for allowed, *_ in outcomes] == [True, True, True, False]
+    assert [remaining for _, _, remaining, _ in outcomes] == [2, 1, 0, 0]
+    assert str(outcomes[0][1]) == "3 per 1 minute"
+    assert len([r for r in caplog.records if "redis" in r.getMessage().lower()]) == 1  # when it went; not per request
+    assert limits.redis_guard.retry_after() > 0  # the next requests do not try Redis for 60 s
+
+
+def test_a_key_counts_against_the_key_limit_and_several_limits_all_apply():
+    limits = RateLimits(Settings(anonymous_limit="1/minute", key_limit="5/minute;2/second"))
+    assert [limits.count("key:1", anonymous=False)[0] for _ in range(3)] == [True, True, False]  # 2 per second
+    allowed, item, remaining, _ = limits.count("addr:10.0.0.2", anonymous=True)
+    assert allowed
+    assert (item.amount, remaining) == (1, 0)

@@ -1,12 +1,17 @@
-"""Rate limits per API key and per anonymous client address (flask-limiter).
+"""Rate limits per API key and per anonymous client address: the limits library's moving window.
 
 Counters live in Redis when REDIS_URL is set, so every gateway process shares
 them and the advertised limit holds however many processes serve; otherwise
 in this process's memory, and each process counts on its own (`make run` uses
 the local Redis when one answers, and runs one gateway process when none does).
-If Redis fails, flask-limiter falls back to memory at once (short timeouts, no
-retries: redis_link.redis_options) and logs one line when it does and one when
-Redis is back; it checks again after 1, 2, 4 ... seconds.
+If Redis fails, counting falls back to memory at once (short timeouts, no
+retries: redis_link.redis_options) behind a breaker of its own: one log line
+when Redis goes and one when it is back; one request tries it again every
+GATEWAY_REDIS_RETRY_SECONDS.
+
+Why not flask-limiter (used before): its per-request resolution of limits,
+scopes and exemptions was 15% of a proxied read's CPU (py-spy), for one
+application-wide limit chosen by who is calling; this is that, written out.
 
 A request whose key is unknown or lacks the scope is counted against the
 client address's (anonymous) limit before it is refused, so 401/403 storms get 429.
@@ -28,17 +33,21 @@ import threading
 import time
 from collections import deque
 
-from flask import Flask, request
-from flask_limiter import HeaderNames, Limiter
-from limits.storage import MovingWindowSupport, Storage
+import redis
+from flask import Flask, g, request
+from limits import RateLimitItem, parse_many
+from limits.errors import StorageError
+from limits.storage import MovingWindowSupport, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from ecoreg_common.errors import DomainError
 from gateway.config import Settings
+from gateway.proxy.breaker import Breaker
 from gateway.redis_link import redis_options
 from gateway.request_context import current_partner
 
 EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
-LIMIT_RETRY_AFTER = "X-Ecoreg-Limit-Retry-After"
+LIMITS_EXTENSION = "gateway.limits"
 
 
 LOCAL_SCHEME = "gateway-memory"
@@ -144,55 +153,91 @@ class LocalWindows(Storage, MovingWindowSupport):
 
 
 def client_key() -> str:
+    """Whom a request counts against: its key (``key:<id>``), or its address when anonymous or refused."""
     partner = current_partner()
     if not partner.anonymous:
         return f"key:{partner.key_id}"
     return f"addr:{request.remote_addr or 'unknown'}"
 
 
-def install_limits(app: Flask, settings: Settings) -> Limiter:
-    # Registered before the limiter's own hook, so it runs after it (Flask runs them in reverse).
-    @app.after_request
-    def reset_as_delta_seconds(response):
-        response.headers.pop(LIMIT_RETRY_AFTER, None)
-        reset_at = response.headers.get("RateLimit-Reset")
-        if reset_at is None:
-            return response
-        # flask-limiter gives the epoch second the window frees up; the draft wants seconds from now.
-        delta = max(0, math.floor(float(reset_at) - time.time()))
-        if response.status_code == 429:
+class TooManyRequests(DomainError):
+    status = 429
+    title = "Too Many Requests"
+    type_slug = "too-many-requests"
+
+
+class RateLimits:
+    """The gateway's limits: ``anonymous_limit`` per address, ``key_limit`` per key (limits' notation,
+    e.g. ``60/minute``; several separated by ``;`` all apply), counted in Redis or in LocalWindows.
+
+    ``count(who, anonymous)`` records one request and returns ``(allowed, item, remaining,
+    reset_at)`` for the limit the headers report: the one refused, else the one nearest
+    its end. ``reset_at`` is epoch seconds.
+    """
+
+    def __init__(self, settings: Settings):
+        self.anonymous = parse_many(settings.anonymous_limit)
+        self.keyed = parse_many(settings.key_limit)
+        self.prefix = settings.redis_key_prefix
+        self.local = MovingWindowRateLimiter(LocalWindows())
+        self.shared: MovingWindowRateLimiter | None = None
+        if settings.redis_url:
+            storage = storage_from_string(settings.redis_url, **redis_options(settings.redis_timeout_seconds))
+            self.shared = MovingWindowRateLimiter(storage)
+        self.redis_guard = Breaker("redis (rate limits)", fail_max=1, reset_seconds=settings.redis_retry_seconds)
+
+    def count(self, who: str, *, anonymous: bool) -> tuple[bool, RateLimitItem, int, float]:
+        items = self.anonymous if anonymous else self.keyed
+        if self.shared is not None and self.redis_guard.admit():
+            try:
+                outcome = self._count(self.shared, items, who)
+            except (redis.RedisError, StorageError, OSError):
+                self.redis_guard.failure()  # logged once per change of state (breaker.py)
+            else:
+                self.redis_guard.success()
+                return outcome
+        return self._count(self.local, items, who)
+
+    def _count(self, limiter: MovingWindowRateLimiter, items: list[RateLimitItem], who: str) -> tuple[bool, RateLimitItem, int, float]:
+        reported = None
+        for item in items:
+            allowed = limiter.hit(item, self.prefix, who)
+            reset_at, remaining = limiter.get_window_stats(item, self.prefix, who)
+            if not allowed:
+                return False, item, 0, reset_at
+            if reported is None or remaining < reported[2]:
+                reported = (True, item, remaining, reset_at)
+        return reported
+
+
+def install_limits(app: Flask, settings: Settings) -> RateLimits:
+    """Count every request that reached a route (not /healthz, /readyz) before it is served; 429 when over."""
+    limits = RateLimits(settings)
+    app.extensions[LIMITS_EXTENSION] = limits
+
+    @app.before_request
+    def count_request():
+        endpoint = request.endpoint
+        if endpoint is None or endpoint.rsplit(".", 1)[-1] == "static" or request.path in EXEMPT_PATHS:
+            return  # no route (404/405), static files, the health endpoints: not counted
+        allowed, item, remaining, reset_at = limits.count(client_key(), anonymous=current_partner().anonymous)
+        # The draft's RateLimit-Reset is delta-seconds; a 429's Retry-After is the same number.
+        delta = max(0, math.floor(reset_at - time.time()))
+        if not allowed:
             delta = max(1, delta)
-            response.headers["Retry-After"] = str(delta)
-        response.headers["RateLimit-Reset"] = str(delta)
+        g.rate_limit_headers = {
+            "RateLimit-Limit": str(item.amount),
+            "RateLimit-Remaining": str(max(0, remaining)),
+            "RateLimit-Reset": str(delta),
+        }
+        if not allowed:
+            raise TooManyRequests(f"Too many requests: the limit is {item}.", headers={"Retry-After": str(delta)})
+
+    @app.after_request
+    def rate_limit_headers(response):
+        headers = g.pop("rate_limit_headers", None)
+        if headers:
+            response.headers.update(headers)
         return response
 
-    def current_limit() -> str:
-        return settings.anonymous_limit if current_partner().anonymous else settings.key_limit
-
-    limiter = Limiter(
-        key_func=client_key,
-        application_limits=[current_limit],
-        application_limits_exempt_when=lambda: request.path in EXEMPT_PATHS,
-        storage_uri=settings.redis_url or f"{LOCAL_SCHEME}://",
-        storage_options=redis_options(settings.redis_timeout_seconds) if settings.redis_url else {},
-        strategy="moving-window",
-        headers_enabled=True,
-        header_name_mapping={
-            HeaderNames.LIMIT: "RateLimit-Limit",
-            HeaderNames.REMAINING: "RateLimit-Remaining",
-            HeaderNames.RESET: "RateLimit-Reset",
-            # Kept private here: only a 429 turns it into Retry-After (see below), so a
-            # 503's own Retry-After is not overwritten and 2xx answers carry none.
-            HeaderNames.RETRY_AFTER: LIMIT_RETRY_AFTER,
-        },
-        retry_after="delta-seconds",
-        swallow_errors=True,
-        in_memory_fallback_enabled=True,
-        key_prefix=settings.redis_key_prefix,
-    )
-    limiter.init_app(app)
-    # flask-limiter makes its fallback (used while Redis is gone) a limits MemoryStorage, with
-    # no option to choose another; swap in LocalWindows (test_limits checks these attributes).
-    limiter._fallback_storage = LocalWindows()
-    limiter._fallback_limiter = MovingWindowRateLimiter(limiter._fallback_storage)
-    return limiter
+    return limits

@@ -25,8 +25,8 @@ from urllib.parse import urlencode
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
-from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers, requote_uri
+from urllib3 import HTTPHeaderDict
 
 from ecoreg_common.errors import DomainError
 from ecoreg_common.http import ServiceClient
@@ -157,7 +157,7 @@ class Upstream:
         target = requote_uri(path)
         if params:
             target += "?" + urlencode(params, doseq=True)
-        sent = CaseInsensitiveDict(client.headers)
+        sent = HTTPHeaderDict(client.headers)  # case-insensitive, as requests merges them
         if headers:
             sent.update(headers)
         request_id = current_request_id()
@@ -181,7 +181,7 @@ class Upstream:
         response = requests.Response()
         response.status_code = answer.status
         response.reason = answer.reason
-        response.headers = CaseInsensitiveDict(answer.headers)
+        response.headers = answer.headers  # urllib3's HTTPHeaderDict: case-insensitive, as requests' own
         response.encoding = get_encoding_from_headers(response.headers)
         response._content = answer.data
         response.url = client.base_url + target
