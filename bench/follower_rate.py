@@ -16,13 +16,12 @@ follower / feed (goal: >= 0.8), with the follower process's peak memory.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import statistics
 import time
 
 import requests
-from processes import gunicorn, stop
+from processes import gunicorn, postgres_base, stop
 from registry_batch_load import make_entities
 
 from ecoreg_common.db import Database
@@ -35,19 +34,25 @@ from registry import migrate as registry_migrate
 
 
 def fill(registry: str, count: int, chunk: int = 1000) -> int:
-    """Create ``count`` entities, then change each once; the number of changes written."""
+    """Create ``count`` entities, then change each once; the number of changes written.
+
+    The items are made a request at a time, so this process's memory (the follower's
+    peak, printed) does not grow with ``count``.
+    """
     http = requests.Session()
-    items = make_entities(count)
-    for expected, batch_items in (("created", items), ("updated", [dict(item, status="building") for item in items])):
+    for expected in ("created", "updated"):
         for start in range(0, count, chunk):
+            batch_items = make_entities(min(chunk, count - start), start)
+            if expected == "updated":
+                batch_items = [dict(item, status="building") for item in batch_items]
             response = http.post(
                 f"{registry}/api/v1/entities/batch",
-                json={"entities": batch_items[start : start + chunk]},
+                json={"entities": batch_items},
                 headers={"X-Ecoreg-Partner": "bench"},
                 timeout=120,
             )
             response.raise_for_status()
-            if response.json()["summary"][expected] != len(batch_items[start : start + chunk]):
+            if response.json()["summary"][expected] != len(batch_items):
                 raise RuntimeError(response.json()["summary"])
     return 2 * count
 
@@ -78,7 +83,7 @@ def main() -> None:
     parser.add_argument("--page", type=int, default=500, help="changes per page (METRICS_FOLLOW_BATCH's default)")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    base = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("TEST_POSTGRES_URL") or "postgresql+psycopg://root@127.0.0.1:5432/test"
+    base = postgres_base()
 
     with (
         fresh_postgres_database(base, "ecoreg_bench_feed") as registry_url,

@@ -1,5 +1,6 @@
-"""Client load for the benchmarks: threads GETting one URL for a fixed time (no ecoreg imports,
-so a benchmark can run it against another checkout's code)."""
+"""Client load for the benchmarks: threads GETting one URL for a fixed time (``hammer``), and the
+median of an in-process app's answers (``median_ms``). No ecoreg imports, so a benchmark can run
+them against another checkout's code."""
 
 from __future__ import annotations
 
@@ -49,3 +50,14 @@ def hammer(url: str, headers: dict[str, str], clients: int, seconds: float) -> d
         "p99": latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000,
         "errors": errors,
     }
+
+
+def median_ms(client, path: str, repeat: int) -> float:
+    """The median time in ms of ``repeat`` GETs of ``path`` through a Flask test ``client``; each must answer 200."""
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = client.get(path)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.get_data(as_text=True)
+    return statistics.median(timings)

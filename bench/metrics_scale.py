@@ -13,14 +13,14 @@ metrics service's `as_of_seq`.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import threading
 import time
 from datetime import UTC, datetime
 
 import requests
-from processes import BIN, DISTRICTS, KINDS, PLACES, gunicorn, start, stop
+from load import median_ms
+from processes import BIN, DISTRICTS, KINDS, PLACES, gunicorn, postgres_base, start, stop
 
 from ecoreg_common.testing import free_port, fresh_postgres_database
 from metrics import create_app
@@ -59,16 +59,6 @@ def synthetic_changes(count: int) -> list[dict]:
             }
         )
     return changes
-
-
-def median_ms(client, path: str, repeat: int) -> float:
-    timings = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        response = client.get(path)
-        timings.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, response.get_data(as_text=True)
-    return statistics.median(timings)
 
 
 def answers_at(base: str, entities: int, repeat: int) -> dict[str, float]:
@@ -161,7 +151,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20.0, help="writes per second in part 2")
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args()
-    base = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("TEST_POSTGRES_URL") or "postgresql+psycopg://root@127.0.0.1:5432/test"
+    base = postgres_base()
 
     small = answers_at(base, args.small, args.repeat)
     large = answers_at(base, args.large, args.repeat)

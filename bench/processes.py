@@ -1,13 +1,24 @@
-"""Starting the services as processes for benchmarks, as the Procfile starts them."""
+"""Starting the services as processes for benchmarks, as the Procfile starts them.
+
+``running_stack`` is the one way a benchmark runs the whole stack (registry,
+metrics, follower, one gateway or several) on fresh PostgreSQL databases of its
+own, dropped afterwards; ``wait_until_caught_up`` waits for the follower.
+"""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-from ecoreg_common.testing import wait_until_ready
+import requests
+
+from ecoreg_common.testing import free_port, fresh_postgres_database, wait_until_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -47,7 +58,106 @@ def stop(*processes: subprocess.Popen) -> None:
     for process in processes:
         process.terminate()
     for process in processes:
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+TOKEN = "bench-internal-token"
+ADMIN_KEY = "bench-admin-key"
+INTERNAL = {"X-Internal-Token": TOKEN}
+ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
+
+
+def postgres_base() -> str:
+    """The server the benchmarks create their databases on (BENCH_POSTGRES_URL, else TEST_POSTGRES_URL, else the local one)."""
+    return os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("TEST_POSTGRES_URL") or "postgresql+psycopg://root@127.0.0.1:5432/test"
+
+
+@dataclass
+class Stack:
+    """A running stack: ``urls`` by name ("registry", "metrics" and each gateway's), ``env`` as the processes got it."""
+
+    urls: dict[str, str]
+    env: dict[str, str]
+    databases: dict[str, str]
+
+
+@contextmanager
+def running_stack(
+    prefix: str,
+    *,
+    gateways: dict[str, dict[str, str]] | None = None,
+    env: dict[str, str] | None = None,
+    seed: bool = False,
+    service_workers: int = 1,
+    gateway_workers: int = 2,
+    base: str | None = None,
+) -> Iterator[Stack]:
+    """Registry, metrics and the follower, and a gateway per entry of ``gateways`` (name -> its own extra
+    environment; default one named "gateway"), under gunicorn as the Procfile runs them (services 4
+    threads, gateways 8), on fresh databases ``<prefix>_reg``, ``_met``, ``_gw`` (migrated, dropped after).
+
+    ``env`` is added to every process's environment (after the defaults: the internal token, the admin
+    key, a key limit no benchmark reaches); ``seed`` loads the registry's sample data first. The processes
+    are stopped when the block ends, whatever happens in it.
+    """
+    from ecoreg_common.db import Database
+    from gateway import migrate as gateway_migrate
+    from metrics import migrate as metrics_migrate
+    from registry import migrate as registry_migrate
+    from registry import sample_data
+
+    gateways = gateways if gateways is not None else {"gateway": {}}
+    base = base or postgres_base()
+    with ExitStack() as cleanup:
+        databases = {
+            name: cleanup.enter_context(fresh_postgres_database(base, f"{prefix}_{name[:3]}"))
+            for name in ("registry", "metrics", "gateway")
+        }
+        registry_migrate.upgrade(databases["registry"])
+        metrics_migrate.upgrade(databases["metrics"])
+        gateway_migrate.upgrade(databases["gateway"])
+        if seed:
+            seeded = Database(databases["registry"])
+            sample_data.load(seeded)
+            seeded.dispose()
+        ports = {name: free_port() for name in ("registry", "metrics", *gateways)}
+        urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+        common = {
+            "REGISTRY_DATABASE_URL": databases["registry"],
+            "METRICS_DATABASE_URL": databases["metrics"],
+            "GATEWAY_DATABASE_URL": databases["gateway"],
+            "REGISTRY_URL": urls["registry"],
+            "METRICS_URL": urls["metrics"],
+            "INTERNAL_TOKEN": TOKEN,
+            "GATEWAY_ADMIN_KEY": ADMIN_KEY,
+            # Measure the services, not the limiter: a benchmark client is one key.
+            "GATEWAY_KEY_LIMIT": "1000000/minute",
+            **(env or {}),
+        }
+        processes: list[subprocess.Popen] = []
+        cleanup.callback(lambda: stop(*processes))
+        processes.append(gunicorn("registry:create_app()", ports["registry"], common, workers=service_workers, threads=4))
+        processes.append(gunicorn("metrics:create_app()", ports["metrics"], common, workers=service_workers, threads=4))
+        processes.append(start([str(BIN / "ecoreg-metrics"), "follow"], common))
+        for name, extra in gateways.items():
+            processes.append(gunicorn("gateway:create_app()", ports[name], {**common, **extra}, workers=gateway_workers, threads=8))
+        yield Stack(urls, common, databases)
+
+
+def wait_until_caught_up(metrics_url: str, timeout: float = 60) -> None:
+    """Until metrics has applied the registry's feed (something applied, nothing behind). Raises RuntimeError at ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        summary = requests.get(f"{metrics_url}/api/v1/metrics/summary", headers=INTERNAL, timeout=10).json()
+        if summary["as_of_seq"] and not summary["behind_changes"]:
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError("the follower did not catch up")
+        time.sleep(0.2)
 
 
 # The synthetic entities the metrics benchmarks feed: (kind, subtype, tier), (clusters, tracks), districts.

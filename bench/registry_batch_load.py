@@ -13,7 +13,6 @@ validation with marshmallow and with the loader compiled from its schema.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import threading
 import time
@@ -22,7 +21,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import requests
-from processes import gunicorn, stop
+from processes import gunicorn, postgres_base, stop
 from sqlalchemy import create_engine, insert
 
 from ecoreg_common.testing import free_port, fresh_postgres_database
@@ -44,9 +43,10 @@ CLUSTER_TRACKS = [
 DISTRICTS = ["pudong", "jiading", "minhang", "xuhui", "baoshan", "songjiang"]
 
 
-def make_entities(count: int) -> list[dict]:
+def make_entities(count: int, start: int = 0) -> list[dict]:
+    """Entities number ``start`` to ``start + count - 1`` (each its own uscc, external id and names)."""
     items = []
-    for n in range(count):
+    for n in range(start, start + count):
         cluster, track = CLUSTER_TRACKS[n % len(CLUSTER_TRACKS)]
         items.append(
             {
@@ -175,7 +175,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="repeat the whole measurement; figures as min / median / max")
     parser.add_argument("--clients", default="1,2", help="client counts to run, e.g. 1 for a big single run")
     args = parser.parse_args()
-    base = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("TEST_POSTGRES_URL") or "postgresql+psycopg://root@127.0.0.1:5432/test"
+    base = postgres_base()
     items = make_entities(args.entities)
     client_counts = [int(n) for n in args.clients.split(",")]
 

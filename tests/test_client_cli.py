@@ -8,6 +8,7 @@ report naming, and the gateway being down.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 import shutil
@@ -249,6 +250,76 @@ def test_partner_files_go_in_and_exports_come_back(make_stack, tmp_path):
     unreadable = ecoreg(stack, "import", str(broken), key=key)
     assert unreadable.returncode == 3
     assert "cannot be read" in unreadable.stderr
+
+
+def test_empty_files_json_line_exports_chinese_vocabulary_and_merged_rows(make_stack, tmp_path):
+    stack = make_stack("sqlite", GATEWAY_ADMIN_KEY=ADMIN_KEY, INTERNAL_TOKEN="cli-token")
+    for name in ("registry", "gateway"):
+        stack.start(name)
+    first = ecoreg(stack, "keys", "create", "first-partner", "--scope", "entities:write").stdout.strip().splitlines()[-1]
+    second = ecoreg(stack, "keys", "create", "second-partner", "--scope", "entities:write").stdout.strip().splitlines()[-1]
+
+    # A header and no rows: nothing to import, said plainly, exit 3 (as a file that cannot be used).
+    for name, text in (("empty.csv", "企业名称,统一社会信用代码\n"), ("empty.jsonl", "\n")):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        empty = ecoreg(stack, "import", str(tmp_path / name), key=first)
+        assert empty.returncode == 3, empty.stdout + empty.stderr
+        assert f"{tmp_path / name} has nothing to import" in empty.stderr
+        assert "0 rows" not in empty.stdout
+
+    # Kinds, subtypes, tiers and statuses written as the registry names them in Chinese.
+    listed = tmp_path / "centres.csv"
+    listed.write_text(
+        "企业名称,类型,子类型,级别,状态,集群,外部编号\n上海示例光学有限公司,企业技术中心,企业技术中心,国家级,建设中,未来智能,c-1\n",
+        encoding="utf-8",
+    )
+    done = ecoreg(stack, "import", str(listed), key=first)
+    assert done.returncode == 0, done.stdout + done.stderr
+    [centre] = requests.get(f"{stack.gateway_url}/api/v1/entities", params={"q": "示例光学"}, timeout=10).json()["items"]
+    assert (centre["kind"], centre["subtype"], centre["tier"], centre["status"]) == (
+        "tech_centre",
+        "enterprise_tech_centre",
+        "national",
+        "building",
+    )
+
+    # A JSON-lines export of the first partner's entity (no USCC) imported by another partner:
+    # an error of its row (it would be a copy), nothing written; the report keeps the id.
+    exported = tmp_path / "centres.jsonl"
+    assert ecoreg(stack, "export", "-o", str(exported)).returncode == 0
+    before = requests.get(f"{stack.gateway_url}/api/v1/changes", params={"after": 0, "limit": 1000}, timeout=10).json()["changes"]
+    copied = ecoreg(stack, "import", str(exported), key=second)
+    assert copied.returncode == 1, copied.stdout + copied.stderr
+    assert "1 row: 0 created, 0 updated, 0 unchanged, 1 with errors" in copied.stdout
+    assert "would make a copy" in copied.stderr
+    after = requests.get(f"{stack.gateway_url}/api/v1/changes", params={"after": 0, "limit": 1000}, timeout=10).json()["changes"]
+    assert after == before
+    [reported] = [json.loads(line) for line in (tmp_path / "centres.errors.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert reported["id"] == centre["id"]
+    assert "would make a copy" in " ".join(reported["errors"]["id"])
+    back = ecoreg(stack, "import", str(exported), key=first)  # the owner's export imports back unchanged
+    assert "1 row: 0 created, 0 updated, 1 unchanged, 0 with errors" in back.stdout, back.stdout + back.stderr
+
+    # An admin merges the first partner's entity into the second partner's duplicate; the first
+    # partner's next import of its file says where the row went instead of a bare refusal.
+    duplicate = tmp_path / "duplicate.csv"
+    duplicate.write_text(
+        "企业名称,类型,子类型,级别,集群,外部编号\n示例光学（上海）有限公司,tech_centre,enterprise_tech_centre,national,intelligence,d-1\n",
+        encoding="utf-8",
+    )
+    assert ecoreg(stack, "import", str(duplicate), key=second).returncode == 0
+    found = requests.get(f"{stack.gateway_url}/api/v1/entities", params={"q": "示例光学(上海)"}, timeout=10).json()["items"]
+    [survivor] = [entity for entity in found if entity["external_id"] == "d-1"]
+    merged = requests.post(
+        f"{stack.gateway_url}/api/v1/entities/{centre['id']}/merge",
+        json={"into": survivor["id"]},
+        headers={"Authorization": f"Bearer {ADMIN_KEY}"},
+        timeout=10,
+    )
+    assert merged.status_code == 200, merged.text
+    again = ecoreg(stack, "import", str(listed), key=first)
+    assert again.returncode == 1, again.stdout + again.stderr
+    assert f"was merged into entity {survivor['id']}, which partner 'second-partner' registered" in again.stderr
 
 
 def test_a_gateway_that_is_down_is_one_line_at_once(tmp_path):

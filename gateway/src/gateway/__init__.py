@@ -21,6 +21,7 @@ from gateway.auth.policy import authorise
 from gateway.change_signals import ANSWERS_CHANNEL, announce, signal_for
 from gateway.config import Settings
 from gateway.docs.openapi import MergedDocument
+from gateway.docs.routes import DOC_EXTENSION
 from gateway.limits import install_limits
 from gateway.proxy.cache import AnswerCache
 from gateway.proxy.upstreams import Upstream
@@ -74,7 +75,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         signal=signal_for(settings.database_url, ANSWERS_CHANNEL),
         announce=lambda: bump_answer_revision(db),
     )
-    app.extensions["gateway.openapi"] = MergedDocument(upstreams)
+    app.extensions[DOC_EXTENSION] = MergedDocument(upstreams)
     app.extensions[KEYS_EXTENSION] = keys.RecentKeys(
         signal_for(settings.database_url), settings.key_cache_seconds, unknown_ttl_s=settings.unknown_key_cache_seconds
     )

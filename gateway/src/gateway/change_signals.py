@@ -53,6 +53,11 @@ class FileSignal:
                 token.append(None)
         return tuple(token)
 
+    @property
+    def listening(self) -> bool:
+        """Always: the files are there to look at."""
+        return True
+
     def close(self) -> None:
         pass
 
@@ -70,6 +75,11 @@ class NotifySignal:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._listen, name="change-signals", daemon=True)
         self._thread.start()
+
+    @property
+    def listening(self) -> bool:
+        """Whether the listener is connected; until it is, ``current`` never repeats (nothing is remembered)."""
+        return self._connected
 
     def current(self) -> object:
         if not self._connected:
@@ -89,7 +99,8 @@ class NotifySignal:
             except psycopg.Error as error:
                 if self._connected:
                     log.warning(
-                        "key revocation listener lost its connection (%s); remembering no keys until it is back", type(error).__name__
+                        "change signal listener lost its connection (%s); remembering no keys or answers until it is back",
+                        type(error).__name__,
                     )
             finally:
                 self._connected = False

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -13,16 +13,22 @@ from gateway_testing import close
 
 from gateway import create_app
 from gateway.config import Settings
+from gateway.request_context import CACHE_EXTENSION
 
 
 class SlowMetrics(BaseHTTPRequestHandler):
-    """An aggregate that takes 3 s to answer (its If-None-Match is ignored: always 200)."""
+    """An aggregate that answers only once ``released`` is set (its If-None-Match is ignored: always 200).
+
+    The test holds the answer back until the other requests have been answered, so "answered
+    without waiting on the upstream" is an order of events, not a time a loaded machine may miss.
+    """
 
     calls = 0
+    released = threading.Event()
 
     def do_GET(self):
         SlowMetrics.calls += 1
-        time.sleep(3.0)
+        SlowMetrics.released.wait(timeout=30)
         body = json.dumps({"active_entities": SlowMetrics.calls}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -49,24 +55,33 @@ def test_one_revalidation_at_a_time_and_the_rest_answered_stale(database_url, me
             database_url=database_url, metrics_url=metrics_url, cache_seconds=0.5, anonymous_limit="100000/minute", log_level="WARNING"
         )
     )
+    signal = app.extensions[CACHE_EXTENSION].signal
+    deadline = time.monotonic() + 10
+    while not signal.listening and time.monotonic() < deadline:
+        time.sleep(0.05)  # until it listens, PostgreSQL's change signal lets the cache remember nothing
+    SlowMetrics.released.set()
     first = app.test_client().get("/api/v1/metrics/summary")
     assert first.status_code == 200
+    SlowMetrics.released.clear()  # from now on the upstream holds its answer
     time.sleep(0.6)  # stale now
     calls_before = SlowMetrics.calls
 
     def get(_):
-        started = time.monotonic()
         answer = app.test_client().get("/api/v1/metrics/summary")
-        return answer.status_code, time.monotonic() - started, int(answer.headers["Age"])
+        return answer.status_code, answer.headers.get("Age"), answer.get_data(as_text=True)[:200]
 
     with ThreadPoolExecutor(8) as pool:
         revalidating = pool.submit(get, 0)
-        deadline = time.monotonic() + 3
+        deadline = time.monotonic() + 5
         while SlowMetrics.calls == calls_before and time.monotonic() < deadline:
             time.sleep(0.01)  # until that one is waiting on the upstream
-        others = list(pool.map(get, range(7)))
+        others = [pool.submit(get, i) for i in range(7)]
+        answered, _ = wait(others, timeout=8)  # the upstream is still holding its answer meanwhile
+        still_revalidating = not revalidating.done()
+        SlowMetrics.released.set()
         assert revalidating.result()[0] == 200
-    assert [status for status, _, _ in others] == [200] * 7
-    assert max(elapsed for _, elapsed, _ in others) < 2.0  # not waiting on the 3 s upstream (room for a loaded machine)
+    assert still_revalidating  # the upstream was still holding its answer ...
+    assert len(answered) == 7, [f.result() for f in answered]  # ... when the seven had been answered
+    assert [(future.result()[0], future.result()[1] is not None) for future in others] == [(200, True)] * 7  # stale, with an Age
     assert SlowMetrics.calls == calls_before + 1  # one call upstream, not eight
     close(app)  # listener threads, upstream sessions and the pool, not the pool alone

@@ -13,6 +13,8 @@ import requests
 
 from gateway import create_app
 from gateway.config import Settings
+from gateway.docs.openapi import MergedDocument
+from gateway.docs.routes import DOC_EXTENSION
 from gateway.proxy.upstreams import UpstreamUnavailable
 from gateway.request_context import UPSTREAMS_EXTENSION
 from gateway.web import vocabulary
@@ -114,11 +116,29 @@ def paged_list(entities: list[dict]):
     return handler
 
 
+@pytest.fixture(scope="session")
+def registry_document() -> dict:
+    """The real registry's OpenAPI document: the downloads' columns are its Entity schema."""
+    from registry import openapi_document
+
+    return openapi_document()
+
+
+def metrics_vocabulary() -> dict:
+    """What the real metrics service answers for GET /api/v1/metrics/vocabulary (its target statuses and their names)."""
+    from metrics.targets.attainment import STATUS_NAMES
+
+    return {"target_statuses": list(STATUS_NAMES), "names": {"target_statuses": STATUS_NAMES}}
+
+
 @pytest.fixture
-def fakes():
+def fakes(registry_document):
     registry, metrics = FakeUpstream("registry"), FakeUpstream("metrics")
     registry.routes["/api/v1/clusters"] = lambda pairs: (200, CLUSTERS)
     registry.routes["/api/v1/vocabulary"] = lambda pairs: (200, VOCABULARY)
+    registry.routes["/api/v1/openapi.json"] = lambda pairs: (200, registry_document)
+    metrics.routes["/api/v1/openapi.json"] = lambda pairs: (200, {"paths": {}})
+    metrics.routes["/api/v1/metrics/vocabulary"] = lambda pairs: (200, metrics_vocabulary())
     return registry, metrics
 
 
@@ -128,6 +148,7 @@ def app(database_url, db, fakes):
     real = app.extensions[UPSTREAMS_EXTENSION]
     registry, metrics = fakes
     app.extensions[UPSTREAMS_EXTENSION] = {"registry": registry, "metrics": metrics}
+    app.extensions[DOC_EXTENSION] = MergedDocument(app.extensions[UPSTREAMS_EXTENSION])
     vocabulary._remembered.clear()  # each test's fake registry names its own words
     yield app
     vocabulary._remembered.clear()

@@ -44,6 +44,7 @@ HYDROGEN = {
     "unit": "stations",
     "deadline": "2025-12-31",
     "status": "not_achieved",
+    "headline": 5,
     "entities": "/api/v1/entities?kind=facility&subtype=hydrogen_station&status=active,building",
 }
 OUTPUT = {
@@ -56,6 +57,7 @@ OUTPUT = {
     "unit": "billion CNY",
     "deadline": "2030-12-31",
     "status": "on_track",
+    "headline": 1,
     "observations": "/api/v1/indicators/future_industry_output/observations",
 }
 
@@ -81,7 +83,7 @@ def test_every_figure_on_the_dashboard_links_to_its_entities(app, fakes):
     assert 'href="/entities?cluster=energy&amp;status=active&amp;lang=en" data-active' in page
     assert 'href="/entities?cluster=energy&amp;kind=facility&amp;status=active&amp;lang=en" data-kind="facility"' in page
     assert 'href="/entities?kind=facility&amp;subtype=hydrogen_station&amp;status=active,building&amp;lang=en" data-current' in page
-    assert 'href="/api/v1/indicators/future_industry_output/observations"' in page
+    assert 'href="/indicators/future_industry_output/observations?lang=en"' in page  # the observations page
     # The district map: a tile per district, each a link; entities without a district are counted too.
     assert 'data-district="jiading"' in page
     assert 'href="/entities?status=active&amp;district=jiading&amp;lang=en"' in page
@@ -100,6 +102,35 @@ def test_a_missed_deadline_is_shown_as_missed_in_both_languages(app, fakes):
     chinese = app.test_client().get("/?lang=zh").get_data(as_text=True)
     assert "未达成" in chinese
     assert "已过期限，目标未达成" in chinese
+
+
+def test_the_headline_row_is_the_targets_metrics_flags_in_their_order(app, fakes):
+    _registry, metrics = fakes
+    platforms = {**HYDROGEN, "key": "hydrogen_rnd_platforms", "headline": None, "status": "on_track"}
+    stations = {**HYDROGEN, "headline": 3}
+    serve_metrics(metrics, summary([stations, platforms, {**OUTPUT, "headline": 7}]))
+    page = app.test_client().get("/?lang=en").get_data(as_text=True)
+    headline = page.split("<h2", 2)[1]  # the first section: the headline targets
+    assert re.findall(r'data-target="(\w+)"', headline) == ["hydrogen_stations", "future_industry_output"]
+
+
+def test_a_target_status_metrics_gains_is_named_with_metrics_words(app, fakes):
+    _registry, metrics = fakes
+    words = {"name_en": "stalled", "name_zh": "停滞"}
+    metrics.routes["/api/v1/metrics/vocabulary"] = lambda pairs: (
+        200,
+        {"target_statuses": ["stalled"], "names": {"target_statuses": {"stalled": words}}},
+    )
+    serve_metrics(metrics, summary([{**HYDROGEN, "status": "stalled"}]))
+    assert ">stalled<" in app.test_client().get("/?lang=en").get_data(as_text=True)
+    assert ">停滞<" in app.test_client().get("/?lang=zh").get_data(as_text=True)
+
+
+def test_without_metrics_words_a_target_status_shows_as_its_key(app, fakes):
+    _registry, metrics = fakes
+    del metrics.routes["/api/v1/metrics/vocabulary"]
+    serve_metrics(metrics, summary([{**HYDROGEN, "status": "on_track"}]))
+    assert 'class="pill on_track" data-status>on_track<' in app.test_client().get("/?lang=en").get_data(as_text=True)
 
 
 def test_units_are_translated_and_money_rescaled_on_the_chinese_page(app, fakes):
@@ -189,6 +220,35 @@ def test_downloads_are_exactly_the_list(app, fakes):
     assert sheet.max_row == 76
 
 
+def test_a_download_is_the_ecoreg_command_s_file_and_imports_back(app, fakes, registry_document, tmp_path):
+    from ecoreg_client import files
+
+    registry, _metrics = fakes
+    registry.routes["/api/v1/entities"] = paged_list([station(1), {**station(2), "name": "=2+2", "attributes": {"b": 1, "a": 2}}])
+    columns = files.Columns.from_openapi(registry_document)
+    client = app.test_client()
+    for extension in ("csv", "xlsx"):
+        path = tmp_path / f"list.{extension}"
+        path.write_bytes(client.get(f"/entities.{extension}?cluster=energy").data)
+        assert files.read_table(path, columns=columns).headers == list(columns.names)
+        back = [entity for _, entity in files.read_entities(path, columns)]
+        assert back[1]["name"] == "=2+2"  # the CSV's injection guard is undone on import
+        assert back == [
+            {k: v for k, v in entity.items() if k in columns.writable and v not in (None, [], {})}
+            for entity in (station(1), {**station(2), "name": "=2+2", "attributes": {"b": 1, "a": 2}})
+        ]
+
+
+def test_a_download_without_the_registry_s_document_is_a_503_page(app, fakes):
+    registry, _metrics = fakes
+    registry.routes["/api/v1/entities"] = paged_list([station(1)])
+    del registry.routes["/api/v1/openapi.json"]
+    answer = app.test_client().get("/entities.csv?lang=en")
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"] == "10"
+    assert "The registry is not answering" in answer.get_data(as_text=True)
+
+
 def test_a_bad_filter_or_cursor_is_a_readable_page_not_an_error(app, fakes):
     registry, _metrics = fakes
     registry.routes["/api/v1/entities"] = paged_list([station(1)])
@@ -220,3 +280,75 @@ def test_the_language_switch_keeps_the_lists_filters(app, fakes):
     registry.routes["/api/v1/entities"] = paged_list([station(1)])
     html = app.test_client().get("/entities?kind=facility&status=active&lang=en").get_data(as_text=True)
     assert 'href="?kind=facility&amp;status=active&amp;lang=zh" data-switch' in html
+
+
+OBSERVATIONS = {
+    "indicator": "fuel_cell_vehicles",
+    "unit": "vehicles",
+    "observations": [
+        {
+            "indicator": "fuel_cell_vehicles",
+            "period": "2023",
+            "period_end": "2023-12-31",
+            "cluster": None,
+            "value": 5100,
+            "source": "reporter-b",
+            "recorded_at": "2026-12-02T02:10:00Z",
+            "reports": [
+                {"value": 5000, "source": "reporter-a", "recorded_at": "2026-12-01T02:00:00Z"},
+                {"value": 5100, "source": "reporter-b", "recorded_at": "2026-12-02T02:10:00Z"},
+            ],
+        }
+    ],
+    "next_cursor": "n1",
+}
+
+
+def serve_observations(metrics):
+    metrics.routes["/api/v1/indicators/fuel_cell_vehicles/observations"] = lambda pairs: (
+        (422, {"title": "Validation Failed", "status": 422, "errors": {"cursor": ["is not a cursor this API gave out"]}})
+        if ("cursor", "bad") in pairs
+        else (200, OBSERVATIONS)
+    )
+    metrics.routes["/api/v1/indicators"] = lambda pairs: (
+        200,
+        {"indicators": [{"key": "fuel_cell_vehicles", "title_en": "Fuel-cell vehicles", "title_zh": "燃料电池汽车", "unit": "vehicles"}]},
+    )
+
+
+def test_the_observations_page_lists_every_report_with_its_reporter_and_time(app, fakes):
+    _registry, metrics = fakes
+    serve_observations(metrics)
+    page = app.test_client().get("/indicators/fuel_cell_vehicles/observations?lang=en")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Fuel-cell vehicles" in html
+    row = re.search(r'<tr data-observation="2023">.*?</tr>', html, re.S).group(0)
+    for shown in ("5,100", "reporter-a", "reporter-b", "2026-12-01 10:00", "2026-12-02 10:10"):  # times in Shanghai
+        assert shown in row
+    assert row.index("reporter-a") < row.index("reporter-b")  # oldest first
+    assert re.search(r"<li data-report data-used>[^<]*reporter-b", row)  # the latest report is the one in use
+    assert 'href="/indicators/fuel_cell_vehicles/observations?lang=en&amp;cursor=n1" data-next' in html
+    chinese = app.test_client().get("/indicators/fuel_cell_vehicles/observations?lang=zh").get_data(as_text=True)
+    for shown in ("燃料电池汽车", "辆", "采用"):
+        assert shown in chinese
+
+
+def test_an_observations_page_the_service_refuses_is_readable(app, fakes):
+    _registry, metrics = fakes
+    serve_observations(metrics)
+    bad = app.test_client().get("/indicators/fuel_cell_vehicles/observations?cursor=bad&lang=en")
+    assert bad.status_code == 422
+    assert "is not a cursor this API gave out" in bad.get_data(as_text=True)
+    missing = app.test_client().get("/indicators/nothing/observations?lang=en")
+    assert missing.status_code == 404
+    metrics.down = True
+    assert app.test_client().get("/indicators/fuel_cell_vehicles/observations").status_code == 503
+
+
+def test_indicator_targets_link_to_their_observations_page(app, fakes):
+    _registry, metrics = fakes
+    scoped = {**OUTPUT, "observations": "/api/v1/indicators/future_industry_output/observations?cluster=energy"}
+    serve_metrics(metrics, summary([scoped]))
+    page = app.test_client().get("/?lang=zh").get_data(as_text=True)
+    assert 'href="/indicators/future_industry_output/observations?cluster=energy&amp;lang=zh"' in page

@@ -12,6 +12,18 @@ from ecoreg_client import EcoregClient, EcoregError
 class Server(BaseHTTPRequestHandler):
     answers: list[tuple[int, dict]] = []
     seen: list[dict] = []
+    document: dict = {}  # GET /api/v1/openapi.json: the registry's, as the gateway merges it in
+
+    def do_GET(self):
+        if self.path != "/api/v1/openapi.json":
+            self.send_error(404)
+            return
+        payload = json.dumps(Server.document).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length", 0))
@@ -36,8 +48,8 @@ class Server(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def server():
-    Server.answers, Server.seen = [], []
+def server(registry_document):
+    Server.answers, Server.seen, Server.document = [], [], registry_document
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Server)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
@@ -104,8 +116,20 @@ def test_dry_run_asks_the_registry_to_write_nothing_and_shows_look_alikes(server
         "企业名称,集群,外部编号\n华域视觉科技(上海)有限公司,intelligence,p-1\n坏,nowhere,p-2\n上海合成生物,health,p-3\n", encoding="utf-8"
     )
     # Another USCC is another legal person: no look-alike, whatever the name.
-    unlike = {"id": 7, "score": 0.3, "reasons": ["same_name_zh", "other_uscc"], "entity": {"id": 7, "name_zh": "上海合成生物有限公司"}}
-    candidate = {"id": 12, "score": 0.97, "reasons": ["same_core_name"], "entity": {"id": 12, "name_zh": "华域视觉科技（上海）有限公司"}}
+    unlike = {
+        "id": 7,
+        "score": 0.3,
+        "reasons": ["same_name_zh", "other_uscc"],
+        "looks_alike": False,
+        "entity": {"id": 7, "name_zh": "上海合成生物有限公司"},
+    }
+    candidate = {
+        "id": 12,
+        "score": 0.97,
+        "reasons": ["same_core_name"],
+        "looks_alike": True,
+        "entity": {"id": 12, "name_zh": "华域视觉科技（上海）有限公司"},
+    }
     Server.answers = [
         (
             200,

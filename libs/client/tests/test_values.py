@@ -47,3 +47,34 @@ def test_names_become_keys_and_keys_and_unknowns_stay():
     assert values.translate({"tier": "无"}, table) == {"tier": "none"}
     assert values.translate({"tier": "区级"}, values.names({}, [])) == {"tier": "区级"}  # no names learnt: sent as written
     assert not values.needs_names([{"district": "pudong", "clusters": ["energy"], "tier": "none"}])
+
+
+def test_kinds_subtypes_and_statuses_written_in_chinese_become_keys():
+    # As GET /api/v1/vocabulary names them (the registry's vocabulary.KIND_NAMES, SUBTYPE_NAMES, STATUS_NAMES).
+    vocabulary = {
+        "names": {
+            "kinds": {
+                "enterprise": {"name_en": "enterprises", "name_zh": "企业"},
+                "tech_centre": {"name_en": "tech centres", "name_zh": "企业技术中心"},
+                "facility": {"name_en": "facilities", "name_zh": "设施"},
+            },
+            "subtypes": {
+                "enterprise_tech_centre": {"name_en": "enterprise technology centre", "name_zh": "企业技术中心"},
+                "high_tech": {"name_en": "high-tech enterprise", "name_zh": "高新技术企业"},
+            },
+            "tiers": {"national": {"name_en": "national", "name_zh": "国家级"}},
+            "statuses": {"building": {"name_en": "under construction", "name_zh": "建设中"}},
+        }
+    }
+    table = values.names(vocabulary, [])
+    row = {"kind": "企业", "subtype": "高新技术企业", "tier": "国家级", "status": "建设中"}
+    assert values.needs_names([row])
+    assert values.translate(row, table) == {"kind": "enterprise", "subtype": "high_tech", "tier": "national", "status": "building"}
+    # The same Chinese name as a kind and as a subtype: each field reads its own names.
+    assert values.translate({"kind": "企业技术中心", "subtype": "企业技术中心"}, table) == {
+        "kind": "tech_centre",
+        "subtype": "enterprise_tech_centre",
+    }
+    assert values.translate({"kind": "Facility"}, table) == {"kind": "facility"}  # singular English, any case
+    assert values.translate({"kind": "Enterprise"}, table) == {"kind": "enterprise"}
+    assert values.translate({"kind": "公司"}, table) == {"kind": "公司"}  # unknown: sent as written, the registry says what is allowed

@@ -21,6 +21,8 @@ from metrics.tables import (
     fact_versions,
     follower_state,
     indicators,
+    keyframe_cells,
+    keyframes,
     observation_reports,
     observations,
     revision,
@@ -54,6 +56,8 @@ def db(database):
         for table in (
             target_snapshots,
             cell_snapshots,
+            keyframe_cells,
+            keyframes,
             count_cells,
             entity_facts,
             fact_versions,

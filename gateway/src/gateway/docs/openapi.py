@@ -95,6 +95,10 @@ class MergedDocument:
                 self._fetched_at = time.monotonic()
             return dict(self._docs), [name for name in self.upstreams if name not in self._docs]
 
+    def upstream_doc(self, name: str) -> dict | None:
+        """One service's own document (as ``upstream_docs`` keeps it), or None while it cannot be had."""
+        return self.upstream_docs()[0].get(name)
+
     def build(self, own: dict) -> dict:
         docs, missing = self.upstream_docs()
         merged = merge(own, docs)

@@ -1,4 +1,9 @@
-"""The dashboard's own words, in English and Chinese (the vocabulary's names are the registry's: web/vocabulary.py)."""
+"""The dashboard's own words, in English and Chinese.
+
+The vocabulary's names are the services' (web/vocabulary.py): kinds, subtypes,
+tiers and entity statuses the registry's, target statuses metrics'. Which
+targets are the headline ones the targets say (``headline``, metrics).
+"""
 
 from __future__ import annotations
 
@@ -55,6 +60,27 @@ TEXT = {
     "unavailable": {"en": "The registry is not answering; try again shortly.", "zh": "登记服务暂无响应，请稍后再试。"},
     "empty": {"en": "No entity matches these filters.", "zh": "没有符合筛选条件的主体。"},
     "none_value": {"en": "none", "zh": "无"},
+    "observations_title": {"en": "Observations", "zh": "统计数据"},
+    "observations_note": {
+        "en": "each period's value is its latest report; every report is kept with its reporter and time",
+        "zh": "每期数值取最新一次报送；每次报送均保留报送方与时间",
+    },
+    "period": {"en": "Period", "zh": "期间"},
+    "scope": {"en": "Scope", "zh": "范围"},
+    "value": {"en": "Value", "zh": "数值"},
+    "reports": {"en": "Reports (oldest first)", "zh": "报送记录（按时间先后）"},
+    "report_used": {"en": "in use", "zh": "采用"},
+    "shanghai": {"en": "Shanghai", "zh": "全市"},
+    "no_observations": {"en": "No observation reported yet.", "zh": "尚无报送数据。"},
+    "metrics_unavailable": {"en": "The metrics service is not answering; try again shortly.", "zh": "指标服务暂无响应，请稍后再试。"},
+    "coverage_note": {
+        "en": "share = registered ÷ the official Shanghai-wide total",
+        "zh": "占比 = 已登记数 ÷ 官方公布的全市总数",
+    },
+    "coverage_cluster_note": {
+        "en": "share = registered in this cluster ÷ the official Shanghai-wide total (the official figures are not split by cluster)",
+        "zh": "占比 = 本集群已登记数 ÷ 官方公布的全市总数（官方数字未按集群划分）",
+    },
 }
 
 # The names of the registry list's filters, as the list page shows them.
@@ -72,32 +98,12 @@ FILTER_NAMES = {
 }
 
 
-STATUS = {
-    "achieved": {"en": "achieved", "zh": "已实现"},
-    "on_track": {"en": "on track", "zh": "进展顺利"},
-    "acceleration_needed": {"en": "acceleration needed", "zh": "需加快"},
-    "limited": {"en": "limited progress", "zh": "进展有限"},
-    "deteriorating": {"en": "deteriorating", "zh": "倒退"},
-    "not_achieved": {"en": "missed", "zh": "未达成"},
-    "no_data": {"en": "no data", "zh": "暂无数据"},
-}
-
-# The programme's headline targets, in the order the plan states them.
-HEADLINE = (
-    "future_industry_output",
-    "pilot_zones",
-    "innovation_centres",
-    "future_technology_colleges",
-    "hydrogen_stations",
-    "fuel_cell_vehicles",
-)
-
-
 def words(lang: str, vocabulary: dict[str, dict[str, str]] | None = None) -> dict:
     """Everything the templates show, in ``lang``; the names of kinds, subtypes, tiers and
-    entity statuses are the registry's (``vocabulary``, from web/vocabulary.in_language)."""
+    entity statuses are the registry's, ``status`` (a target's) metrics' (``vocabulary``,
+    from web/vocabulary.in_language)."""
     pick = {key: value[lang] for key, value in TEXT.items()}
-    pick["status"] = {key: value[lang] for key, value in STATUS.items()}
+    pick["status"] = dict((vocabulary or {}).get("target_statuses") or {})
     pick["filter_names"] = {key: value[lang] for key, value in FILTER_NAMES.items()}
     for family in ("kinds", "subtypes", "tiers", "statuses"):
         pick[family] = dict((vocabulary or {}).get(family) or {})

@@ -4,8 +4,10 @@ Pages are rendered on the server. The dashboard's small script then polls
 /api/v1/dashboard with If-None-Match and updates the figures in place.
 ``/entities`` lists what a figure counts (the registry list's own filters, its
 cursor paging); ``/entities.csv`` and ``/entities.xlsx`` are exactly that list
-as a file. A query the registry refuses is a readable page with the
-registry's status (422), never an error of ours.
+as a file, in the format of the ``ecoreg`` command (ecoreg_client.files: the
+columns are the registry's Entity schema in its OpenAPI document), so a
+download imports back with ``ecoreg import``. A query the registry refuses is
+a readable page with the registry's status (422), never an error of ours.
 """
 
 from __future__ import annotations
@@ -14,13 +16,15 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, render_template, request
 
+from ecoreg_client.files import CSV_TYPE, XLSX_TYPE, Columns, to_csv, to_xlsx
+from gateway.docs.routes import DOC_EXTENSION
 from gateway.proxy.upstreams import UpstreamUnavailable
 from gateway.request_context import upstream
 from gateway.security import script_nonce, style_nonce
 from gateway.web import clock, vocabulary
-from gateway.web.export import CSV_TYPE, XLSX_TYPE, to_csv, to_xlsx
 from gateway.web.labels import LANGUAGES, words
 from gateway.web.listing import ListRefused, fetch_all
+from gateway.web.observations import observations_page
 from gateway.web.service import cluster_page, entity_list, home
 from gateway.web.units import figure, number
 
@@ -58,8 +62,10 @@ def _render(template: str, page: dict, status: int = 200, headers: dict | None =
 
 
 def _words(lang: str) -> dict:
-    """The page's words in ``lang``, with the registry's names of kinds, subtypes, tiers and statuses."""
-    return words(lang, vocabulary.in_language(vocabulary.names(upstream("registry"), _timeout()), lang))
+    """The page's words in ``lang``, with the registry's names of kinds, subtypes, tiers and statuses
+    and metrics' names of target statuses."""
+    found = {**vocabulary.names(upstream("registry"), _timeout()), **vocabulary.metrics_names(upstream("metrics"), _timeout())}
+    return words(lang, vocabulary.in_language(found, lang))
 
 
 def _timeout() -> float:
@@ -100,9 +106,29 @@ def entities_page():
     return _render("entities.html", page)
 
 
+@blp.get("/indicators/<string(maxlength=64):key>/observations")
+def indicator_observations(key: str):
+    try:
+        page = observations_page(upstream("metrics"), key, _query(), _timeout(), language())
+    except ListRefused as error:
+        return _render("observations.html", {"refused": error, "key": key}, status=error.status)
+    except UpstreamUnavailable as error:
+        return _render("observations.html", {"unavailable": True, "key": key}, status=503, headers=error.headers)
+    return _render("observations.html", page)
+
+
+def _columns() -> Columns:
+    """The file's columns: the Entity schema of the registry's OpenAPI document. Raises UpstreamUnavailable without it."""
+    try:
+        return Columns.from_openapi(current_app.extensions[DOC_EXTENSION].upstream_doc("registry") or {})
+    except ValueError:
+        raise UpstreamUnavailable("The registry's API document is not available.", headers={"Retry-After": "10"}) from None
+
+
 def _download(extension: str, render, content_type: str):
     settings = current_app.config["GATEWAY_SETTINGS"]
     try:
+        columns = _columns()
         entities = fetch_all(upstream("registry"), _query(), settings.upstream_timeout_seconds)
     except ListRefused as error:
         return _refused(error)
@@ -110,7 +136,7 @@ def _download(extension: str, render, content_type: str):
         return _unavailable(error)
     name = f"ecoreg-entities-{clock.now():%Y%m%d-%H%M}.{extension}"
     return Response(
-        render(entities),
+        render(entities, columns),
         content_type=content_type,
         headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
     )

@@ -13,8 +13,8 @@ from gateway.compose.service import Part, cluster_overview, dashboard, fetch
 from gateway.proxy.upstreams import Upstream
 from gateway.web import clock
 from gateway.web.charts import district_tiles, progress, share, trend
-from gateway.web.labels import HEADLINE
 from gateway.web.listing import download_link, fetch_page, filters_of, first_page_link, list_link, next_link, page_link, start_of
+from gateway.web.observations import page_link_of
 
 ACTIVE = "active"
 
@@ -25,7 +25,8 @@ def _link(api_link: str | None, fallback: dict | None, lang: str) -> str | None:
 
 def _target(target: dict, lang: str) -> dict:
     """A target as a card needs it: its bar, and a link to what it counts (entities, or an indicator's observations)."""
-    return {**target, "bar": progress(target), "link": page_link(target.get("entities"), lang), "observations": target.get("observations")}
+    observations = page_link_of(target.get("observations"), lang)
+    return {**target, "bar": progress(target), "link": page_link(target.get("entities"), lang), "observations": observations}
 
 
 def _coverage(totals: list[dict] | None, lang: str) -> list[dict] | None:
@@ -88,7 +89,8 @@ def home(registry: Upstream, metrics: Upstream, timeout_s: float, lang: str = "e
         cluster["targets"] = None if cluster.get("targets") is None else [_target(t, lang) for t in cluster["targets"]]
     everything = {t["key"]: t for c in body["clusters"] for t in (c.get("targets") or [])}
     everything.update({t["key"]: _target(t, lang) for t in body.get("programme_targets") or []})
-    body["headline"] = [everything[key] for key in HEADLINE if key in everything]
+    # The plan's headline targets, in the order the targets give (metrics: a target's ``headline``).
+    body["headline"] = sorted((t for t in everything.values() if t.get("headline") is not None), key=lambda t: (t["headline"], t["key"]))
     body["coverage"] = _coverage(body.get("coverage"), lang)
     body["freshness"] = _freshness(body.get("freshness"))
     body["active_link"] = _link(body.get("active_entities_entities"), {"status": ACTIVE}, lang)

@@ -2,7 +2,7 @@
 
 Settings come from flags or the environment: ECOREG_URL (the gateway) and ECOREG_API_KEY.
 Exit codes (README has the table): 0 done; 1 some rows have errors (a report was
-written); 2 usage error; 3 the file cannot be read; 4 the API refused the request
+written); 2 usage error; 3 the file cannot be read or has no rows to import; 4 the API refused the request
 (a problem document: 401, 403, 413, 422, 429 ...); 5 the gateway cannot be reached,
 timed out or kept failing (5xx).
 """
@@ -76,17 +76,17 @@ def _unreadable(file: Path, error: Exception) -> click.exceptions.Exit:
     return click.exceptions.Exit(Exit.UNREADABLE_FILE)
 
 
-def _rows(file: Path, encoding: str | None, maps: list[tuple[str, str]], defaults: dict[str, str]):
+def _rows(file: Path, encoding: str | None, maps: list[tuple[str, str]], defaults: dict[str, str], columns: files.Columns):
     """(rows as (line, entity, read errors, original cells), headers or None for JSON lines)."""
     if files.file_format(file) == "jsonl":
         rows = []
-        for line, entity in files.read_jsonl(file):
+        for line, entity, written in files.read_jsonl_rows(file, columns):
             for name, text in defaults.items():
-                entity.setdefault(name, files._value(name, text))
-            rows.append((line, entity, {}, entity))
+                entity.setdefault(name, files.value_of(name, text, columns))
+            rows.append((line, entity, {}, written))
         return rows, None
-    table = files.read_table(file, encoding, extra_headers=[column for column, _ in maps])
-    plan = files.mapping(table.headers, maps)
+    table = files.read_table(file, encoding, extra_headers=[column for column, _ in maps], columns=columns)
+    plan = files.mapping(table.headers, maps, columns=columns)
     if table.encoding and table.encoding != "UTF-8":
         click.echo(f"{file.name}: read as {table.encoding}", err=True)
     for header in plan.unmapped:
@@ -102,36 +102,39 @@ def _rows(file: Path, encoding: str | None, maps: list[tuple[str, str]], default
     return rows, table.headers
 
 
-LOOKALIKE_SCORE = 0.75  # the registry's floor for similar names (registry.entities.matching.SIMILAR_FLOOR)
-
-
 def _looks_alike(candidate: dict) -> bool:
-    """Whether a dry run's candidate is worth showing as a look-alike of a would-be new row.
-
-    Not when its USCC is another (two codes are two legal persons, whatever the names) or
-    its score, lowered by another district or kind, is below the similar-name floor.
-    """
-    return candidate.get("score", 0) >= LOOKALIKE_SCORE and "other_uscc" not in candidate.get("reasons", [])
+    """Whether a dry run's candidate is worth showing as a look-alike of a would-be new row:
+    the registry says so (``looks_alike``: its similar-name floor, no other USCC)."""
+    return bool(candidate.get("looks_alike"))
 
 
-def _flag_copies(api: EcoregClient, rows: list, id_column: int, batch_size: int) -> None:
-    """Make an error of each exported row (an ``id`` cell) that the import would create.
+def _exported_id(cells: object, id_column: int | None) -> str:
+    """The ``id`` an exported row carries ('' for none): a table's id cell, a JSON line's ``id``."""
+    if isinstance(cells, dict):
+        value = cells.get("id")
+    else:
+        value = cells[id_column] if id_column is not None and id_column < len(cells) else None
+    return "" if value is None else str(value).strip()
+
+
+def _flag_copies(api: EcoregClient, rows: list, id_column: int | None, batch_size: int) -> None:
+    """Make an error of each exported row (an ``id`` cell, or ``id`` in a JSON line) that the import would create.
 
     Such a row is an entity registered by another partner without a USCC (its
     ``external_id`` is theirs, so nothing of the caller's matches it): importing it would
     register a copy as the caller's. The rows are judged by a dry run (one request per
     batch, nothing written) and those that would be created are not sent; clearing the
-    ``id`` cell in the report registers the row on purpose.
+    ``id`` in the report registers the row on purpose.
     """
-    exported = [row for row in rows if not row[2] and id_column < len(row[3]) and str(row[3][id_column] or "").strip()]
+    exported = [row for row in rows if not row[2] and _exported_id(row[3], id_column)]
     for start in range(0, len(exported), batch_size):
         chunk = exported[start : start + batch_size]
         judged = api.upsert_batch([entity for _, entity, _, _ in chunk], dry_run=True)
         for (_, _, errors, cells), item in zip(chunk, judged["items"], strict=True):
             if item["status"] == "created":
                 errors["id"] = [
-                    f"entity {cells[id_column]} is registered already, by another partner and without a USCC: "
-                    "importing this row would make a copy of it (clear the id cell to register it as yours)"
+                    f"entity {_exported_id(cells, id_column)} is registered already, by another partner and without a USCC: "
+                    "importing this row would make a copy of it (clear the id to register it as yours)"
                 ]
 
 
@@ -165,16 +168,25 @@ def import_(
     try:
         column_maps = files.parse_pairs(maps, "--map")
         defaults = dict(files.parse_pairs(sets, "--set"))
-        unknown = [name for name in defaults if name not in files.FIELDS]
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    columns = api.entity_columns()  # the fields, and which are the server's: the API document's Entity schema
+    try:
+        unknown = [name for name in defaults if name not in columns.writable]
         if unknown:
-            raise ValueError(f"--set {unknown[0]}: not a field ({', '.join(files.FIELDS)})")
-        files.mapping([], column_maps)  # checks the targets before the file is read
+            raise ValueError(f"--set {unknown[0]}: not a field ({', '.join(columns.writable)})")
+        files.mapping([], column_maps, columns=columns)  # checks the targets before the file is read
     except ValueError as error:
         raise click.UsageError(str(error)) from None
     try:
-        rows, headers = _rows(file, encoding, column_maps, defaults)
+        rows, headers = _rows(file, encoding, column_maps, defaults, columns)
     except (files.FileError, OSError) as error:
         raise _unreadable(file, error) from None
+    if not rows:
+        # A header and no rows (or no JSON line): most likely the wrong file, or an export that
+        # failed upstream. Said plainly, with the exit code of a file that cannot be used.
+        click.echo(f"ecoreg: {file} has nothing to import: {'no JSON lines' if headers is None else 'a header and no rows'}", err=True)
+        raise click.exceptions.Exit(Exit.UNREADABLE_FILE)
 
     if values.needs_names([entity for _, entity, _, _ in rows]):
         # Districts, clusters or tracks written as names (浦东新区, 未来能源): the registry's names give their keys.
@@ -190,8 +202,8 @@ def import_(
             for (_, _, errors, _), item in zip(chunk, judged["items"], strict=True):
                 for name, messages in item.get("errors", {}).items():
                     errors.setdefault(name, messages)
-    if headers is not None and "id" in headers:
-        _flag_copies(api, rows, headers.index("id"), batch_size)
+    if headers is None or "id" in headers:
+        _flag_copies(api, rows, None if headers is None else headers.index("id"), batch_size)
     failures: list[tuple[int, object, dict]] = [(line, cells, errors) for line, _, errors, cells in rows if errors]
     sendable = [(line, entity, cells) for line, entity, errors, cells in rows if not errors]
     totals = {"created": 0, "updated": 0, "unchanged": 0, "error": len(failures)}
@@ -277,7 +289,8 @@ def export(api: EcoregClient, fmt: str | None, output: Path | None, **filters) -
     fmt = fmt or (files.file_format(output) if output else "csv")
     if fmt == "xlsx" and output is None:
         raise click.UsageError("xlsx needs a file: give --output NAME.xlsx")
-    count = files.write_entities(output, api.entities(**filters), fmt, out=sys.stdout)
+    columns = api.entity_columns() if fmt != "jsonl" else None
+    count = files.write_entities(output, api.entities(**filters), fmt, columns, out=sys.stdout)
     if output:
         click.echo(f"{plural(count, 'entity', 'entities')} written to {output}")
 

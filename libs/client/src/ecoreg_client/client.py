@@ -15,6 +15,8 @@ from collections.abc import Iterator
 
 import requests
 
+from ecoreg_client.files import Columns
+
 RETRIED_STATUSES = (502, 503, 504)
 SAFE_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 
@@ -74,6 +76,7 @@ class EcoregClient:
         self.retries = retries
         self.backoff = backoff
         self.http = requests.Session()
+        self._document: dict | None = None
         if api_key:
             self.http.headers["Authorization"] = f"Bearer {api_key}"
 
@@ -142,6 +145,24 @@ class EcoregClient:
             cursor = page["next_cursor"]
             if not cursor:
                 return
+
+    def openapi(self) -> dict:
+        """The gateway's OpenAPI document (``GET /api/v1/openapi.json``), fetched once per client."""
+        if self._document is None:
+            self._document = self._call("GET", "/openapi.json").json()
+        return self._document
+
+    def entity_columns(self) -> Columns:
+        """An entity file's columns: the ``Entity`` schema of the API document (``files.Columns``).
+
+        Raises EcoregUnreachable when the document has no Entity schema (the gateway
+        leaves a service's part out of it while that service does not answer).
+        """
+        try:
+            return Columns.from_openapi(self.openapi())
+        except ValueError as error:
+            self._document = None
+            raise EcoregUnreachable(f"{self.base_url}: {error} (the registry is not answering; try again shortly)") from None
 
     def vocabulary(self) -> dict:
         """Kinds, tiers, statuses and districts (``GET /api/v1/vocabulary``)."""

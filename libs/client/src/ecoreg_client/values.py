@@ -1,10 +1,12 @@
-"""Cell values as people write them -> the registry's keys (浦东新区 -> pudong, 未来能源 -> energy, 国家级 -> national).
+"""Cell values as people write them -> the registry's keys (浦东新区 -> pudong, 未来能源 -> energy, 国家级 -> national, 企业 -> enterprise).
 
-Published lists name districts, clusters and tracks in Chinese or English; the
-registry wants keys. The names come from the registry itself (``GET
-/api/v1/vocabulary`` for districts and tiers, ``GET /api/v1/clusters`` for
-clusters and tracks), fetched only when a file holds a value that is not
-already a key. Only the short forms people write (国家 for 国家级, 无) are below.
+Published lists name districts, clusters, tracks, kinds, subtypes, tiers and
+statuses in Chinese or English; the registry wants keys. The names come from the
+registry itself, one source (``GET /api/v1/vocabulary`` for districts and the
+``names`` of kinds, subtypes, tiers and statuses; ``GET /api/v1/clusters`` for
+clusters and tracks), fetched only when a file holds a value that is not already
+a key. Only the short forms people write (国家 for 国家级, 无, a singular English
+kind) are derived here.
 A value that matches no name is sent as it is, so the registry's error names
 the allowed values.
 """
@@ -16,7 +18,7 @@ import unicodedata
 
 # How people write "no tier" besides the registry's own name for it (其他).
 TIER_ALIASES = {"无": "none"}
-TRANSLATED = ("district", "clusters", "tracks", "tier")
+TRANSLATED = ("district", "clusters", "tracks", "kind", "subtype", "tier", "status")
 KEY = re.compile(r"^[a-z0-9_]+$")
 
 
@@ -42,7 +44,10 @@ def names(vocabulary: dict, clusters: list[dict]) -> dict[str, dict[str, str]]:
         "district": {},
         "clusters": {},
         "tracks": {},
+        "kind": {},
+        "subtype": {},
         "tier": {_fold(k): v for k, v in TIER_ALIASES.items()},
+        "status": {},
     }
 
     def add(field: str, key: str, *written: str | None) -> None:
@@ -55,10 +60,19 @@ def names(vocabulary: dict, clusters: list[dict]) -> dict[str, dict[str, str]]:
             zh, en = district.get("name_zh") or "", district.get("name_en") or ""
             # 浦东新区 is often written 浦东, 闵行区 as 闵行, "Pudong New Area" as Pudong.
             add("district", district["key"], zh, en, zh.removesuffix("新区").removesuffix("区"), en.removesuffix(" New Area"))
-    for key, named in (vocabulary.get("names") or {}).get("tiers", {}).items():
-        zh, en = named.get("name_zh") or "", named.get("name_en") or ""
+    named = vocabulary.get("names") or {}
+    for key, written in named.get("tiers", {}).items():
+        zh, en = written.get("name_zh") or "", written.get("name_en") or ""
         # 国家级 is often written 国家, 市级 as 市.
         add("tier", key, zh, en, zh.removesuffix("级"))
+    for key, written in named.get("kinds", {}).items():
+        en = written.get("name_en") or ""
+        # The registry names kinds in the plural (enterprises, facilities); a cell says one.
+        singular = en[:-3] + "y" if en.endswith("ies") else en.removesuffix("s")
+        add("kind", key, written.get("name_zh"), en, singular)
+    for field, section in (("subtype", "subtypes"), ("status", "statuses")):
+        for key, written in named.get(section, {}).items():
+            add(field, key, written.get("name_zh"), written.get("name_en"))
     for cluster in clusters:
         add("clusters", cluster["key"], cluster.get("name_zh"), cluster.get("name_en"))
         for track in cluster.get("tracks", []):

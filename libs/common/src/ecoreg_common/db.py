@@ -24,8 +24,10 @@ from sqlalchemy import (
     Engine,
     String,
     Table,
+    Text,
     any_,
     bindparam,
+    cast,
     column,
     create_engine,
     event,
@@ -251,6 +253,34 @@ def deferred_flush(session: Session) -> list[ColumnElement]:
     return []
 
 
+@contextmanager
+def pipelined(session: Session) -> Iterator[None]:
+    """PostgreSQL: the statements executed in the block are sent without waiting for each
+    one's answer (libpq pipeline mode, psycopg's ``Connection.pipeline``); the block's end
+    waits for all of them at once. For writes whose results nobody reads (no rows, no
+    rowcount): the server runs one while the next is being built, and the block costs one
+    round trip instead of one per statement. Nothing changes on SQLite.
+
+    An error of any statement in the block is raised at its end, as the SQLAlchemy error
+    ``execute`` would have raised (IntegrityError, OperationalError ...), with the
+    connection invalidated when it is gone, so ``Database.transact`` retries as usual.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    driver = connection.connection.driver_connection
+    driver_error = connection.dialect.loaded_dbapi.Error
+    try:
+        with driver.pipeline():
+            yield
+    except driver_error as error:
+        gone = connection.dialect.is_disconnect(error, driver, None)
+        if gone:
+            connection.invalidate(error)
+        raise DBAPIError.instance("(pipeline)", None, error, driver_error, connection_invalidated=gone) from error
+
+
 def allocate_ids(session: Session, table: Table, count: int) -> list[int]:
     """``count`` new ids for ``table.c.id``, so bulk inserts need no RETURNING.
 
@@ -322,18 +352,26 @@ def json_rows(table: Table, names: list[str]):
     Many rows then travel as one JSON parameter of one statement, which the
     server parses and plans once; executemany sends one statement per row
     (500 rows: ~60 ms of server time against ~8 ms). Bind ``rows`` with
-    ``json_ready(rows)``.
+    ``json_param(rows)``: the JSON text, sent as text and cast by the server, so
+    the rows are serialised once, by the C encoder, with no per-value pass in Python.
     """
     return (
-        func.json_to_recordset(bindparam("rows", type_=postgresql.JSON))
+        func.json_to_recordset(cast(bindparam("rows", type_=Text), postgresql.JSON))
         .table_valued(*(column(name, table.c[name].type) for name in names))
         .render_derived(with_types=True)
     )
 
 
-def json_ready(rows: list[dict]) -> list[dict]:
-    """``rows`` with datetimes and dates as ISO 8601 text (what PostgreSQL reads back into its types)."""
-    return [{name: value.isoformat() if isinstance(value, datetime | date) else value for name, value in row.items()} for row in rows]
+def _iso(value: object) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def json_param(rows: list[dict]) -> str:
+    """``rows`` as the JSON text ``json_rows`` reads: datetimes and dates as ISO 8601 text
+    (what PostgreSQL reads back into its types), everything else as JSON has it."""
+    return json.dumps(rows, default=_iso, separators=(",", ":"), ensure_ascii=False)
 
 
 def upsert_many(session: Session, table: Table, rows: list[dict], *, key: list[str], set_: Callable[[object], dict] | None) -> None:
@@ -358,7 +396,7 @@ def upsert_many(session: Session, table: Table, rows: list[dict], *, key: list[s
     if session.get_bind().dialect.name != "postgresql":
         session.execute(statement, rows)
     else:
-        session.execute(statement, {"rows": json_ready(rows)})
+        session.execute(statement, {"rows": json_param(rows)})
 
 
 def one_of(session: Session, column, values) -> ColumnElement[bool]:

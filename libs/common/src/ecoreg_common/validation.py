@@ -43,16 +43,29 @@ def _all_storable(value: object, depth: int) -> bool:
     """Whether ``unstorable_text`` would find nothing (the common case, without building paths)."""
     if depth > MAX_DEPTH:
         return False
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is str:
         return _storable(value)
+    if kind is int or kind is float or kind is bool or value is None:  # what JSON gives, checked first
+        return True
     if isinstance(value, dict):
+        if depth + 1 > MAX_DEPTH:  # its items are too deep, whatever they are
+            return not value
         for key, item in value.items():
-            if not _storable(key if type(key) is str else str(key)) or not _all_storable(item, depth + 1):
+            if not _storable(key if type(key) is str else str(key)):
+                return False
+            kind = type(item)
+            if kind is str:
+                if not _storable(item):
+                    return False
+            elif not (kind is int or kind is float or kind is bool or item is None) and not _all_storable(item, depth + 1):
                 return False
     elif isinstance(value, list):
         for item in value:
             if not _all_storable(item, depth + 1):
                 return False
+    elif isinstance(value, str):  # a str subclass
+        return _storable(value)
     return True
 
 

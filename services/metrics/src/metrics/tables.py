@@ -78,6 +78,7 @@ fact_versions = Table(
     Column("tracks", StringList(48), nullable=False),
     Column("retired", Boolean, nullable=False),
     Index("ix_fact_versions_valid_from", "valid_from"),
+    Index("ix_fact_versions_valid_to", "valid_to"),
 )
 
 # The counters: how many entities fall in each combination of dimensions. An
@@ -93,6 +94,27 @@ count_cells = Table(
     *(Column(name, String(48), nullable=False) for name in CELL_DIMENSIONS),
     Column("count", Integer, nullable=False),
     Index("uq_count_cells_dimensions", *CELL_DIMENSIONS, unique=True),
+)
+
+# Keyframes: the counter cells as they stood just before an instant ``at`` (a midnight in
+# Asia/Shanghai), derived from ``fact_versions`` exactly as ``as_of`` counts. An answer as of
+# T is the nearest keyframe at or before T plus the versions that began or ended since
+# (counts/as_of.py), so its cost is one day's changes, not the whole history. Written by
+# the follower as it passes a midnight and by ``backfill``; a change applied later whose
+# commit time is before a keyframe's ``at`` deletes that keyframe (it would be stale).
+keyframes = Table(
+    "keyframes",
+    metadata,
+    Column("at", UTCDateTime, primary_key=True),
+    Column("seq", BigIntId, nullable=False),  # the follower's checkpoint when it was written
+)
+
+keyframe_cells = Table(
+    "keyframe_cells",
+    metadata,
+    Column("at", UTCDateTime, ForeignKey("keyframes.at", ondelete="CASCADE"), primary_key=True),
+    *(Column(name, String(48), primary_key=True) for name in CELL_DIMENSIONS),
+    Column("count", Integer, nullable=False),
 )
 
 # The follower's position and what it last saw of the registry (one row).
@@ -183,6 +205,8 @@ targets = Table(
     Column("unit", String(32), nullable=False),
     Column("direction", String(8), nullable=False),  # "increase" or "decrease"
     Column("note", String(300)),
+    # Shown among the plan's headline targets (the dashboard's top row) at this position, 1 first; null: not one.
+    Column("headline", Integer),
     Column("updated_at", UTCDateTime, nullable=False),
 )
 

@@ -70,6 +70,7 @@ def test_targets_and_summary_as_of(client, history):
     stations = client.get("/api/v1/targets/hydrogen_stations?as_of=2025-12-31").json  # deadline 2025-12-31
     assert stations["current_value"] == 2
     assert stations["assessed_on"] == "2025-12-31"
+    assert stations["as_of"] == "2025-12-31T23:59:59+08:00"
     assert stations["status"] != "not_achieved"  # not yet missed on its deadline day
     assert client.get("/api/v1/targets/hydrogen_stations").json["status"] == "not_achieved"
     listed = client.get("/api/v1/targets?as_of=2025-12-31").json
@@ -83,3 +84,16 @@ def test_indicator_targets_as_of_use_only_reports_recorded_by_then(client, histo
     assert client.put("/api/v1/indicators/fuel_cell_vehicles/observations/2025", json={"value": 9000}, headers=REPORTER).status_code == 201
     assert client.get("/api/v1/targets/fuel_cell_vehicles").json["current_value"] == 9000
     assert client.get("/api/v1/targets/fuel_cell_vehicles?as_of=2026-01-10").json["status"] == "no_data"
+
+
+def test_as_of_answers_say_their_links_list_the_present(client, history):
+    for path in (
+        "/api/v1/metrics/counts?kind=facility&as_of=2025-12-31",
+        "/api/v1/metrics/summary?as_of=2025-12-31",
+        "/api/v1/targets?as_of=2025-12-31",
+        "/api/v1/targets/hydrogen_stations?as_of=2025-12-31",
+    ):
+        body = client.get(path).json
+        assert body["links_as_of"].startswith("now:"), path
+        live = client.get(path.split("as_of=")[0].rstrip("?&")).json
+        assert "links_as_of" not in live, path

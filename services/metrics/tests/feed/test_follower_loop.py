@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import threading
 import time
+from datetime import UTC, datetime
 
 import requests
 from flask import Flask, jsonify, request
@@ -14,8 +15,9 @@ from ecoreg_common.http import ServiceClient
 from ecoreg_common.testing import WSGITransport
 from metrics.counts.filters import unknown_values
 from metrics.counts.service import count_in
-from metrics.feed.follower import Follower
+from metrics.feed.follower import Follower, reset
 from metrics.readmodel import store
+from metrics.readmodel.apply import apply_page
 
 CLUSTERS = {
     "clusters": [
@@ -120,3 +122,32 @@ def test_the_loop_follows_in_pages_waits_out_a_registry_outage_and_records_it(db
     with db.read() as session:
         assert unknown_values(session, {"kind": "observatory", "district": "pudong"}) == {}
         assert count_in(session, {"kind": "observatory"}) == 1
+
+
+def test_a_reset_while_the_follower_remembers_its_checkpoint_starts_it_again_from_the_first_change(db):
+    # The follower keeps the checkpoint its last page left instead of reading it before each
+    # page; a page fetched from a remembered position the database no longer holds is refused.
+    feed = Feed(db)
+    for entity_id in range(1, 6):
+        feed.write(entity_id)
+    follower = Follower(db, Registry(feed).client(), batch=2)
+    assert follower.catch_up() == 5
+    reset(db)  # ecoreg-metrics resync, from another process
+    feed.write(6)
+    assert follower.catch_up() == 6  # all of them again, not only the sixth
+    assert checkpoint(db) == 6
+    with db.read() as session:
+        assert count_in(session, {}) == 6
+    follower.close()
+
+
+def test_a_page_fetched_from_a_position_behind_the_stored_checkpoint_is_refused_whole(db):
+    feed = Feed(db)
+    for entity_id in range(1, 5):
+        feed.write(entity_id)
+    feed.apply(feed.changes[:2])
+    applied = apply_page(db, feed.changes[3:], registry_latest_seq=4, now=datetime.now(UTC), after=3)
+    assert (applied.checkpoint, applied.applied) == (2, 0)
+    assert checkpoint(db) == 2
+    with db.read() as session:
+        assert count_in(session, {}) == 2

@@ -32,6 +32,12 @@ def test_summary(client, db):
     coverage = {c["key"]: c for c in body["coverage"]}
     assert (coverage["national_tech_centres"]["registered"], coverage["national_tech_centres"]["official"]) == (3, 93)
     assert coverage["municipal_tech_centres"]["registered"] == 1  # registered whatever its status
+    # The official totals are Shanghai-wide, and a cluster's share says it divides by one.
+    assert coverage["national_tech_centres"]["official_scope"] == "shanghai"
+    assert coverage["national_tech_centres"]["share_of"] == "registered / the Shanghai-wide official total"
+    in_energy = {c["key"]: c for c in energy["coverage"]}["national_tech_centres"]
+    assert (in_energy["cluster"], in_energy["official_scope"], in_energy["official"]) == ("energy", "shanghai", 93)
+    assert in_energy["share_of"] == "registered in the energy cluster / the Shanghai-wide official total"
     stations = next(t for t in body["targets"] if t["key"] == "hydrogen_stations")
     assert stations["current_value"] == 1
 

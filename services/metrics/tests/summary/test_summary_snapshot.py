@@ -57,7 +57,14 @@ def test_the_snapshot_answers_what_computing_answers(app, client, db):
 def test_every_process_sees_a_change_at_once(app, client, db, database_url):
     # A second app is a second worker: its snapshot is the same row, so a write seen by
     # one is seen by all, and neither keeps an answer of its own.
-    other = create_app(Settings(database_url=database_url, log_level="WARNING")).test_client()
+    second = create_app(Settings(database_url=database_url, log_level="WARNING"))
+    try:
+        _every_process_sees_a_change(client, second.test_client(), db)
+    finally:
+        second.extensions["metrics.db"].dispose()  # its pool's connections, closed rather than left to the collector
+
+
+def _every_process_sees_a_change(client, other, db):
     feed = populate(db)
     assert client.get("/api/v1/metrics/summary").json["active_entities"] == 4
     assert other.get("/api/v1/metrics/summary").json["active_entities"] == 4

@@ -97,7 +97,7 @@ def test_too_little_data_gives_no_ratio():
 
 def test_zero_base_is_taken_as_open_sdg_does():
     result = latest(5, base=0)
-    assert result.observed_rate == pytest.approx((5 / 0.001) ** (1 / 10) - 1, rel=1e-6)
+    assert result.observed_rate == pytest.approx((5 / 0.001) ** (1 / 10) - 1, rel=1e-5)  # 6 significant figures
 
 
 def test_no_number_is_ever_infinite():
@@ -105,3 +105,18 @@ def test_no_number_is_ever_infinite():
     for number in result.numbers():
         assert number is None or abs(number) < float("inf")
     assert growth(1e308, 1e-308, 2025, 2024) is None
+
+
+def test_tiny_rates_keep_their_significant_figures():
+    """A count target of 1e-9 by 2030 (linear path): the required rate is tiny, the ratio huge;
+    both rates keep six significant figures, so observed / required recomputes the ratio."""
+    from metrics.targets.attainment import assess_linear, significant
+
+    result = assess_linear(
+        current=3, target=1e-9, deadline=date(2030, 12, 31), today=date(2026, 12, 2), base=0, base_date=date(2022, 11, 23)
+    )
+    assert result.required_rate != 0.0
+    assert result.required_rate == pytest.approx(1e-9 / ((date(2030, 12, 31) - date(2022, 11, 23)).days / 365.25), rel=1e-5)
+    assert significant(1.234567891e-9) == 1.23457e-9
+    assert significant(0.0472941228) == 0.0472941
+    assert significant(float("nan")) is None

@@ -126,8 +126,8 @@ def test_an_indicator_target_carries_what_recomputes_it(client):
     assert answer["method"] == "open_sdg_cagr"
     assert (answer["base_value"], answer["base_date"]) == (100, "2015-12-31")
     assert (answer["current_value"], answer["current_date"]) == (166.67, "2025-12-31")
-    assert answer["required_rate"] == round(2 ** (1 / 15) - 1, 6)
-    assert answer["observed_rate"] == round(1.6667 ** (1 / 10) - 1, 6)
+    assert answer["required_rate"] == float(f"{2 ** (1 / 15) - 1:.6g}")  # 6 significant figures
+    assert answer["observed_rate"] == float(f"{1.6667 ** (1 / 10) - 1:.6g}")
     assert answer["ratio"] == pytest.approx(answer["observed_rate"] / answer["required_rate"], abs=1e-4)
     assert answer["ratio"] == pytest.approx(1.108, abs=1e-3)
     assert answer["thresholds"] == {"on_track": 0.95, "acceleration_needed": 0.6, "limited": 0}
@@ -187,3 +187,47 @@ def test_targets_come_a_page_at_a_time(client):
 @pytest.mark.parametrize("query", ["limit=0", "limit=501", "cursor=nope", "limit=x"])
 def test_bad_paging_of_targets_is_422(client, query):
     assert client.get(f"/api/v1/targets?{query}").status_code == 422
+
+
+def test_the_plan_s_six_headline_targets_are_flagged_in_the_plan_s_order(client):
+    found = client.get("/api/v1/targets").json["targets"]
+    flagged = sorted((t for t in found if t["headline"] is not None), key=lambda t: t["headline"])
+    assert [t["key"] for t in flagged] == [
+        "future_industry_output",
+        "pilot_zones",
+        "innovation_centres",
+        "future_technology_colleges",
+        "hydrogen_stations",
+        "fuel_cell_vehicles",
+    ]
+    assert [t["headline"] for t in flagged] == [1, 2, 3, 4, 5, 6]
+    summary = client.get("/api/v1/metrics/summary").json["targets"]
+    assert {t["key"]: t["headline"] for t in summary} == {t["key"]: t["headline"] for t in found}
+
+
+def test_an_admin_flags_a_headline_target_with_put_and_a_put_without_it_unflags(client):
+    platforms = target(client, "hydrogen_rnd_platforms")
+    assert platforms["headline"] is None
+    body = {
+        k: platforms[k] for k in ("title_en", "title_zh", "cluster", "measure", "filter", "target_value", "target_max", "deadline", "unit")
+    }
+    assert client.put("/api/v1/targets/hydrogen_rnd_platforms", json={**body, "headline": 7}, headers=REPORTER).json["headline"] == 7
+    assert target(client, "hydrogen_rnd_platforms")["headline"] == 7
+    for bad in (0, -1, 101, "first", 1.5, True):
+        answer = client.put("/api/v1/targets/hydrogen_rnd_platforms", json={**body, "headline": bad}, headers=REPORTER)
+        assert answer.status_code == 422, bad
+        assert "headline" in answer.json["errors"]
+    assert target(client, "hydrogen_rnd_platforms")["headline"] == 7
+    assert client.put("/api/v1/targets/hydrogen_rnd_platforms", json=body, headers=REPORTER).json["headline"] is None
+
+
+def test_the_target_statuses_and_their_names_come_from_metrics(client):
+    from metrics.targets.attainment import STATUSES
+
+    answer = client.get("/api/v1/metrics/vocabulary")
+    assert answer.status_code == 200
+    assert answer.json["target_statuses"] == list(STATUSES)
+    names = answer.json["names"]["target_statuses"]
+    assert list(names) == list(STATUSES)
+    assert names["not_achieved"] == {"name_en": "missed", "name_zh": "未达成"}
+    assert all(name["name_en"] and name["name_zh"] for name in names.values())

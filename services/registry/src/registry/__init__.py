@@ -43,6 +43,22 @@ def create_app(settings: Settings | None = None) -> Flask:
     return app
 
 
+def openapi_document() -> dict:
+    """The registry's OpenAPI document as ``GET /api/v1/openapi.json`` answers it, built from its schemas alone.
+
+    For tests of what reads it (the gateway's downloads, the ``ecoreg`` command's
+    file columns) without a running registry: the app is made on a throwaway
+    SQLite path and no database is opened.
+    """
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        app = create_app(Settings(database_url=f"sqlite:///{folder}/unused.db", log_level="WARNING"))
+        document = app.test_client().get("/api/v1/openapi.json").get_json()
+        app.extensions[DB_EXTENSION].dispose()
+    return document
+
+
 def document_batch_items_as_answered(document: dict) -> dict:
     """Say in the document what the batch does with its items: any JSON value is taken, each judged alone.
 

@@ -67,6 +67,24 @@ def test_another_uscc_is_another_legal_person(client):
     [result] = match(client, {"name": "Refire Energy Ltd", "uscc": code(2)})
     assert result["chosen"] is None
     assert "other_uscc" in result["candidates"][0]["reasons"]
+    assert result["candidates"][0]["looks_alike"] is False  # not shown as a possible duplicate either
+
+
+def test_a_candidate_looks_alike_at_the_similar_name_floor_after_district_and_kind(client):
+    from registry.entities.matching import SIMILAR_FLOOR
+
+    register(client, enterprise(1, name="Refire Energy Ltd", district="xuhui"))
+    [same, elsewhere, other_kind] = match(
+        client,
+        {"name": "Refire Energy Ltd"},
+        {"name": "Refire Energy Ltd", "district": "pudong", "kind": "lab"},
+        {"name": "Refire Energie Ltd", "kind": "lab"},
+    )
+    for result in (same, elsewhere, other_kind):
+        best = result["candidates"][0]
+        assert best["looks_alike"] is (best["score"] >= SIMILAR_FLOOR), best
+    assert same["candidates"][0]["looks_alike"] is True
+    assert elsewhere["candidates"][0]["looks_alike"] is False  # 0.95 - 0.15 - 0.2
 
 
 def test_external_id_matches_only_the_callers_own(client):

@@ -112,3 +112,35 @@ def test_a_survivor_that_was_the_merged_entitys_child_loses_that_parent(client):
     assert response.status_code == 200, response.json
     assert response.json["survivor"]["parent_id"] is None
     assert client.get(f"/api/v1/entities/{child}").json["parent_id"] is None
+
+
+def test_entities_of_different_kinds_are_merged_only_when_forced(client):
+    [company] = register(client, enterprise(1, name="Quantum Optics Co"))
+    lab = {"kind": "lab", "subtype": "municipal_key_lab", "name": "Quantum Optics Lab", "clusters": ["energy"], "external_id": "lab-1"}
+    [laboratory] = register(client, lab)
+    refused = merge(client, laboratory, company)
+    assert refused.status_code == 409
+    assert refused.headers["Content-Type"] == "application/problem+json"
+    assert "is a lab and entity" in refused.json["detail"]
+    assert "force" in refused.json["detail"]
+    assert client.get(f"/api/v1/entities/{laboratory}").status_code == 200  # nothing changed
+    forced = client.post(f"/api/v1/entities/{laboratory}/merge", json={"into": company, "force": True}, headers=as_partner())
+    assert forced.status_code == 200, forced.json
+    assert forced.json["merged"]["merged_into"] == company
+
+
+def test_after_an_admin_merge_across_partners_the_first_partners_row_is_explained(client):
+    [mine] = register(client, enterprise(1, external_id="a-1", name="Old Spelling"), partner="partner-a")
+    [theirs] = register(client, enterprise(2, external_id="b-1", name="Right Name"), partner="partner-b")
+    assert merge(client, mine, theirs, **as_partner("ops", admin=True)).status_code == 200
+    item = enterprise(1, external_id="a-1", name="Old Spelling")
+    del item["uscc"]
+    again = client.post("/api/v1/entities/batch", json={"entities": [item]}, headers=as_partner("partner-a")).json
+    [result] = again["items"]
+    assert result["status"] == "error"
+    [message] = result["errors"]["_schema"]
+    assert f"the entity with this external_id was merged into entity {theirs}, which partner 'partner-b' registered" in message
+    assert "no longer needed" in message
+    # The survivor's own partner still updates it by its own keys; the first partner made nothing new.
+    assert client.get("/api/v1/entities?limit=10").json["items"][0]["id"] == theirs
+    assert len(client.get("/api/v1/entities?limit=10").json["items"]) == 1

@@ -2,9 +2,11 @@
 
 ``as_of`` is a date (the end of that day) or an instant, in Asia/Shanghai unless
 it names an offset. An answer as of T counts every entity version committed at
-or before T and not replaced by then; the counter cells are rebuilt from those
-versions in memory (the same contribution rule as the live counters), so the
-cost grows with the number of entities alive then, not with the question.
+or before T and not replaced by then: the counter cells then are the nearest
+keyframe at or before T (the cells at a midnight) plus the contributions of the
+versions that began or ended since (readmodel/keyframes.py; the same contribution
+rule as the live counters), so the cost is about one day's changes, whatever the
+length of the history; the question is then answered from those cells.
 """
 
 from __future__ import annotations
@@ -14,16 +16,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ecoreg_common.errors import ValidationFailed
 from metrics.counts.links import ANY_STATUS
-from metrics.readmodel.facts import CellKey, contribution
-from metrics.readmodel.store import fact_from_row
-from metrics.tables import CELL_DIMENSIONS, fact_versions
+from metrics.readmodel.facts import CellKey
+from metrics.readmodel.keyframes import cells_before
+from metrics.tables import CELL_DIMENSIONS
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+# What the ``entities`` links of an as_of answer list: the registry's list answers for the
+# present only, so a link shows today's entities with the count's filters (a count as of a
+# past moment and its list may differ by what changed since). Every as_of answer says so.
+LINKS_AS_OF = "now: the registry lists today's entities with these filters; the count is as of the moment asked"
 
 
 @dataclass
@@ -65,25 +70,6 @@ def parse_as_of(text: str, now: datetime | None = None) -> AsOf:
         raise ValidationFailed({"as_of": ["must not be in the future"]})
     local = shown.astimezone(SHANGHAI)
     return AsOf(before=before.astimezone(UTC), day=local.date(), text=local.isoformat(timespec="seconds"))
-
-
-def cells_before(session: Session, before: datetime, track_cluster: dict[str, str]) -> Counter[CellKey]:
-    """Counter cells from every entity version valid just before ``before``."""
-    query = select(
-        fact_versions.c.entity_id,
-        fact_versions.c.version,
-        fact_versions.c.seq,
-        *(fact_versions.c[name] for name in ("kind", "subtype", "tier", "status", "district", "clusters", "tracks", "retired")),
-    ).where(
-        fact_versions.c.valid_from < before,
-        or_(fact_versions.c.valid_to.is_(None), fact_versions.c.valid_to >= before),
-        fact_versions.c.retired.is_(False),
-    )
-    cells: Counter[CellKey] = Counter()
-    for row in session.execute(query.execution_options(yield_per=5000)):
-        fact = fact_from_row(row)
-        cells.update(contribution(fact, track_cluster))
-    return cells
 
 
 def group_cells(cells: Counter[CellKey], group_by: list[str], filters: dict, default_statuses: tuple[str, ...]) -> list[tuple[tuple, int]]:

@@ -76,6 +76,9 @@ class CountGroupSchema(ma.Schema):
 
 class CountsSchema(ma.Schema):
     as_of = fields.String(metadata={"description": "With ?as_of: the moment answered, in Asia/Shanghai"})
+    links_as_of = fields.String(
+        metadata={"description": "With ?as_of: what the entities links list (the registry as it is now, same filters)"}
+    )
     as_of_seq = fields.Integer(metadata={"description": "The registry change this answer includes, and all before it"})
     group_by = fields.List(fields.String())
     groups = fields.List(fields.Nested(CountGroupSchema))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ecoreg_common.db import Database
 from ecoreg_common.errors import ValidationFailed
-from metrics.counts.as_of import AsOf, group_cells
+from metrics.counts.as_of import LINKS_AS_OF, AsOf, group_cells
 from metrics.counts.filters import unknown_values
 from metrics.counts.links import ANY_STATUS, DEFAULT_STATUSES, traced
 from metrics.readmodel import store
@@ -100,4 +100,5 @@ def counts(db: Database, group_by: list[str], filters: dict, as_of: AsOf | None 
     answer = {"as_of_seq": seq, "group_by": group_by, "groups": groups}
     if as_of is not None:
         answer["as_of"] = as_of.text
+        answer["links_as_of"] = LINKS_AS_OF
     return answer

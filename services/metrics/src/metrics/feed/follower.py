@@ -22,7 +22,7 @@ from ecoreg_common.db import Database
 from ecoreg_common.http import ServiceClient
 from metrics.feed import reference
 from metrics.indicators.service import bump_revision
-from metrics.readmodel import store
+from metrics.readmodel import keyframes, store
 from metrics.readmodel.apply import Applied, apply_page
 from metrics.tables import answer_snapshots, clusters, count_cells, entity_facts, fact_versions, follower_state, tracks, vocabulary
 
@@ -56,6 +56,9 @@ class Follower:
         self._ahead: tuple[int, Future] | None = None
         self._fetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feed-prefetch")
         self._reference_checked = False
+        # (checkpoint, cluster keys, track -> cluster, terms) as the last page left them, so the
+        # next page needs no read before its apply; None: read them from the database first.
+        self._known: tuple[int, frozenset[str], dict[str, str], frozenset[tuple[str, str]]] | None = None
 
     def _fetch(self, after: int) -> dict:
         response = self.client.get("/api/v1/changes", params={"after": after, "limit": self.batch})
@@ -84,8 +87,17 @@ class Follower:
         it starts exactly at the stored checkpoint; otherwise it is dropped. The
         client is never used by both threads at once: the page ahead is
         requested after this page's reference refresh and awaited before the next.
+
+        The checkpoint and the reference keys are read from the database before the
+        first page and after a failure or a refresh; otherwise they are what the last
+        page left. That is safe because the apply checks the page against the stored
+        checkpoint (``after``): a page fetched from a position the database no longer
+        holds (another applier went on, or a reset went back) is skipped or refused there.
         """
-        checkpoint, cluster_keys, track_cluster, terms = self.db.query(_position_and_reference)
+        known, self._known = self._known, None  # forgotten on any failure below: read again next time
+        if known is None:
+            known = self.db.query(_position_and_reference)
+        checkpoint, cluster_keys, track_cluster, terms = known
         page = self._page_after(checkpoint)
         if not self._reference_checked or reference.names_unknown(page["changes"], cluster_keys, frozenset(track_cluster), terms):
             reference.refresh(self.db, self.client)
@@ -95,8 +107,17 @@ class Follower:
             after = page["changes"][-1]["seq"]
             self._ahead = (after, self._fetcher.submit(self._fetch, after))
         applied = apply_page(
-            self.db, page["changes"], registry_latest_seq=page["latest_seq"], now=self.clock(), track_cluster=track_cluster
+            self.db,
+            page["changes"],
+            registry_latest_seq=page["latest_seq"],
+            now=self.clock(),
+            track_cluster=track_cluster,
+            after=checkpoint,
         )
+        if track_cluster is not None:
+            # The apply started from the stored checkpoint and left it at applied.checkpoint (the
+            # page is refused if the stored one went back, e.g. a reset: it is then read again).
+            self._known = (applied.checkpoint, cluster_keys, track_cluster, terms)
         if self.after_page:
             self.after_page()
         return applied, applied.checkpoint < page["latest_seq"]
@@ -166,6 +187,7 @@ def reset(db: Database) -> None:
         session.execute(delete(count_cells))
         session.execute(delete(entity_facts))
         session.execute(delete(fact_versions))
+        keyframes.drop(session)
         store.save_state(session, checkpoint=0, registry_latest_seq=0, caught_up_at=None)
         # Checkpoints repeat after a reset (perhaps over another registry's feed): no
         # answer snapshot or ETag made before it may match one made after.

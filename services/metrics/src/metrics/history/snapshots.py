@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, insert, select
 from ecoreg_common.db import Database
 from metrics.counts.as_of import SHANGHAI, AsOf
 from metrics.counts.service import cell_query
-from metrics.readmodel import store
+from metrics.readmodel import keyframes, store
 from metrics.readmodel.facts import Fact, contribution
 from metrics.tables import CELL_DIMENSIONS, cell_snapshots, count_cells, fact_versions, target_snapshots
 from metrics.targets.service import all_assessed
@@ -80,14 +80,18 @@ def backfill(db: Database, until: date | None = None) -> dict:
     Sweeps the entity versions (``fact_versions``) in commit order: each version adds its
     counter cells from the day it was committed and removes them from the day it was
     replaced, so every past day's snapshot is the counters at that day's end, without
-    replaying the feed. Targets are assessed for each day with those counts and the
-    reports recorded by then. Returns ``{"days": n, "cell_rows": n, "target_rows": n}``.
+    replaying the feed (a version replaced no later than it began never counted, as in
+    ``as_of``). Targets are assessed for each day with those counts and the reports
+    recorded by then. The same sweep rewrites the keyframes ``as_of`` starts from
+    (readmodel/keyframes.py): one at the end of every day with a change. Holds the
+    follower's lock meanwhile, so no page is applied half-way through. Returns
+    ``{"days": n, "cell_rows": n, "target_rows": n, "keyframes": n}``.
     """
     until = until or datetime.now(SHANGHAI).date()
     with db.read() as session:
         first = session.scalar(select(func.min(fact_versions.c.valid_from)))
     if first is None:
-        return {"days": 0, "cell_rows": 0, "target_rows": 0}
+        return {"days": 0, "cell_rows": 0, "target_rows": 0, "keyframes": 0}
     start = _day_of(first)
     columns = [fact_versions.c[name] for name in ("entity_id", "version", "seq", "kind", "subtype", "tier", "status", "district")]
     columns += [
@@ -97,13 +101,18 @@ def backfill(db: Database, until: date | None = None) -> dict:
         fact_versions.c.valid_from,
         fact_versions.c.valid_to,
     ]
-    days = cell_rows = target_rows = 0
+    days = cell_rows = target_rows = frames = 0
     with db.write() as session:
+        state = store.lock_state(session)  # the follower waits: the versions stay as read
         track_cluster = store.track_clusters(session)
         session.execute(delete(cell_snapshots).where(cell_snapshots.c.day < until))
         session.execute(delete(target_snapshots).where(target_snapshots.c.day < until))
+        last_end = datetime.combine(until, datetime.min.time(), SHANGHAI)
+        keyframes.drop(session, up_to=last_end)
         events: dict[date, Counter] = {}
         for row in session.execute(select(*columns).where(fact_versions.c.retired.is_(False)).execution_options(yield_per=5000)):
+            if row.valid_to is not None and row.valid_to <= row.valid_from:
+                continue  # replaced no later than it began (clock skew between writers): never counted
             fact = Fact(
                 row.entity_id,
                 row.kind,
@@ -124,12 +133,16 @@ def backfill(db: Database, until: date | None = None) -> dict:
         running: Counter = Counter()
         day = start
         while day < until:
+            changed = day in events
             running.update(events.pop(day, Counter()))
             running = +running  # drop cells that fell to zero
             rows = [{"day": day, **dict(zip(CELL_DIMENSIONS, key, strict=True)), "count": count} for key, count in running.items()]
             if rows:
                 session.execute(insert(cell_snapshots), rows)
             end = datetime.combine(day + timedelta(days=1), datetime.min.time(), SHANGHAI)
+            if changed:
+                keyframes.write(session, end, state.checkpoint, running)
+                frames += 1
             as_of = AsOf(before=end.astimezone(UTC), day=day, text=end.isoformat(), _cells=running)
             assessed = all_assessed(session, day, as_of)
             if assessed:
@@ -148,4 +161,4 @@ def backfill(db: Database, until: date | None = None) -> dict:
                 )
             days, cell_rows, target_rows = days + 1, cell_rows + len(rows), target_rows + len(assessed)
             day += timedelta(days=1)
-    return {"days": days, "cell_rows": cell_rows, "target_rows": target_rows}
+    return {"days": days, "cell_rows": cell_rows, "target_rows": target_rows, "keyframes": frames}

@@ -11,9 +11,9 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from ecoreg_common.db import Database
+from ecoreg_common.db import Database, pipelined
 from ecoreg_common.formats import parse_instant
-from metrics.readmodel import store
+from metrics.readmodel import keyframes, store
 from metrics.readmodel.facts import CellKey, Fact, contribution, fact_from_change, newer
 
 
@@ -35,14 +35,31 @@ def fold(
     changed: dict[int, Fact] = {}
     delta: Counter[CellKey] = Counter()
     skipped = 0
+    # A page's entities share a few combinations of what they count as: each combination's
+    # cells are worked out once (the same contribution rule, facts.contribution).
+    cells_of: dict[tuple, tuple[tuple[CellKey, int], ...]] = {}
+
+    def cells(fact: Fact | None) -> tuple[tuple[CellKey, int], ...]:
+        if fact is None or fact.retired:
+            return ()
+        counted = (fact.kind, fact.subtype, fact.tier, fact.status, fact.district, fact.clusters, fact.tracks)
+        found = cells_of.get(counted)
+        if found is None:
+            found = cells_of[counted] = tuple(contribution(fact, track_cluster).items())
+        return found
+
     for change in changes:
         candidate = fact_from_change(change)
         old = current.get(candidate.entity_id)
         if not newer(candidate, old):
             skipped += 1
             continue
-        delta.subtract(contribution(old, track_cluster))
-        delta.update(contribution(candidate, track_cluster))
+        removed, added = cells(old), cells(candidate)
+        if removed is not added:  # the same combination adds and removes the same cells
+            for key, count in removed:
+                delta[key] -= count
+            for key, count in added:
+                delta[key] += count
         current[candidate.entity_id] = changed[candidate.entity_id] = candidate
         if versions is not None:
             versions.append((candidate, parse_instant(change["at"])))
@@ -50,12 +67,21 @@ def fold(
 
 
 def apply_page(
-    db: Database, changes: list[dict], *, registry_latest_seq: int, now: datetime, track_cluster: dict[str, str] | None = None
+    db: Database,
+    changes: list[dict],
+    *,
+    registry_latest_seq: int,
+    now: datetime,
+    track_cluster: dict[str, str] | None = None,
+    after: int | None = None,
 ) -> Applied:
     """Apply one page of the feed (in seq order) and move the checkpoint past it.
 
     ``track_cluster`` (track key -> cluster key), when the caller has just read
-    it from this database, saves reading it again.
+    it from this database, saves reading it again. ``after``, the position the
+    page was fetched from: if the stored checkpoint is behind it (a reset, or a
+    checkpoint the caller only remembered), the page is not applied and the
+    answer's checkpoint is the stored one, to fetch from.
     """
 
     def work(session) -> Applied:
@@ -64,15 +90,14 @@ def apply_page(
         # and fetched again from the older checkpoint. So the commit need not
         # wait for the WAL flush, which was most of a page's time on a busy disk.
         state = store.lock_state(session, defer_flush=True)
+        if after is not None and state.checkpoint < after:
+            return Applied(checkpoint=state.checkpoint, applied=0, skipped=len(changes))
         # Another applier may have moved on while this page was fetched: skip what it covered.
         fresh = [change for change in changes if change["seq"] > state.checkpoint]
         facts = store.load_facts(session, (change["entity_id"] for change in fresh))
         versions: list[tuple[Fact, datetime]] = []
         known_tracks = track_cluster if track_cluster is not None else store.track_clusters(session)
         changed, delta, skipped = fold(fresh, facts, known_tracks, versions)
-        store.save_facts(session, changed.values())
-        store.save_versions(session, versions)
-        store.add_to_cells(session, delta)
         checkpoint = max([state.checkpoint, *(change["seq"] for change in fresh)])
         latest = max(registry_latest_seq, checkpoint)
         values = {"checkpoint": checkpoint, "registry_latest_seq": latest, "last_success_at": now, "last_error": None}
@@ -81,7 +106,18 @@ def apply_page(
             values["checkpoint_at"] = parse_instant(fresh[-1]["at"])
         if checkpoint >= latest:
             values["caught_up_at"] = now
-        store.save_state(session, **values)
+        # The writes are sent one after another without waiting for each (their results
+        # are not read): the server applies one while the next is built.
+        with pipelined(session):
+            store.save_facts(session, changed.values())
+            store.save_versions(session, versions, had_facts=facts.keys())
+            store.add_to_cells(session, delta)
+            store.save_state(session, **values)
+        if versions:
+            # After the versions are written (it reads them): the keyframes for as_of stay
+            # exact, one passed midnight written, stale ones dropped.
+            times = [at for _, at in versions]
+            keyframes.after_versions(session, min(times), max(times), checkpoint, known_tracks)
         return Applied(checkpoint=checkpoint, applied=len(fresh) - skipped, skipped=skipped + len(changes) - len(fresh))
 
     # Safe to run again whatever happened to a first commit: replays change nothing.

@@ -27,7 +27,14 @@ class CoverageSchema(ma.Schema):
     registered = fields.Integer()
     official = fields.Float()
     as_of = fields.String()
-    share = fields.Float(allow_none=True, metadata={"description": "registered / official"})
+    official_scope = fields.String(
+        metadata={"description": "Where the official total counts: 'shanghai' (all of Shanghai; no official figure is split by cluster)"}
+    )
+    share = fields.Float(
+        allow_none=True,
+        metadata={"description": "registered / official; for a cluster, registered in the cluster / the Shanghai-wide official total"},
+    )
+    share_of = fields.String(metadata={"description": "What share divides, in words"})
     ratio = fields.Float(allow_none=True, metadata={"description": "The same as share (kept for older readers)"})
     filter = fields.Dict(metadata={"description": "What is counted as registered"})
     entities = fields.String(metadata={"description": "The registry list of the registered entities"})
@@ -51,6 +58,9 @@ class ClusterSummarySchema(ma.Schema):
 
 class SummarySchema(ma.Schema):
     as_of = fields.String(metadata={"description": "With ?as_of: the moment answered, in Asia/Shanghai"})
+    links_as_of = fields.String(
+        metadata={"description": "With ?as_of: what the entities links list (the registry as it is now, same filters)"}
+    )
     as_of_seq = fields.Integer()
     registry_latest_seq = fields.Integer()
     behind_changes = fields.Integer()

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ecoreg_common.db import Database, upsert
 from ecoreg_common.errors import DomainError
 from ecoreg_common.formats import instant_text
-from metrics.counts.as_of import AsOf
+from metrics.counts.as_of import LINKS_AS_OF, AsOf
 from metrics.counts.links import count_filter, entities_link, traced
 from metrics.counts.service import ANY_STATUS, count_in, grouped
 from metrics.readmodel import store
@@ -23,6 +23,8 @@ from metrics.tables import answer_snapshots, clusters, follower_state, official_
 from metrics.targets.service import all_assessed
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Every official total counts Shanghai as a whole (none is published per cluster).
+OFFICIAL_SCOPE = "shanghai"
 log = logging.getLogger(__name__)
 
 
@@ -61,8 +63,9 @@ def freshness_of(state, now: datetime) -> dict:
 def coverage(session: Session, cluster: str | None = None, as_of: AsOf | None = None) -> list[dict]:
     """Registered (live, any status) against each official total, Shanghai-wide or inside one cluster.
 
-    The official totals are Shanghai-wide, so a cluster's ``share`` is the part of
-    the official total registered in that cluster (``ratio`` is the same number).
+    The official totals are Shanghai-wide (``official_scope``: ``"shanghai"``), so a
+    cluster's ``share`` is the part of the official total registered in that cluster
+    (``ratio`` is the same number), and ``share_of`` says so in words.
     """
     out = []
     for row in session.execute(select(official_totals).order_by(official_totals.c.key)):
@@ -80,7 +83,13 @@ def coverage(session: Session, cluster: str | None = None, as_of: AsOf | None = 
                 "registered": registered,
                 "official": row.value,
                 "as_of": row.as_of,
+                "official_scope": OFFICIAL_SCOPE,
                 "share": share,
+                "share_of": (
+                    f"registered in the {cluster} cluster / the Shanghai-wide official total"
+                    if cluster is not None
+                    else "registered / the Shanghai-wide official total"
+                ),
                 "ratio": share,
                 **{k: v for k, v in traced(registered, filters).items() if k != "count"},
             }
@@ -135,15 +144,18 @@ def _counted(session: Session, today: date, as_of: AsOf | None) -> dict:
     }
     if as_of is not None:
         answer["as_of"] = as_of.text
+        answer["links_as_of"] = LINKS_AS_OF
     return answer
 
 
 SNAPSHOT = "summary"
+# The targets of the same computation, alone: what GET /targets pages through (targets/routes.py).
+TARGETS_SNAPSHOT = "targets"
 
 
 @dataclass(frozen=True)
 class Live:
-    """What one statement tells about the live summary: the follower's state (for the
+    """What one statement tells about a live answer: the follower's state (for the
     freshness and the ETag), the revision of targets/indicators/observations, and the
     stored snapshot's body when it was computed for exactly this data (else None)."""
 
@@ -161,30 +173,36 @@ def snapshot_version(checkpoint: int, revision_value: int, today: date) -> str:
     return f"{checkpoint}:{revision_value}:{today.isoformat()}"
 
 
-# Built once: composing the statement per request costs more than running it.
-_LIVE = (
-    select(
-        *follower_state.c,
-        revision.c.value.label("revision_value"),
-        answer_snapshots.c.version.label("snapshot_version"),
-        answer_snapshots.c.body.label("snapshot_body"),
+def _live_statement(name: str):
+    return (
+        select(
+            *follower_state.c,
+            revision.c.value.label("revision_value"),
+            answer_snapshots.c.version.label("snapshot_version"),
+            answer_snapshots.c.body.label("snapshot_body"),
+        )
+        .select_from(follower_state.join(revision, revision.c.id == 1).outerjoin(answer_snapshots, answer_snapshots.c.name == name))
+        .where(follower_state.c.id == 1)
     )
-    .select_from(follower_state.join(revision, revision.c.id == 1).outerjoin(answer_snapshots, answer_snapshots.c.name == SNAPSHOT))
-    .where(follower_state.c.id == 1)
-)
 
 
-def read_live(db: Database, today: date) -> Live:
-    """The follower's state, the revision and the matching snapshot, in ONE statement (one
-    round trip, one database snapshot). Raises what the database raises."""
-    row = db.query(lambda session: session.execute(_LIVE).one())
+# Built once: composing the statement per request costs more than running it.
+_LIVE = {name: _live_statement(name) for name in (SNAPSHOT, TARGETS_SNAPSHOT)}
+
+
+def read_live(db: Database, today: date, name: str = SNAPSHOT) -> Live:
+    """The follower's state, the revision and the matching snapshot ``name`` (SNAPSHOT or
+    TARGETS_SNAPSHOT), in ONE statement (one round trip, one database snapshot). Raises what
+    the database raises."""
+    row = db.query(lambda session: session.execute(_LIVE[name]).one())
     version = snapshot_version(row.checkpoint, row.revision_value, today)
     body = row.snapshot_body if row.snapshot_version == version else None
     return Live(state=row, revision=row.revision_value, version=version, body=body)
 
 
-def compute_snapshot(db: Database, today: date, version: str, dumps: Callable[[object], str]) -> str:
-    """Compute the summary without its freshness, store it as ``version`` and return its JSON text.
+def compute_snapshot(db: Database, today: date, version: str, dumps: Callable[[object], str], name: str = SNAPSHOT) -> str:
+    """Compute the summary without its freshness, store it and its targets alone (the two
+    snapshots) as ``version``, and return the JSON text of snapshot ``name``.
 
     ``version`` must have been read (``read_live``) before this runs: the counters and
     targets read here are then at least as new as it says, never older, so a snapshot
@@ -194,22 +212,24 @@ def compute_snapshot(db: Database, today: date, version: str, dumps: Callable[[o
     SQLite file, say), the answer is still served and the next read computes again.
     """
     with db.read() as session:
-        body = dumps(_counted(session, today, None))
+        counted = _counted(session, today, None)
+    bodies = {SNAPSHOT: dumps(counted), TARGETS_SNAPSHOT: dumps(counted["targets"])}
 
     def store_it(session: Session) -> None:
         statement = upsert(session, answer_snapshots)
         session.execute(
-            statement.values(name=SNAPSHOT, version=version, body=body).on_conflict_do_update(
+            statement.on_conflict_do_update(
                 index_elements=[answer_snapshots.c.name],
                 set_={"version": statement.excluded.version, "body": statement.excluded.body},
-            )
+            ),
+            [{"name": key, "version": version, "body": body} for key, body in bodies.items()],
         )
 
     try:
         db.transact(store_it)
     except (SQLAlchemyError, DomainError) as error:
         log.warning("summary snapshot not stored (served anyway): %s", error)
-    return body
+    return bodies[name]
 
 
 def with_freshness(body: str, state, now: datetime, dumps: Callable[[object], str]) -> str:

@@ -41,7 +41,18 @@ PLAN_DATE = date(2022, 11, 23)
 THRESHOLDS = {"on_track": 0.95, "acceleration_needed": 0.6, "limited": 0.0}
 ON_TRACK = THRESHOLDS["on_track"]
 ACCELERATION_NEEDED = THRESHOLDS["acceleration_needed"]
-STATUSES = ("achieved", "on_track", "acceleration_needed", "limited", "deteriorating", "not_achieved", "no_data")
+# Each status with what people call it, in the order above (served by GET /api/v1/metrics/vocabulary,
+# so the dashboard names a status this module gains without a change of its own).
+STATUS_NAMES = {
+    "achieved": {"name_en": "achieved", "name_zh": "已实现"},
+    "on_track": {"name_en": "on track", "name_zh": "进展顺利"},
+    "acceleration_needed": {"name_en": "acceleration needed", "name_zh": "需加快"},
+    "limited": {"name_en": "limited progress", "name_zh": "进展有限"},
+    "deteriorating": {"name_en": "deteriorating", "name_zh": "倒退"},
+    "not_achieved": {"name_en": "missed", "name_zh": "未达成"},
+    "no_data": {"name_en": "no data", "name_zh": "暂无数据"},
+}
+STATUSES = tuple(STATUS_NAMES)
 METHODS = ("open_sdg_cagr", "linear_path")
 # Open SDG replaces a zero base or target with this, since growth from 0 is undefined.
 OPEN_SDG_ZERO = 0.001
@@ -92,10 +103,20 @@ class Assessment:
 
 
 def finite(value: float | None, digits: int = 4) -> float | None:
-    """``value`` rounded, or None when it is missing, infinite or NaN (never served)."""
+    """``value`` rounded to ``digits`` decimals, or None when it is missing, infinite or NaN (never served)."""
     if value is None or not math.isfinite(value):
         return None
     rounded = round(value, digits)
+    return rounded if math.isfinite(rounded) else None
+
+
+def significant(value: float | None, figures: int = 6) -> float | None:
+    """``value`` to ``figures`` significant figures (a rate of 1e-9 stays 1e-9, not 0.0), or None
+    when it is missing, infinite or NaN. The rates are served this way so that
+    ``observed_rate / required_rate`` recomputes ``ratio`` whatever their magnitude."""
+    if value is None or not math.isfinite(value):
+        return None
+    rounded = float(f"{value:.{figures}g}")
     return rounded if math.isfinite(rounded) else None
 
 
@@ -183,8 +204,8 @@ def assess_cagr(
         base,
         base_date,
         today,
-        finite(required, 6),
-        finite(observed, 6),
+        significant(required),
+        significant(observed),
         finite(ratio),
         finite(attainment),
         finite(progress),
@@ -242,8 +263,8 @@ def assess_linear(
         base,
         base_date,
         today,
-        finite(required, 6),
-        finite(observed, 6),
+        significant(required),
+        significant(observed),
         finite(ratio),
         finite(attainment),
         finite(progress),

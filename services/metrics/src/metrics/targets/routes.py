@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
-from flask import url_for
+from flask import Response, current_app, url_for
 from flask.views import MethodView
 
 from ecoreg_common.api import Blueprint
 from ecoreg_common.problems import ProblemSchema
-from metrics.counts.as_of import parse_as_of
+from metrics.counts.as_of import LINKS_AS_OF, parse_as_of
 from metrics.counts.schemas import AsOfArgsSchema
-from metrics.request_context import conditional, current_db, current_partner
+from metrics.request_context import conditional, conditional_response, current_db, current_partner, revision_token
+from metrics.summary import service as summary_service
 from metrics.targets import service
-from metrics.targets.schemas import TargetCreateSchema, TargetListArgsSchema, TargetListSchema, TargetSchema, TargetWriteSchema
+from metrics.targets.attainment import STATUS_NAMES
+from metrics.targets.schemas import (
+    MetricsVocabularySchema,
+    TargetCreateSchema,
+    TargetListArgsSchema,
+    TargetListSchema,
+    TargetSchema,
+    TargetWriteSchema,
+)
 
 blp = Blueprint("targets", __name__, url_prefix="/api/v1", description="Targets and their attainment")
 
@@ -24,13 +34,15 @@ class Targets(MethodView):
     @blp.response(200, TargetListSchema)
     def get(self, args):
         """The targets, a page at a time by key, each with its current value, attainment and status"""
-        as_of = parse_as_of(args["as_of"]) if args.get("as_of") else None
+        if not args.get("as_of"):
+            return _live_targets(args)
+        as_of = parse_as_of(args["as_of"])
 
         def answer() -> dict:
             found = service.list_targets(
                 current_db(), date.today(), args.get("cluster"), as_of, limit=args["limit"], cursor=args.get("cursor")
             )
-            return {**found, "as_of": as_of.text} if as_of else found
+            return {**found, "as_of": as_of.text, "links_as_of": LINKS_AS_OF}
 
         return conditional(answer)
 
@@ -44,6 +56,25 @@ class Targets(MethodView):
         return target, 201, {"Location": url_for("targets.TargetByKey", key=target["key"])}
 
 
+def _live_targets(args: dict) -> Response:
+    """The live list from the targets snapshot the summary keeps (assessed once per change of
+    the data, as the summary is): one statement when it is current, else computed and stored.
+    ETag, Cache-Control and checkpoint as ``conditional``."""
+    db, today = current_db(), date.today()
+    live = summary_service.read_live(db, today, summary_service.TARGETS_SNAPSHOT)
+    response = conditional_response(revision_token(live.state, live.revision), live.state.checkpoint, today, lambda: None)
+    if response.status_code == 304:
+        return response
+    dumps = current_app.json.dumps
+    body = live.body
+    if body is None:
+        body = summary_service.compute_snapshot(db, today, live.version, dumps, summary_service.TARGETS_SNAPSHOT)
+    page = service.page_of(json.loads(body), args.get("cluster"), limit=args["limit"], cursor=args.get("cursor"))
+    response.set_data(dumps(page))
+    response.mimetype = "application/json"
+    return response
+
+
 @blp.route("/targets/<key:key>")
 class TargetByKey(MethodView):
     @blp.arguments(AsOfArgsSchema, location="query")
@@ -51,7 +82,11 @@ class TargetByKey(MethodView):
     def get(self, args, key):
         """One target with its current value, attainment and status, now or as of a past moment"""
         as_of = parse_as_of(args["as_of"]) if args.get("as_of") else None
-        return conditional(lambda: service.get_target(current_db(), key, date.today(), as_of))
+        if as_of is None:
+            return conditional(lambda: service.get_target(current_db(), key, date.today()))
+        return conditional(
+            lambda: {**service.get_target(current_db(), key, date.today(), as_of), "as_of": as_of.text, "links_as_of": LINKS_AS_OF}
+        )
 
     @blp.arguments(TargetWriteSchema)
     @blp.response(200, TargetSchema)
@@ -67,3 +102,11 @@ class TargetByKey(MethodView):
         """Remove a target"""
         current_partner()
         service.delete_target(current_db(), key)
+
+
+@blp.route("/metrics/vocabulary")
+class MetricsVocabulary(MethodView):
+    @blp.response(200, MetricsVocabularySchema)
+    def get(self):
+        """The words of metrics' answers: every target status, with its English and Chinese name"""
+        return {"target_statuses": list(STATUS_NAMES), "names": {"target_statuses": STATUS_NAMES}}

@@ -54,6 +54,14 @@ class TargetWriteSchema(InputSchema):
     unit = fields.String(required=True, validate=[validate.Length(min=1, max=32), visible_text])
     direction = fields.String(load_default="increase", validate=validate.OneOf(("increase", "decrease")))
     note = fields.String(allow_none=True, validate=validate.Length(max=300))
+    headline = fields.Integer(
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=1, max=100),
+        metadata={
+            "description": "Among the plan's headline targets (the dashboard's top row) at this position, 1 first; null or absent: not one"
+        },
+    )
 
 
 class TargetCreateSchema(TargetWriteSchema):
@@ -85,6 +93,9 @@ class TargetSchema(ma.Schema):
     unit = fields.String()
     direction = fields.String()
     note = fields.String(allow_none=True)
+    headline = fields.Integer(
+        allow_none=True, metadata={"description": "Position among the plan's headline targets, 1 first; null: not one"}
+    )
     updated_at = fields.String(metadata={"format": "date-time"})
     method = fields.String(metadata={"description": "open_sdg_cagr (indicator targets) or linear_path (count targets); see the README"})
     status = fields.String(metadata={"description": f"One of {', '.join(STATUSES)}; not_achieved: the deadline passed unmet"})
@@ -96,7 +107,11 @@ class TargetSchema(ma.Schema):
         allow_none=True, metadata={"description": "Where the rates start from (the baseline, or the earliest observation)"}
     )
     base_date = fields.String(allow_none=True, metadata={"format": "date"})
+    as_of = fields.String(metadata={"description": "With ?as_of: the moment answered, in Asia/Shanghai"})
     assessed_on = fields.String(metadata={"format": "date", "description": "The day the status is for"})
+    links_as_of = fields.String(
+        metadata={"description": "With ?as_of: what the entities links list (the registry as it is now, same filters)"}
+    )
     required_rate = fields.Float(
         allow_none=True, metadata={"description": "CAGR (fraction per year) or units per year needed from base to target"}
     )
@@ -120,5 +135,31 @@ class TargetSchema(ma.Schema):
 
 
 class TargetListSchema(ma.Schema):
+    as_of = fields.String(metadata={"description": "With ?as_of: the moment answered, in Asia/Shanghai"})
+    links_as_of = fields.String(
+        metadata={"description": "With ?as_of: what the entities links list (the registry as it is now, same filters)"}
+    )
     targets = fields.List(fields.Nested(TargetSchema))
     next_cursor = fields.String(allow_none=True, metadata={"description": "Pass as cursor for the next page; null on the last"})
+
+
+class NameSchema(ma.Schema):
+    class Meta:
+        ordered = True
+
+    name_en = fields.String()
+    name_zh = fields.String()
+
+
+class MetricsVocabularySchema(ma.Schema):
+    class Meta:
+        ordered = True
+
+    target_statuses = fields.List(fields.String(), metadata={"description": "Every status a target can have, best first"})
+    names = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(keys=fields.String(), values=fields.Nested(NameSchema)),
+        metadata={
+            "description": "target_statuses: each status's name in English and Chinese (as GET /api/v1/vocabulary names the registry's)"
+        },
+    )

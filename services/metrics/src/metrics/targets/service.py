@@ -37,6 +37,7 @@ FIELDS = (
     "unit",
     "direction",
     "note",
+    "headline",
 )
 
 
@@ -146,6 +147,23 @@ def list_targets(
         found = [assessed(session, row, today, as_of) for row in rows[:limit]]
     more = len(rows) > limit
     return {"targets": found, "next_cursor": cursors.encode({"key": found[-1]["key"]}) if more else None}
+
+
+def page_of(assessed_targets: list[dict], cluster: str | None = None, limit: int = 100, cursor: str | None = None) -> dict:
+    """``list_targets``' answer from targets already assessed (the live snapshot, summary/service.py):
+    the page of those of ``cluster`` (all when None) after ``cursor``, by key, ``limit`` 1-500.
+
+    Raises ValidationFailed for a cursor this API did not give out.
+    """
+    limit = min(max(limit, 1), MAX_PAGE)
+    after = cursors.decode(cursor, keys={"key": str})["key"] if cursor else None
+    chosen = [
+        target
+        for target in sorted(assessed_targets, key=lambda target: target["key"])
+        if (cluster is None or target["cluster"] == cluster) and (after is None or target["key"] > after)
+    ]
+    found = chosen[:limit]
+    return {"targets": found, "next_cursor": cursors.encode({"key": found[-1]["key"]}) if len(chosen) > limit else None}
 
 
 def get_target(db: Database, key: str, today: date, as_of: AsOf | None = None) -> dict:

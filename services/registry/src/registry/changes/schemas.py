@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from ecoreg_common.validation import InputSchema
-from registry.entities.schemas import EntitySchema
+from registry.entities.schemas import EntitySnapshotSchema
 
 
 class FeedArgsSchema(InputSchema):
@@ -24,7 +24,7 @@ class ChangeSchema(ma.Schema):
     version = fields.Integer()
     at = fields.String(metadata={"format": "date-time"})
     actor = fields.String()
-    entity = fields.Nested(EntitySchema, metadata={"description": "The entity as of this change"})
+    entity = fields.Nested(EntitySnapshotSchema, metadata={"description": "The entity as of this change"})
 
 
 class FeedSchema(ma.Schema):

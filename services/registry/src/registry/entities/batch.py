@@ -113,7 +113,7 @@ def batch_work(db: Database, items: list, partner: Partner, *, dry_run: bool = F
         updated_index: list[int] = []
         claimed: dict[int, int] = {}  # entity id -> the item that matched it first
         for index, fields in candidates:
-            errors, current = _match(fields, by_code, by_external_id, partner)
+            errors, current = _match(fields, by_code, by_external_id, partner, aliases)
             if current is not None and current["id"] in claimed:
                 errors = {"_schema": [f"matches entity {current['id']}, as item {claimed[current['id']]} of this batch does"]}
             if errors:
@@ -141,7 +141,7 @@ def batch_work(db: Database, items: list, partner: Partner, *, dry_run: bool = F
                 updated_index.append(index)
 
         for index, fields in judged_later:
-            _add_rule_errors(results[index]["errors"], fields, by_code, by_external_id, partner, known)
+            _add_rule_errors(results[index]["errors"], fields, by_code, by_external_id, partner, known, aliases)
 
         if dry_run:
             # The entity as it is now for a would-be update, none for a would-be create.
@@ -165,8 +165,14 @@ def batch_work(db: Database, items: list, partner: Partner, *, dry_run: bool = F
     return apply
 
 
-def _match(fields: dict, by_code: dict, by_external_id: dict, partner: Partner) -> tuple[dict | None, dict | None]:
-    """(errors, the live entity this item updates or None for a new one)."""
+def _match(
+    fields: dict, by_code: dict, by_external_id: dict, partner: Partner, aliases: dict | None = None
+) -> tuple[dict | None, dict | None]:
+    """(errors, the live entity this item updates or None for a new one).
+
+    ``aliases`` (``merge.resolve_aliases``) says which identifiers reached their entity
+    through a merge, so a refusal can say why another partner's entity was matched.
+    """
     by_uscc = by_code.get(fields.get("uscc")) if fields.get("uscc") else None
     by_external = by_external_id.get(fields.get("external_id")) if fields.get("external_id") else None
     if by_uscc and by_external and by_uscc["id"] != by_external["id"]:
@@ -174,18 +180,29 @@ def _match(fields: dict, by_code: dict, by_external_id: dict, partner: Partner) 
     current = by_uscc or by_external
     if current and not partner.may_change(current):
         owner = current["source"]
+        merged = merge.merged_keys(fields, current, aliases or {})
+        if merged:
+            # An admin merged this partner's entity into another partner's: the row lands there, and may not change it.
+            return {
+                "_schema": [
+                    f"the entity with this {' and '.join(merged)} was merged into entity {current['id']}, which partner {owner!r} "
+                    f"registered; only it or an admin may change it (this row is no longer needed: remove it, or ask an administrator)"
+                ]
+            }, None
         return {"_schema": [f"entity {current['id']} was registered by partner {owner!r}; only it or an admin may change it"]}, None
     return None, current
 
 
-def _add_rule_errors(errors: dict, fields: dict, by_code: dict, by_external_id: dict, partner: Partner, known) -> None:
+def _add_rule_errors(
+    errors: dict, fields: dict, by_code: dict, by_external_id: dict, partner: Partner, known, aliases: dict | None = None
+) -> None:
     """Add to a schema-invalid item's ``errors`` what the rules say about its valid fields.
 
     The rules run on the state the item would give (merged into the entity it
     matches, if any); a field that already has a schema error keeps only that.
     Without a valid ``kind`` and ``clusters`` (for a new entity) no rule can be judged.
     """
-    match_errors, current = _match(fields, by_code, by_external_id, partner)
+    match_errors, current = _match(fields, by_code, by_external_id, partner, aliases)
     if match_errors:
         for field, messages in match_errors.items():
             errors.setdefault(field, []).extend(messages)

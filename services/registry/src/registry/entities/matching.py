@@ -23,12 +23,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
 from ecoreg_common.db import one_of
 from registry import names
-from registry.entities import store
+from registry.entities import search, store
 from registry.tables import entities
 
 CHOSEN_SCORE = 0.85  # a candidate below this is never chosen
@@ -154,6 +154,16 @@ def score(record: Record, entity: dict, *, partner: str | None) -> tuple[float, 
     return round(max(value, 0.01), 3), reasons
 
 
+def looks_alike(value: float, reasons: list[str]) -> bool:
+    """Whether a candidate is worth showing as a possible duplicate of a record that would be new.
+
+    Not when its USCC is another (two codes are two legal persons, whatever the names), nor when
+    its score, lowered by another district or kind, is below the similar-name floor. The ``ecoreg``
+    command's dry run lists these; it keeps no copy of the floor.
+    """
+    return value >= SIMILAR_FLOOR and "other_uscc" not in reasons
+
+
 def _latin_typo(record: Record, entity: dict) -> bool:
     """Whether a Latin-letter name of the record is a typo of one of the entity's (the only
     typo that may be chosen: a Chinese name one character apart may be another company)."""
@@ -188,8 +198,26 @@ def _choose(record: Record, candidates: list[dict]) -> int | None:
     return best["id"]
 
 
+# What scoring reads of an entity; the whole state is read only for the candidates answered.
+_SCORED = (
+    entities.c.id,
+    entities.c.kind,
+    entities.c.name,
+    entities.c.name_zh,
+    entities.c.uscc,
+    entities.c.district,
+    entities.c.source,
+    entities.c.external_id,
+)
+_RECORDS_PER_STATEMENT = 200  # piece look-ups sent in one statement (SQLite's compound-select limit is 500)
+
+
+_SCORED_NAMES = [column.name for column in _SCORED]
+
+
 def _live(session: Session, where) -> list[dict]:
-    return store.states_from(session, select(entities).where(entities.c.retired_at.is_(None), where))
+    query = select(*_SCORED).where(entities.c.retired_at.is_(None), where)
+    return [dict(zip(_SCORED_NAMES, row, strict=True)) for row in session.execute(query)]
 
 
 def _chunks(values: Sequence, size: int = 900) -> Iterable[Sequence]:
@@ -213,30 +241,80 @@ def _keyed_candidates(session: Session, records: Sequence[Record], partner: str 
     return found
 
 
-def _piece_candidates(session: Session, record: Record) -> list[dict]:
-    """Live entities whose search text holds one half of one of the record's core names."""
+def _record_pieces(record: Record) -> list[str]:
     # Pieces of the core names (without 上海, which half of all names share); of the
     # full names only when a core is too short to give any.
     pieces = sorted({piece for form in record.cores() for piece in _pieces(form)})
-    if not pieces:
-        pieces = sorted({piece for form in record.norms() for piece in _pieces(form)})
-    if not pieces:
-        return []
-    query = select(entities).where(entities.c.retired_at.is_(None))
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.where(or_(*(entities.c.search_text.like(f"%{piece}%") for piece in pieces)))
-    else:
-        query = query.where(or_(*(func.instr(entities.c.search_text, piece) > 0 for piece in pieces)))
-    # No ORDER BY: a piece common to many names must not cost a sort of all of them; the
-    # first _PIECE_CANDIDATES found are scored (a typo of a very common name may be missed).
-    return store.states_from(session, query.limit(_PIECE_CANDIDATES))
+    return pieces or sorted({piece for form in record.norms() for piece in _pieces(form)})
+
+
+def _piece_candidates(session: Session, wanted: Sequence[tuple[int, Record]]) -> dict[int, list[dict]]:
+    """For each (index, record): live entities whose search text holds one half of one of
+    the record's core names, at most ``_PIECE_CANDIDATES`` each.
+
+    One statement per ``_RECORDS_PER_STATEMENT`` records, a ``UNION ALL`` of one limited
+    look-up per record (each planned with its own pieces, so each uses the trigram index
+    on PostgreSQL): one round trip instead of one per record.
+    """
+    postgres = session.get_bind().dialect.name == "postgresql"
+    sample = search.sample_for(session) if postgres else None
+    looked_up = []
+    for index, record in wanted:
+        pieces = _record_pieces(record)
+        # At scale a piece of common words (技术中心, biomedicaltechnology) finds any of thousands of
+        # names, at the cost of reading them: when the record has another piece, only that one is asked.
+        looked_up.append((index, [piece for piece in pieces if not search.is_common(piece, sample)] or pieces))
+    looked_up = [(index, pieces) for index, pieces in looked_up if pieces]
+    columns = ", ".join(_SCORED_NAMES)
+    found: dict[int, list[dict]] = {}
+    for chunk in _chunks(looked_up, _RECORDS_PER_STATEMENT):
+        # Written as text: SQLAlchemy would compile a new 200-part statement every time
+        # (its cache keys on structure), which cost more than the look-ups themselves.
+        parts: list[str] = []
+        params: dict[str, str] = {}
+
+        def bind(value: str, params: dict[str, str] = params) -> str:
+            name = f"p{len(params)}"
+            params[name] = value
+            return f":{name}"
+
+        for index, pieces in chunk:
+            holds = []
+            for piece in pieces:
+                if not postgres:
+                    holds.append(f"instr(search_text, {bind(piece)}) > 0")
+                    continue
+                # As q does (search.contains_key): the piece's rare trigrams through the index, the piece rechecked.
+                rare = search.rare_trigrams(piece, sample)
+                if rare is None:
+                    holds.append(f"search_text LIKE {bind(f'%{piece}%')}")
+                else:
+                    grams = " AND ".join(f"search_text LIKE {bind(f'%{gram}%')}" for gram in rare)
+                    holds.append(f"({grams} AND strpos(search_text, {bind(piece)}) > 0)")
+            # No ORDER BY: a piece common to many names must not cost a sort of all of them; the
+            # first _PIECE_CANDIDATES found are scored (a typo of a very common name may be missed).
+            where = " OR ".join(holds)
+            part = f"SELECT {int(index)} AS wanted, {columns} FROM entities WHERE retired_at IS NULL AND ({where})"  # noqa: S608 - ints and bind names
+            parts.append(f"SELECT * FROM ({part} LIMIT {_PIECE_CANDIDATES}) AS r{int(index)}")  # noqa: S608 - as above
+        for wanted_index, *row in session.execute(text(" UNION ALL ".join(parts)), params):
+            found.setdefault(wanted_index, []).append(dict(zip(_SCORED_NAMES, row, strict=True)))
+    return found
+
+
+def _full_states(session: Session, ids: set[int]) -> dict[int, dict]:
+    found: dict[int, dict] = {}
+    for chunk in _chunks(sorted(ids)):
+        found.update((s["id"], s) for s in store.states_from(session, select(entities).where(one_of(session, entities.c.id, chunk))))
+    return found
 
 
 def match_records(session: Session, records: Sequence[Record], *, partner: str | None, limit: int = 3) -> list[dict]:
-    """For each record (in order): ``{"index", "chosen", "candidates": [{"id", "score", "reasons", "entity"}]}``.
+    """For each record (in order): ``{"index", "chosen", "candidates": [{"id", "score", "reasons", "looks_alike", "entity"}]}``.
 
     ``partner`` is the caller (external ids are compared with its own entities only).
     Candidates are best first, at most ``limit``; ``chosen`` is an entity id or None.
+    Reads: the keyed look-ups for all records, one piece look-up per 200 records that
+    found nothing so, and the whole states of the candidates answered.
     """
     keyed = _keyed_candidates(session, records, partner)
     by_code: dict[str, list[dict]] = {}
@@ -249,26 +327,37 @@ def match_records(session: Session, records: Sequence[Record], *, partner: str |
             by_external.setdefault(state["external_id"], []).append(state)
         for form in {names.core(state["name"]), names.core(state.get("name_zh"))} - {""}:
             by_core.setdefault(form, []).append(state)
-    results = []
-    for index, record in enumerate(records):
+    pools: list[dict[int, dict]] = []
+    for record in records:
         pool: dict[int, dict] = {}
         for state in by_code.get(record.uscc or "", []) + by_external.get(record.external_id or "", []):
             pool[state["id"]] = state
         for form in record.cores():
             pool.update((s["id"], s) for s in by_core.get(form, []))
-        if not pool:
-            pool.update((s["id"], s) for s in _piece_candidates(session, record))
+        pools.append(pool)
+    by_pieces = _piece_candidates(session, [(index, record) for index, record in enumerate(records) if not pools[index]])
+    for index, found in by_pieces.items():
+        pools[index].update((s["id"], s) for s in found)
+    results = []
+    for index, (record, pool) in enumerate(zip(records, pools, strict=True)):
         candidates = []
         for state in pool.values():
             value, reasons = score(record, state, partner=partner)
             if value > 0:
-                candidates.append({"id": state["id"], "score": value, "reasons": reasons, "entity": state})
+                candidates.append(
+                    {"id": state["id"], "score": value, "reasons": reasons, "looks_alike": looks_alike(value, reasons), "entity": state}
+                )
         candidates.sort(key=lambda c: (-c["score"], c["id"]))
         results.append({"index": index, "chosen": _choose(record, candidates), "candidates": candidates[:limit]})
+    answered = _full_states(session, {c["id"] for result in results for c in result["candidates"]})
+    for result in results:
+        for candidate in result["candidates"]:
+            candidate["entity"] = answered[candidate["id"]]
     return results
 
 
 def match(db, records: list[dict], *, partner: str | None, limit: int = 3) -> dict:
     """POST /entities/match: ``{"results": [...]}`` as ``match_records`` gives them (one read transaction)."""
+    search.refresh(db)  # which trigrams are rare (PostgreSQL; a sample, at most every 10 minutes)
     with db.read() as session:
         return {"results": match_records(session, [record_from(r) for r in records], partner=partner, limit=limit)}

@@ -25,12 +25,14 @@ def survivor_of(db: Database, entity_id: int) -> int | None:
         return store.merged_into(session, entity_id)
 
 
-def merge_entity(db: Database, entity_id: int, into: int, partner: Partner, if_match: list[str] | None) -> dict:
+def merge_entity(db: Database, entity_id: int, into: int, partner: Partner, if_match: list[str] | None, *, force: bool = False) -> dict:
     """Merge ``entity_id`` into ``into``: ``{"merged": final state with merged_into, "survivor": state}``.
 
     The partner must be allowed to change both (an admin, or the partner that owns both):
-    403 otherwise. 404 when either is not live, 409 when they are the same entity,
-    412 when If-Match (optional, the merged entity's ETag) does not match.
+    403 otherwise. 404 when either is not live, 409 when they are the same entity or of
+    different kinds (a lab is not a duplicate of an enterprise, however alike the names:
+    the lead's decision for #13) unless ``force``, 412 when If-Match (optional, the merged
+    entity's ETag) does not match.
     """
     if entity_id == into:
         raise Conflict("An entity cannot be merged into itself.")
@@ -49,6 +51,11 @@ def merge_entity(db: Database, entity_id: int, into: int, partner: Partner, if_m
         partner.require_may_change(merged)
         partner.require_may_change(survivor)
         check_if_match(merged, if_match, required=False)
+        if merged["kind"] != survivor["kind"] and not force:
+            raise Conflict(
+                f"Entity {entity_id} is a {merged['kind']} and entity {into} a {survivor['kind']}: entities of different kinds "
+                "are not merged (two organisations, however alike their names). Send force: true to merge them anyway."
+            )
         moves = parents.children_moved_to(session, entity_id, into)
         # The survivor itself may be the merged entity's child: it then loses that parent.
         survivor_after = next((new for child, new in moves if child["id"] == into), None)
@@ -89,6 +96,12 @@ def resolve_aliases(
             by_external_id[merged["external_id"]] = survivor
             aliases.setdefault(into, set()).add(("external_id", merged["external_id"]))
     return aliases
+
+
+def merged_keys(fields: dict, current: dict, aliases: dict[int, set[tuple[str, str]]]) -> list[str]:
+    """Which of ``fields``' identifiers (``uscc``, ``external_id``) reached ``current`` through a merge."""
+    reached = aliases.get(current["id"], set())
+    return [key for key in ("uscc", "external_id") if fields.get(key) and (key, fields[key]) in reached]
 
 
 def keep_survivor_keys(fields: dict, current: dict | None, aliases: dict[int, set[tuple[str, str]]]) -> dict:

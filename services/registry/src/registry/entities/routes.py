@@ -182,12 +182,14 @@ class EntityMerge(MethodView):
     @blp.arguments(MergeRequestSchema)
     @blp.response(200, MergeAnswerSchema)
     @blp.alt_response(403, schema=ProblemSchema, description="The partner may not change both entities")
-    @blp.alt_response(409, schema=ProblemSchema, description="An entity cannot be merged into itself")
+    @blp.alt_response(
+        409, schema=ProblemSchema, description="An entity cannot be merged into itself, nor into one of another kind unless force is true"
+    )
     @blp.alt_response(412, schema=ProblemSchema, description="If-Match does not match the merged entity's ETag")
     @blp.doc(parameters=[IF_MATCH_HEADER])
     def post(self, body, entity_id):
         """Merge this entity into another (admin, or the partner owning both): history kept, children moved, later upserts land on the survivor"""
-        return merge.merge_entity(current_db(), entity_id, body["into"], current_partner(), if_match_tags())
+        return merge.merge_entity(current_db(), entity_id, body["into"], current_partner(), if_match_tags(), force=body["force"])
 
 
 @blp.route(f"/entities/<int(max={MAX_ID}):entity_id>/history")

@@ -114,10 +114,19 @@ class EntityPatchSchema(EntityWriteSchema):
 
 
 class EntitySchema(ma.Schema):
+    """An entity as answered: the fields a partner sets (``state.EDITABLE``, in that order) and,
+    marked ``dump_only`` (``readOnly`` in the OpenAPI document), the ones the server sets.
+
+    This schema in the OpenAPI document (``Entity``) is the one list of an entity's
+    fields outside the registry: the gateway's downloads and the ``ecoreg`` command's
+    files take their columns, and which of them an import reads, from it
+    (ecoreg_client.files.Columns).
+    """
+
     class Meta:
         ordered = True
 
-    id = fields.Integer()
+    id = fields.Integer(dump_only=True)
     kind = fields.String()
     subtype = fields.String(allow_none=True)
     tier = fields.String()
@@ -132,11 +141,18 @@ class EntitySchema(ma.Schema):
     uscc = fields.String(allow_none=True)
     external_id = fields.String(allow_none=True)
     attributes = fields.Dict()
-    source = fields.String(metadata={"description": "The partner that registered the entity"})
-    version = fields.Integer()
-    created_at = fields.String(metadata={"format": "date-time"})
-    updated_at = fields.String(metadata={"format": "date-time"})
-    merged_into = fields.Integer(metadata={"description": "Only in a merge's snapshot: the entity this one was merged into"})
+    source = fields.String(dump_only=True, metadata={"description": "The partner that registered the entity"})
+    version = fields.Integer(dump_only=True)
+    created_at = fields.String(dump_only=True, metadata={"format": "date-time"})
+    updated_at = fields.String(dump_only=True, metadata={"format": "date-time"})
+
+
+class EntitySnapshotSchema(EntitySchema):
+    """An entity as a change recorded it (history, the feed, a merge's answer): a merge's snapshot also says where it went."""
+
+    merged_into = fields.Integer(
+        dump_only=True, metadata={"description": "Only in a merge's snapshot: the entity this one was merged into"}
+    )
 
 
 class OneOrMore(fields.String):
@@ -220,7 +236,7 @@ class HistoryEntrySchema(ma.Schema):
     actor = fields.String(metadata={"description": "The partner that made the change"})
     seq = fields.Integer(metadata={"description": "Position in the change feed"})
     changes = fields.Dict(keys=fields.String(), values=fields.Nested(FieldChangeSchema))
-    entity = fields.Nested(EntitySchema)
+    entity = fields.Nested(EntitySnapshotSchema)
 
 
 class HistorySchema(ma.Schema):
@@ -352,6 +368,12 @@ class MatchCandidateSchema(ma.Schema):
             "typo, same_district, other_district, other_uscc, other_kind"
         },
     )
+    looks_alike = fields.Boolean(
+        metadata={
+            "description": "Worth showing as a possible duplicate of a record that would be new: "
+            "a score of at least 0.75 (the similar-name floor, after district and kind) and no other USCC"
+        }
+    )
     entity = fields.Nested(EntitySchema)
 
 
@@ -380,10 +402,14 @@ class MergeRequestSchema(InputSchema):
     into = fields.Integer(
         required=True, strict=True, validate=validate.Range(min=1, max=2**62), metadata={"description": "The surviving entity's id"}
     )
+    force = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Merge even when the two are of different kinds (a lab into an enterprise); refused (409) otherwise"},
+    )
 
 
 class MergeAnswerSchema(ma.Schema):
-    merged = fields.Nested(EntitySchema, metadata={"description": "The merged entity's last version (with merged_into)"})
+    merged = fields.Nested(EntitySnapshotSchema, metadata={"description": "The merged entity's last version (with merged_into)"})
     survivor = fields.Nested(EntitySchema)
 
 

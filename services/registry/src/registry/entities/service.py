@@ -16,7 +16,7 @@ from ecoreg_common.db import Database
 from ecoreg_common.errors import Conflict, NotFound, PreconditionFailed, PreconditionRequired, ValidationFailed
 from registry.changes import feed
 from registry.clusters.service import reference
-from registry.entities import parents, rules, store
+from registry.entities import parents, rules, search, store
 from registry.entities.state import editable_part, merged_state, new_state
 from registry.partner import Partner
 
@@ -64,6 +64,8 @@ def list_entities(db: Database, filters: dict, limit: int, cursor: str | None, *
         if not 0 <= after_id < 2**62:
             raise ValidationFailed({"cursor": ["is not a cursor this API gave out; use next_cursor as given"]})
         query_filters["after_id"] = after_id
+    if filters.get("q"):
+        search.refresh(db)  # which trigrams are rare, for q on PostgreSQL (a sample, at most every 10 minutes)
     page = db.query(lambda session: store.states_from(session, store.filtered_query(session, query_filters).limit(limit + 1)))
     more = len(page) > limit
     page = page[:limit]

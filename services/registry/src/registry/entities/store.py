@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ecoreg_common.db import allocate_ids, bulk_insert, list_contains, one_of
 from registry import names
 from registry.changes import feed
+from registry.entities import search
 from registry.entities.state import EDITABLE, timestamp
 from registry.tables import entities
 
@@ -144,14 +145,15 @@ def name_contains(session: Session, q: str):
     """Live rows whose name or Chinese name contains ``q`` in any writing (registry.names).
 
     The key holds only letters and digits, so it needs no LIKE escaping. PostgreSQL
-    answers ``LIKE '%key%'`` from the pg_trgm index (keys of 3+ characters); SQLite
-    scans the stored column with ``instr``, which is case-sensitive like the keys.
+    answers from the pg_trgm index, by the key's rarest trigrams with the whole key
+    rechecked (``search.contains_key``; keys of 3+ characters); SQLite scans the stored
+    column with ``instr``, which is case-sensitive like the keys.
     """
     key = names.query_key(q)
     if not key:
         return false()
     if session.get_bind().dialect.name == "postgresql":
-        return entities.c.search_text.like(f"%{key}%")
+        return search.contains_key(session, key)
     return func.instr(entities.c.search_text, key) > 0
 
 
@@ -306,12 +308,19 @@ def merged_matches(session: Session, source: str, codes: Sequence[str], external
     for ``source``, any of ``external_ids``, whose survivor still lives (newest merge first)."""
     found: dict[int, dict] = {}
     merged = entities.c.merged_into.is_not(None)
-    for chunk in _chunks(list(codes)):
-        for state in states_from(session, select(entities).where(merged, one_of(session, entities.c.uscc, chunk))):
-            found[state["id"]] = state
-    for chunk in _chunks(list(external_ids)):
-        query = select(entities).where(merged, entities.c.source == source, one_of(session, entities.c.external_id, chunk))
-        for state in states_from(session, query):
+    # PostgreSQL: one statement (each list is one array parameter); SQLite: 900 values at a time.
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    code_chunks = [list(codes)] if postgresql else list(_chunks(list(codes)))
+    external_chunks = [list(external_ids)] if postgresql else list(_chunks(list(external_ids)))
+    for code_chunk, external_chunk in zip_longest(code_chunks, external_chunks, fillvalue=()):
+        wanted = []
+        if code_chunk:
+            wanted.append(one_of(session, entities.c.uscc, code_chunk))
+        if external_chunk:
+            wanted.append(and_(entities.c.source == source, one_of(session, entities.c.external_id, external_chunk)))
+        if not wanted:
+            continue
+        for state in states_from(session, select(entities).where(merged, or_(*wanted))):
             found[state["id"]] = state
     out = []
     for state in sorted(found.values(), key=lambda s: s["updated_at"], reverse=True):
