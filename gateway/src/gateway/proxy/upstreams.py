@@ -65,7 +65,8 @@ class Upstream:
     ``timeout_seconds`` bounds a call's read (connect: at most 1 s); ``fail_max``
     failures in a row open the breaker for ``reset_seconds``; at most
     ``max_in_flight`` calls run at once, a further one waits ``queue_seconds`` for a
-    slot and is then answered 503.
+    slot and is then answered 503, and counts as a failure when the oldest call in
+    flight has run ``stuck_seconds`` (default: 2 s, or half the timeout if shorter).
     """
 
     def __init__(
@@ -79,8 +80,11 @@ class Upstream:
         reset_seconds: float = 10,
         max_in_flight: int = 6,
         queue_seconds: float = 0.25,
+        stuck_seconds: float | None = None,
     ):
         self.name = name
+        # A refusal while the oldest call in flight has run this long counts as the upstream failing.
+        self.stuck_seconds = min(2.0, timeout_seconds / 2) if stuck_seconds is None else stuck_seconds
         self.timeout_seconds = timeout_seconds
         self.client = ServiceClient(
             base_url,
@@ -113,6 +117,10 @@ class Upstream:
         if self.breaker.retry_after() > 0:  # open: refuse before waiting for a slot
             raise self.unavailable("circuit open", self.breaker.retry_after())
         if not self.bulkhead.enter():
+            if self.bulkhead.oldest_seconds() >= self.stuck_seconds:
+                # Every slot held for seconds: hung, not busy. Counted, so the breaker opens within
+                # seconds of a hang instead of when the stuck calls time out.
+                self.breaker.stalled()
             raise self.unavailable(f"{self.bulkhead.size} calls already waiting on it", 1)
         if not self.breaker.admit():
             self.bulkhead.leave()
