@@ -21,7 +21,7 @@ import statistics
 import time
 
 import requests
-from processes import gunicorn, postgres_base, stop
+from processes import Analyzer, gunicorn, postgres_base, stop
 from registry_batch_load import make_entities
 
 from ecoreg_common.db import Database
@@ -33,14 +33,14 @@ from metrics.readmodel.store import read_state
 from registry import migrate as registry_migrate
 
 
-def fill(registry: str, count: int, chunk: int = 1000) -> int:
-    """Create ``count`` entities, then change each once; the number of changes written.
+def fill(registry: str, count: int, chunk: int = 1000, *, updates: bool = True) -> int:
+    """Create ``count`` entities, then (``updates``) change each once; the number of changes written.
 
     The items are made a request at a time, so this process's memory (the follower's
     peak, printed) does not grow with ``count``.
     """
     http = requests.Session()
-    for expected in ("created", "updated"):
+    for expected in ("created", "updated") if updates else ("created",):
         for start in range(0, count, chunk):
             batch_items = make_entities(min(chunk, count - start), start)
             if expected == "updated":
@@ -54,7 +54,7 @@ def fill(registry: str, count: int, chunk: int = 1000) -> int:
             response.raise_for_status()
             if response.json()["summary"][expected] != len(batch_items):
                 raise RuntimeError(response.json()["summary"])
-    return 2 * count
+    return 2 * count if updates else count
 
 
 def read_feed(registry: str, page_size: int) -> int:
@@ -82,6 +82,8 @@ def main() -> None:
     parser.add_argument("--entities", type=int, default=100_000)
     parser.add_argument("--page", type=int, default=500, help="changes per page (METRICS_FOLLOW_BATCH's default)")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--creates-only", action="store_true", help="one change per entity (a bounded 1M run)")
+    parser.add_argument("--analyze-seconds", type=float, default=0, help="ANALYZE both databases this often, as autovacuum would")
     args = parser.parse_args()
     base = postgres_base()
 
@@ -95,11 +97,12 @@ def main() -> None:
         process = gunicorn("registry:create_app()", port, {"REGISTRY_DATABASE_URL": registry_url}, workers=1)
         registry = f"http://127.0.0.1:{port}"
         db = Database(metrics_url)
+        analyzer = Analyzer([registry_url, metrics_url], args.analyze_seconds).__enter__()
         try:
             started = time.perf_counter()
-            total = fill(registry, args.entities)
+            total = fill(registry, args.entities, updates=not args.creates_only)
             print(
-                f"feed: {total:,} changes ({args.entities:,} entities created, then updated), written in {time.perf_counter() - started:.1f} s"
+                f"feed: {total:,} changes ({args.entities:,} entities created{'' if args.creates_only else ', then updated'}), written in {time.perf_counter() - started:.1f} s"
             )
             feed_rates, follow_rates = [], []
             for round_number in range(1, args.rounds + 1):
@@ -111,12 +114,13 @@ def main() -> None:
                 follow_rates.append(applied / (time.perf_counter() - started))
                 with db.read() as session:
                     state = read_state(session)
-                if seen != total or applied != args.entities * 2 or state.checkpoint != total:
+                if seen != total or applied != total or state.checkpoint != total:
                     raise RuntimeError(f"seen {seen}, applied {applied}, checkpoint {state.checkpoint}; expected {total}")
                 print(
                     f"round {round_number}: feed served {feed_rates[-1]:9,.0f} changes/s   follower applied {follow_rates[-1]:9,.0f} changes/s"
                 )
         finally:
+            analyzer.__exit__()
             db.dispose()
             stop(process)
 

@@ -13,6 +13,7 @@ metrics service's `as_of_seq`.
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import threading
 import time
@@ -33,9 +34,10 @@ from registry import migrate as registry_migrate
 STATUSES = ["active", "active", "active", "building", "inactive"]
 
 
-def synthetic_changes(count: int) -> list[dict]:
+def synthetic_changes(count: int, start: int = 0) -> list[dict]:
+    """Creates of entities ``start + 1`` to ``start + count`` (seq = entity id)."""
     changes = []
-    for n in range(count):
+    for n in range(start, start + count):
         kind, subtype, tier = KINDS[n % len(KINDS)]
         clusters, tracks = PLACES[n % len(PLACES)]
         entity = {
@@ -66,9 +68,9 @@ def answers_at(base: str, entities: int, repeat: int) -> dict[str, float]:
         metrics_migrate.upgrade(url)
         app = create_app(Settings(database_url=url, log_level="WARNING"))
         db = app.extensions["metrics.db"]
-        changes = synthetic_changes(entities)
-        for start in range(0, entities, 5000):
-            apply_page(db, changes[start : start + 5000], registry_latest_seq=entities, now=datetime.now(UTC))
+        for start in range(0, entities, 5000):  # made a page at a time: this process's memory stays flat
+            page = synthetic_changes(min(5000, entities - start), start)
+            apply_page(db, page, registry_latest_seq=entities, now=datetime.now(UTC))
         client = app.test_client()
         paths = {
             "summary": "/api/v1/metrics/summary",
@@ -159,6 +161,8 @@ def main() -> None:
     print(f"{'answer':24} {args.small:>10,} entities {args.large:>10,} entities   ratio")
     for label in small:
         print(f"{label:24} {small[label]:13.2f} ms {large[label]:13.2f} ms   {large[label] / small[label]:5.2f}")
+
+    print(f"this process's peak RSS (the metrics app, in process): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
     lags = write_lag(base, args.rate, args.seconds)
     lags.sort()

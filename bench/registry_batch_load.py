@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import requests
-from processes import gunicorn, postgres_base, stop
+from processes import Analyzer, gunicorn, postgres_base, stop
 from sqlalchemy import create_engine, insert
 
 from ecoreg_common.testing import free_port, fresh_postgres_database
@@ -87,13 +87,14 @@ def raw_rows(items: list[dict]) -> list[dict]:
     return rows
 
 
-def baseline(url: str, items: list[dict], chunk: int) -> float:
+def baseline(url: str, items: list[dict], chunk: int, analyze_seconds: float = 0) -> float:
     rows = raw_rows(items)
     engine = create_engine(url)  # a plain engine, none of the service's settings
     started = time.perf_counter()
-    for start in range(0, len(rows), chunk):
-        with engine.begin() as connection:
-            connection.execute(insert(entities), rows[start : start + chunk])
+    with Analyzer([url], analyze_seconds):
+        for start in range(0, len(rows), chunk):
+            with engine.begin() as connection:
+                connection.execute(insert(entities), rows[start : start + chunk])
     elapsed = time.perf_counter() - started
     engine.dispose()
     return elapsed
@@ -129,14 +130,15 @@ def peak_rss_mb(process) -> float:
     return peak
 
 
-def through_service(url: str, items: list[dict], chunk: int, clients: int) -> tuple[float, float, float]:
+def through_service(url: str, items: list[dict], chunk: int, clients: int, analyze_seconds: float = 0) -> tuple[float, float, float]:
     """(first load, repeated load) seconds through a registry with one worker per client, and the workers' peak MB."""
     port = free_port()
     process = gunicorn("registry:create_app()", port, {"REGISTRY_DATABASE_URL": url}, workers=clients)
     endpoint = f"http://127.0.0.1:{port}/api/v1/entities/batch"
     try:
-        first = load(endpoint, items, chunk, "created", clients)
-        repeat = load(endpoint, items, chunk, "unchanged", clients)
+        with Analyzer([url], analyze_seconds):
+            first = load(endpoint, items, chunk, "created", clients)
+            repeat = load(endpoint, items, chunk, "unchanged", clients)
         memory = peak_rss_mb(process)
     finally:
         stop(process)
@@ -174,6 +176,7 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=1_000)
     parser.add_argument("--rounds", type=int, default=1, help="repeat the whole measurement; figures as min / median / max")
     parser.add_argument("--clients", default="1,2", help="client counts to run, e.g. 1 for a big single run")
+    parser.add_argument("--analyze-seconds", type=float, default=0, help="ANALYZE the databases this often, as autovacuum would")
     args = parser.parse_args()
     base = postgres_base()
     items = make_entities(args.entities)
@@ -184,12 +187,12 @@ def main() -> None:
     for round_number in range(1, args.rounds + 1):
         with fresh_postgres_database(base, "ecoreg_bench_raw") as raw_url:
             migrate.upgrade(raw_url)
-            raw_seconds = baseline(raw_url, items, args.chunk)
+            raw_seconds = baseline(raw_url, items, args.chunk, args.analyze_seconds)
         results = {}
         for clients in client_counts:
             with fresh_postgres_database(base, "ecoreg_bench_api") as api_url:
                 migrate.upgrade(api_url)
-                results[clients] = through_service(api_url, items, args.chunk, clients)
+                results[clients] = through_service(api_url, items, args.chunk, clients, args.analyze_seconds)
         raw_rate = args.entities / raw_seconds
         print(f"round {round_number}")
         print(f"  raw Core executemany, 1 connection (entity rows only)  : {raw_rate:9,.0f} entities/s ({raw_seconds:.2f} s)")
