@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     app.extensions[DOC_EXTENSION] = MergedDocument(upstreams)
     app.extensions[KEYS_EXTENSION] = keys.RecentKeys(
-        signal_for(settings.database_url), settings.key_cache_seconds, unknown_ttl_s=settings.unknown_key_cache_seconds
+        signal_for(settings.database_url), settings.key_cache_seconds, unknown_ttl_seconds=settings.unknown_key_cache_seconds
     )
 
     install_request_ids(app, "gateway")

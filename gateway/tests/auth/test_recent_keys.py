@@ -9,7 +9,7 @@ from gateway.change_signals import signal_for
 
 
 def test_a_key_revoked_elsewhere_is_refused_at_once(db, database_url):
-    recent = keys.RecentKeys(signal_for(database_url), ttl_s=60)
+    recent = keys.RecentKeys(signal_for(database_url), ttl_seconds=60)
     try:
         deadline = time.monotonic() + 10
         while recent.signal.current() != recent.signal.current() and time.monotonic() < deadline:
@@ -30,7 +30,7 @@ def test_a_key_revoked_elsewhere_is_refused_at_once(db, database_url):
 
 
 def test_remembered_keys_cost_no_database_read(db, database_url):
-    recent = keys.RecentKeys(signal_for(database_url), ttl_s=60)
+    recent = keys.RecentKeys(signal_for(database_url), ttl_seconds=60)
     try:
         deadline = time.monotonic() + 10
         while recent.signal.current() != recent.signal.current() and time.monotonic() < deadline:
@@ -54,7 +54,7 @@ def _listening(recent) -> None:
 
 
 def test_an_unknown_key_costs_one_database_read_until_a_key_is_created(db, database_url):
-    recent = keys.RecentKeys(signal_for(database_url), ttl_s=60, unknown_ttl_s=60)
+    recent = keys.RecentKeys(signal_for(database_url), ttl_seconds=60, unknown_ttl_seconds=60)
     try:
         _listening(recent)
         made_up = "eco_made-up-" + "x" * 30
@@ -78,7 +78,7 @@ def test_an_unknown_key_costs_one_database_read_until_a_key_is_created(db, datab
 
 
 def test_forget_and_the_bounds_of_unknown_keys(db, database_url):
-    recent = keys.RecentKeys(signal_for(database_url), ttl_s=60, unknown_ttl_s=60, unknown_capacity=3)
+    recent = keys.RecentKeys(signal_for(database_url), ttl_seconds=60, unknown_ttl_seconds=60, unknown_capacity=3)
     try:
         _listening(recent)
         for n in range(5):
@@ -86,7 +86,7 @@ def test_forget_and_the_bounds_of_unknown_keys(db, database_url):
         assert list(recent._unknown) == [keys.digest(f"eco_unknown-{n}") for n in (2, 3, 4)]  # the oldest went first
         recent.forget()
         assert not recent._unknown
-        never = keys.RecentKeys(signal_for(database_url), ttl_s=60, unknown_ttl_s=0)
+        never = keys.RecentKeys(signal_for(database_url), ttl_seconds=60, unknown_ttl_seconds=0)
         try:
             _listening(never)
             assert never.authenticate(db, "eco_unknown-0") is None

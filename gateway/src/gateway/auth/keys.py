@@ -108,9 +108,9 @@ class RecentKeys:
 
     Whatever it remembers is forgotten the moment ``signal`` says the keys have
     changed (``change_signals.py``), so a revoked key is refused at once in every
-    process; ``ttl_s`` bounds how long an entry lives regardless.
+    process; ``ttl_seconds`` bounds how long an entry lives regardless.
 
-    Unknown keys (no such key, or revoked) are remembered too, for ``unknown_ttl_s``
+    Unknown keys (no such key, or revoked) are remembered too, for ``unknown_ttl_seconds``
     seconds and at most ``unknown_capacity`` of them (the oldest go first), so a
     storm of made-up keys costs one database read per key, not one per request,
     until its address is limited. A key created anywhere changes the signal, which
@@ -118,11 +118,13 @@ class RecentKeys:
     here, before its NOTIFY comes back).
     """
 
-    def __init__(self, signal, ttl_s: float = 10.0, capacity: int = 4096, *, unknown_ttl_s: float = 5.0, unknown_capacity: int = 1024):
+    def __init__(
+        self, signal, ttl_seconds: float = 10.0, capacity: int = 4096, *, unknown_ttl_seconds: float = 5.0, unknown_capacity: int = 1024
+    ):
         self.signal = signal
-        self.ttl_s = ttl_s
+        self.ttl_seconds = ttl_seconds
         self.capacity = capacity
-        self.unknown_ttl_s = unknown_ttl_s
+        self.unknown_ttl_seconds = unknown_ttl_seconds
         self.unknown_capacity = unknown_capacity
         self._seen: dict[str, tuple[float, Partner]] = {}
         self._unknown: OrderedDict[str, float] = OrderedDict()  # hash -> when found unknown, oldest first
@@ -141,9 +143,9 @@ class RecentKeys:
                 self._token = token
             hit = self._seen.get(hashed)
             unknown_at = self._unknown.get(hashed)
-        if hit is not None and now - hit[0] < self.ttl_s:
+        if hit is not None and now - hit[0] < self.ttl_seconds:
             return hit[1]
-        if unknown_at is not None and now - unknown_at < self.unknown_ttl_s:
+        if unknown_at is not None and now - unknown_at < self.unknown_ttl_seconds:
             return None
         partner = authenticate(db, key)
         with self._lock:
@@ -152,7 +154,7 @@ class RecentKeys:
                     if len(self._seen) >= self.capacity:
                         self._seen.clear()
                     self._seen[hashed] = (now, partner)
-                elif self.unknown_ttl_s > 0:
+                elif self.unknown_ttl_seconds > 0:
                     self._unknown.pop(hashed, None)
                     self._unknown[hashed] = now
                     while len(self._unknown) > self.unknown_capacity:
