@@ -268,7 +268,8 @@ def import_(
         else:
             files.write_table_report(report, headers, failures, "xlsx" if report.suffix.lower() == ".xlsx" else "csv")
         click.echo(
-            f"the {plural(len(failures), 'row')} with errors {'is' if len(failures) == 1 else 'are'} in {report}: fix them there and import that file"
+            f"the {plural(len(failures), 'row')} with errors {'is' if len(failures) == 1 else 'are'} in {report}: "
+            f"fix {'it' if len(failures) == 1 else 'them'} there and import that file"
         )
         raise click.exceptions.Exit(Exit.ROWS_WITH_ERRORS)
 
