@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 
 import requests
 from load import hammer
@@ -24,6 +25,7 @@ def main() -> None:
     parser.add_argument("--clients", default="8,64", help="comma-separated client thread counts, each measured in this run")
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=1, help="repeat every case; ratios as min / median / max")
     args = parser.parse_args()
     concurrency = [int(n) for n in args.clients.split(",")]
     with running_stack(
@@ -57,26 +59,33 @@ def main() -> None:
             ("list of 100: registry directly", f"{urls['registry']}/api/v1/entities?limit=100", direct),
             ("list of 100: through gateway", f"{urls['gateway']}/api/v1/entities?limit=100", keyed),
         ]
-        results = {
-            (clients, label): hammer(url, headers, clients, args.seconds) for clients in concurrency for label, url, headers in cases
-        }
+        rounds = [
+            {(clients, label): hammer(url, headers, clients, args.seconds) for clients in concurrency for label, url, headers in cases}
+            for _ in range(args.rounds)
+        ]
 
-    print(f"{args.seconds:g} s per case, {args.workers} gunicorn workers per service, PostgreSQL")
+    print(f"{args.seconds:g} s per case, {args.workers} gunicorn workers per service, PostgreSQL, {args.rounds} round(s)")
+    goals = [
+        ("polling", "dashboard poll", "metrics directly", "goal: far above 1"),
+        ("entity read", "entity read", "registry directly", "goal >= 0.7"),
+        ("list of 100", "list of 100", "registry directly", "goal >= 0.85"),
+    ]
     for clients in concurrency:
         print(f"-- {clients} client threads")
-        for (at, label), figures in results.items():
-            if at == clients:
-                print(
-                    f"{label:36} {figures['rps']:8.0f} req/s   p50 {figures['p50']:6.1f} ms   p99 {figures['p99']:6.1f} ms   "
-                    f"errors {figures['errors']}"
-                )
-
-        def ratio(kind: str, through: str, directly: str, *, at: int = clients) -> float:
-            return results[(at, f"{kind}: {through}")]["rps"] / results[(at, f"{kind}: {directly}")]["rps"]
-
-        print(f"polling, gateway / direct:      {ratio('dashboard poll', 'through gateway', 'metrics directly'):.2f}  (goal: far above 1)")
-        print(f"entity read, gateway / direct:  {ratio('entity read', 'through gateway', 'registry directly'):.2f}  (goal >= 0.7)")
-        print(f"list of 100, gateway / direct:  {ratio('list of 100', 'through gateway', 'registry directly'):.2f}  (goal >= 0.85)")
+        for number, results in enumerate(rounds, 1):
+            for (at, label), figures in results.items():
+                if at == clients:
+                    print(
+                        f"[{number}] {label:36} {figures['rps']:8.0f} req/s   p50 {figures['p50']:6.1f} ms   "
+                        f"p99 {figures['p99']:6.1f} ms   errors {figures['errors']}"
+                    )
+        for title, kind, directly, goal in goals:
+            ratios = sorted(
+                results[(clients, f"{kind}: through gateway")]["rps"] / results[(clients, f"{kind}: {directly}")]["rps"]
+                for results in rounds
+            )
+            figures = " / ".join(f"{value:.2f}" for value in (ratios[0], statistics.median(ratios), ratios[-1]))
+            print(f"{title + ', gateway / direct:':32} {figures}  (min / median / max; {goal})")
 
 
 if __name__ == "__main__":

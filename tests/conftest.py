@@ -175,7 +175,7 @@ def shared_redis() -> Iterator[dict[str, str]]:
     try:
         yield {"REDIS_URL": url, "GATEWAY_REDIS_KEY_PREFIX": prefix}
     finally:
-        # flask-limiter's keys embed the prefix after its own ("LIMITS:LIMITER/<prefix>/..."), the answer cache's start with it.
+        # Rate-limit keys embed the prefix after limits' own ("LIMITS:LIMITER/<prefix>/..."), the answer cache's start with it.
         mine = list(client.scan_iter(match=f"*{prefix}*", count=1000))
         if mine:
             client.delete(*mine)

@@ -208,6 +208,7 @@ def test_partner_files_go_in_and_exports_come_back(make_stack, tmp_path):
     assert from_excel.returncode == 1
     assert "2 rows: 1 created, 0 updated, 0 unchanged, 1 with errors" in from_excel.stdout
     assert "the 1 row with errors is in" in from_excel.stdout
+    assert "fix it there" in from_excel.stdout
     assert "'备注' maps to no field" in from_excel.stderr
     assert "line 4: district" in from_excel.stderr
     assert (tmp_path / "名单.errors.xlsx").exists()

@@ -71,12 +71,21 @@ def schemathesis(stack, report_dir: Path, name: str, *arguments: str) -> list[di
 
 
 def finished_phases(events: list[dict]) -> dict[str, str]:
-    """Phase name -> final status, from schemathesis's PhaseFinished events."""
-    statuses = {}
+    """Phase name -> status, from schemathesis's PhaseFinished events.
+
+    With ``--max-time`` the fuzzing phase is run again and again until the time is spent,
+    and the pass the clock cuts off reports ``skip``: a phase that finished with ``success``
+    at least once and never otherwise than success or that trailing skip counts as ``success``.
+    """
+    seen: dict[str, list[str]] = {}
     for event in events:
         finished = event.get("PhaseFinished")
         if finished:
-            statuses[finished["phase"]["name"]] = finished["status"]
+            seen.setdefault(finished["phase"]["name"], []).append(finished["status"])
+    statuses = {}
+    for name, passes in seen.items():
+        repeated_then_cut = len(passes) > 1 and passes[-1] == "skip" and set(passes[:-1]) == {"success"}
+        statuses[name] = "success" if repeated_then_cut else passes[-1]
     return statuses
 
 

@@ -135,7 +135,7 @@ def test_every_tier_restarted_under_load_loses_and_doubles_nothing(private_postg
     assert baseline >= 0
     acknowledged: dict[str, int] = {}  # external_id -> id
     failed_writes: list[str] = []
-    polls: list[tuple[float, int | None]] = []
+    polls: list[tuple[float, int | None, float]] = []  # (latency, status, when it started)
     lock = threading.Lock()
     stop = threading.Event()
 
@@ -172,7 +172,7 @@ def test_every_tier_restarted_under_load_loses_and_doubles_nothing(private_postg
             except requests.RequestException:
                 status = None
             with lock:
-                polls.append((time.monotonic() - started, status))
+                polls.append((time.monotonic() - started, status, started))
             count += 1
             time.sleep(0.05)
 
@@ -181,6 +181,7 @@ def test_every_tier_restarted_under_load_loses_and_doubles_nothing(private_postg
     for thread in threads:
         thread.start()
     restarts = []
+    windows: list[tuple[str, float, float]] = []  # (tier, restart began, the pause after it ended)
     try:
         tiers = [
             ("registry 1", registries[0].restart),
@@ -199,19 +200,25 @@ def test_every_tier_restarted_under_load_loses_and_doubles_nothing(private_postg
             restart()
             restarts.append(f"{name} {time.monotonic() - started:.1f} s")
             time.sleep(1.5)
+            windows.append((name, started, time.monotonic()))
     finally:
         stop.set()
         for thread in threads:
             thread.join(timeout=WRITE_DEADLINE_SECONDS + 30)
     try:
-        latencies = sorted(latency for latency, _ in polls)
-        errors = sum(1 for _, status in polls if status not in (200, 304))
+        latencies = sorted(latency for latency, _, _ in polls)
+        errors = sum(1 for _, status, _ in polls if status not in (200, 304))
         p99 = latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000
         print(
             f"\ndrill: {len(acknowledged)} writes acknowledged; {len(polls)} polls, "
-            f"error rate {errors / len(polls):.1%} ({dict(Counter(status for _, status in polls if status not in (200, 304)))}), "
+            f"error rate {errors / len(polls):.1%} ({dict(Counter(status for _, status, _ in polls if status not in (200, 304)))}), "
             f"p99 {p99:.0f} ms; restarts: {', '.join(restarts)}"
         )
+        for name, began, ended in windows:  # which restart the failed polls belong to
+            during = [(latency, status) for latency, status, at in polls if began <= at < ended]
+            failed = Counter(status for _, status in during if status not in (200, 304))
+            slowest = max((latency for latency, _ in during), default=0) * 1000
+            print(f"drill: {name:10} {len(during):4} polls, {sum(failed.values()):3} failed {dict(failed)}, slowest {slowest:.0f} ms")
         assert not failed_writes, f"writes never acknowledged: {failed_writes}"
         with database.connect() as connection:
             rows = connection.execute(

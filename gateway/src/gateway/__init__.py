@@ -76,7 +76,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         announce=lambda: bump_answer_revision(db),
     )
     app.extensions[DOC_EXTENSION] = MergedDocument(upstreams)
-    app.extensions[KEYS_EXTENSION] = keys.RecentKeys(signal_for(settings.database_url), settings.key_cache_seconds)
+    app.extensions[KEYS_EXTENSION] = keys.RecentKeys(
+        signal_for(settings.database_url), settings.key_cache_seconds, unknown_ttl_seconds=settings.unknown_key_cache_seconds
+    )
 
     install_request_ids(app, "gateway")
     install_security_headers(app)

@@ -65,10 +65,10 @@ class FileSignal:
 class NotifySignal:
     """PostgreSQL: a count of NOTIFYs on the channel, kept by a listener thread."""
 
-    def __init__(self, sqlalchemy_url: str, channel: str = CHANNEL, retry_s: float = 1.0):
+    def __init__(self, sqlalchemy_url: str, channel: str = CHANNEL, retry_seconds: float = 1.0):
         self.channel = channel
         self.conninfo = make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(hide_password=False)
-        self.retry_s = retry_s
+        self.retry_seconds = retry_seconds
         self._count = 0
         self._connected = False
         self._unique = itertools.count()
@@ -104,7 +104,7 @@ class NotifySignal:
                     )
             finally:
                 self._connected = False
-            self._stop.wait(self.retry_s)
+            self._stop.wait(self.retry_seconds)
 
     def close(self) -> None:
         self._stop.set()

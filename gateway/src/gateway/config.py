@@ -31,6 +31,9 @@ class Settings:
     cache_seconds: float = setting("GATEWAY_CACHE_SECONDS", 2.0, minimum=0)
     # Seconds a process remembers a valid key; any key change makes every process forget at once.
     key_cache_seconds: float = setting("GATEWAY_KEY_CACHE_SECONDS", 10.0, minimum=0)
+    # Seconds a process remembers that a key is unknown (a made-up key costs one database read, not one
+    # per request); creating any key makes every process forget them. 0: never remembered.
+    unknown_key_cache_seconds: float = setting("GATEWAY_UNKNOWN_KEY_CACHE_SECONDS", 5.0, minimum=0)
     # Upstream timeouts: proxied calls, and the optional parts of composed answers.
     upstream_timeout_seconds: float = setting("GATEWAY_UPSTREAM_TIMEOUT_SECONDS", 10.0, minimum=0.1)
     compose_timeout_seconds: float = setting("GATEWAY_COMPOSE_TIMEOUT_SECONDS", 1.5, minimum=0.1)

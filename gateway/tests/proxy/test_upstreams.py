@@ -237,3 +237,57 @@ def _status_of(upstream: Upstream) -> int:
         return upstream.request("GET", "/").status_code
     except UpstreamUnavailable as error:
         return error.status
+
+
+def test_the_bulkhead_knows_how_long_its_oldest_call_has_run():
+    clock = Clock()
+    bulkhead = Bulkhead(2, wait_seconds=0, clock=clock)
+    assert bulkhead.oldest_seconds() == 0
+    assert bulkhead.enter()
+    clock.now += 3
+    assert bulkhead.oldest_seconds() == 3
+    bulkhead.leave()
+    assert bulkhead.oldest_seconds() == 0
+
+
+def test_stalls_open_a_closed_breaker_and_leave_a_trial_alone():
+    clock = Clock()
+    breaker = Breaker("svc", fail_max=2, reset_seconds=10, clock=clock)
+    breaker.stalled()
+    assert breaker.state == CLOSED
+    breaker.stalled()
+    assert breaker.state == OPEN
+    clock.now += 10
+    assert breaker.admit()  # the trial
+    breaker.stalled()
+    assert breaker.state == HALF_OPEN
+    assert not breaker.admit()  # still one trial at a time
+    breaker.success()
+    assert breaker.state == CLOSED
+
+
+def test_a_hung_upstream_opens_the_breaker_before_its_calls_time_out(hung_listener):
+    # The hung calls wait 30 s; refusals while both slots have been held for 0.5 s count as failures.
+    url, accepted = hung_listener
+    upstream = Upstream(
+        "hung", url, internal_token=None, timeout_seconds=30, fail_max=3, max_in_flight=2, queue_seconds=0, stuck_seconds=0.5
+    )
+    pool = ThreadPoolExecutor(2)
+    try:
+        stuck = [pool.submit(_status_of, upstream) for _ in range(2)]
+        deadline = time.monotonic() + 10
+        while len(accepted) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        with pytest.raises(UpstreamUnavailable):
+            upstream.request("GET", "/")  # refused at once, but the slots are fresh: a burst, not a hang
+        assert upstream.state == CLOSED
+        time.sleep(0.6)
+        for _ in range(3):
+            with pytest.raises(UpstreamUnavailable):
+                upstream.request("GET", "/")
+        assert upstream.state == OPEN
+        assert not any(call.done() for call in stuck)  # opened while the hung calls still wait
+    finally:
+        for connection in accepted:
+            connection.close()  # the hung calls end (a cut connection)
+        pool.shutdown(wait=True)

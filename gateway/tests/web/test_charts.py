@@ -72,3 +72,17 @@ def test_district_tiles_carry_counts_names_and_heat():
     english = {tile["key"]: tile for tile in district_tiles({}, DISTRICTS, "en")["tiles"]}
     assert english["pudong"]["name"] == "Pudong"
     assert english["pudong"]["heat"] == 0
+
+
+def test_a_district_the_map_does_not_place_is_drawn_inside_the_picture():
+    """The registry owns the districts: one it gains shows (east of the map) until the map places it."""
+    gained = [{"key": f"new_{n}", "name_en": f"New {n}", "name_zh": f"新{n}区"} for n in range(7)]
+    picture = district_tiles({"new_0": 3}, DISTRICTS + gained, "en")
+    tiles = {tile["key"]: tile for tile in picture["tiles"]}
+    assert tiles["new_0"]["count"] == 3
+    for tile in picture["tiles"]:
+        assert tile["x"] + tile["size"] <= picture["width"], tile
+        assert tile["y"] + tile["size"] <= picture["height"], tile
+    places = [(tile["x"], tile["y"]) for tile in picture["tiles"]]
+    assert len(set(places)) == len(places)  # no two tiles on one place
+    assert district_tiles({}, DISTRICTS, "en")["width"] == 5 * 68 - 4  # the known map keeps its size

@@ -78,6 +78,15 @@ def test_map_adds_targets_and_attributes(tmp_path, columns):
         files.mapping(["a"], [("a", "colour")], columns=columns)
 
 
+def test_a_map_of_a_column_the_file_lacks_is_reported(tmp_path, columns):
+    # A typo in --map (企业名 for 企业名称) must not pass in silence: the CLI warns of plan.absent.
+    path = tmp_path / "list.csv"
+    path.write_text(PUBLISHED, encoding="utf-8")
+    _, plan, _ = rows_of(path, columns, maps=[("企业名", "external_id"), ("认定批次", "attributes.batch")])
+    assert plan.absent == ["企业名"]
+    assert plan.unmapped == []
+
+
 def test_every_chinese_header_of_the_table_names_a_field(columns):
     assert all(target == files.IGNORE or target in columns.writable for target in files.HEADERS.values())
     plan = files.mapping(
@@ -289,3 +298,8 @@ def test_control_characters_do_not_break_the_workbook(columns):
 def test_an_empty_list_is_a_header_only(columns):
     assert files.to_csv([], columns).decode("utf-8-sig").strip() == ",".join(columns.names)
     assert list(load_workbook(io.BytesIO(files.to_xlsx([], columns))).active.iter_rows(values_only=True)) == [columns.names]
+
+
+def test_errors_of_the_row_as_a_whole_are_described_without_the_api_s_label():
+    described = files.describe({"kind": ["Missing data for required field."], "_schema": ["a batch item needs a uscc"]})
+    assert described == "kind: Missing data for required field.; a batch item needs a uscc"

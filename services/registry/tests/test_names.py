@@ -54,6 +54,17 @@ def test_a_query_drops_its_legal_form_and_punctuation():
     assert names.query_key("%_()") == ""
 
 
+def test_a_query_starting_with_shanghai_is_looked_for_in_both_spellings():
+    assert names.query_keys("上海市华虹宏力有限公司") == ("上海华虹宏力", "上海市华虹宏力")
+    assert names.query_keys("上海华虹宏力") == ("上海华虹宏力", "上海市华虹宏力")
+    assert names.query_keys("华域视觉科技(上海)") == ("华域视觉科技上海",)
+    assert names.query_keys("上海市") == ("上海",)
+    assert names.query_keys("%_()") == ()
+    # Each stored spelling holds one of the keys.
+    for stored in ("上海市华虹宏力有限公司", "上海华虹宏力有限公司"):
+        assert any(key in names.search_key(stored) for key in names.query_keys(stored))
+
+
 def test_the_search_text_never_joins_the_two_names():
     text = names.search_text("Abc", "定")
     assert text == "abc 定"

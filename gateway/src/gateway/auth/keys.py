@@ -7,6 +7,7 @@ import hmac
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -107,36 +108,64 @@ class RecentKeys:
 
     Whatever it remembers is forgotten the moment ``signal`` says the keys have
     changed (``change_signals.py``), so a revoked key is refused at once in every
-    process; ``ttl_s`` bounds how long an entry lives regardless. Unknown keys
-    are never remembered.
+    process; ``ttl_seconds`` bounds how long an entry lives regardless.
+
+    Unknown keys (no such key, or revoked) are remembered too, for ``unknown_ttl_seconds``
+    seconds and at most ``unknown_capacity`` of them (the oldest go first), so a
+    storm of made-up keys costs one database read per key, not one per request,
+    until its address is limited. A key created anywhere changes the signal, which
+    forgets them all; ``forget`` does it at once in this process (a key created
+    here, before its NOTIFY comes back).
     """
 
-    def __init__(self, signal, ttl_s: float = 10.0, capacity: int = 4096):
+    def __init__(
+        self, signal, ttl_seconds: float = 10.0, capacity: int = 4096, *, unknown_ttl_seconds: float = 5.0, unknown_capacity: int = 1024
+    ):
         self.signal = signal
-        self.ttl_s = ttl_s
+        self.ttl_seconds = ttl_seconds
         self.capacity = capacity
+        self.unknown_ttl_seconds = unknown_ttl_seconds
+        self.unknown_capacity = unknown_capacity
         self._seen: dict[str, tuple[float, Partner]] = {}
+        self._unknown: OrderedDict[str, float] = OrderedDict()  # hash -> when found unknown, oldest first
         self._token: object = None
         self._lock = threading.Lock()
 
     def authenticate(self, db: Database, key: str) -> Partner | None:
+        """The key's partner, or None for a key that is unknown or revoked (from memory when seen lately)."""
         hashed = digest(key)
         now = time.monotonic()
         token = self.signal.current()
         with self._lock:
             if token != self._token:
                 self._seen.clear()
+                self._unknown.clear()
                 self._token = token
             hit = self._seen.get(hashed)
-        if hit is not None and now - hit[0] < self.ttl_s:
+            unknown_at = self._unknown.get(hashed)
+        if hit is not None and now - hit[0] < self.ttl_seconds:
             return hit[1]
+        if unknown_at is not None and now - unknown_at < self.unknown_ttl_seconds:
+            return None
         partner = authenticate(db, key)
         with self._lock:
-            if partner is not None and self._token == token:
-                if len(self._seen) >= self.capacity:
-                    self._seen.clear()
-                self._seen[hashed] = (now, partner)
+            if self._token == token:
+                if partner is not None:
+                    if len(self._seen) >= self.capacity:
+                        self._seen.clear()
+                    self._seen[hashed] = (now, partner)
+                elif self.unknown_ttl_seconds > 0:
+                    self._unknown.pop(hashed, None)
+                    self._unknown[hashed] = now
+                    while len(self._unknown) > self.unknown_capacity:
+                        self._unknown.popitem(last=False)
         return partner
+
+    def forget(self) -> None:
+        """Forget every remembered key, known and unknown (this process)."""
+        with self._lock:
+            self._seen.clear()
+            self._unknown.clear()
 
     def close(self) -> None:
         self.signal.close()

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import url_for
+from flask import current_app, url_for
 from flask.views import MethodView
 from marshmallow import fields, validate
 
 from ecoreg_common.api import Blueprint
 from ecoreg_common.validation import InputSchema
 from gateway.auth import keys
-from gateway.request_context import current_db, current_partner
+from gateway.request_context import KEYS_EXTENSION, current_db, current_partner
 
 blp = Blueprint("keys", __name__, url_prefix="/api/v1", description="API keys")
 
@@ -61,6 +61,8 @@ class Keys(MethodView):
     def post(self, data):
         """Create a key for a partner (admin); the key is in this answer only"""
         created = keys.create_key(current_db(), data["partner"], data["scopes"])
+        # The other processes forget unknown keys when the creation's signal reaches them; this one at once.
+        current_app.extensions[KEYS_EXTENSION].forget()
         return created, 201, {"Location": url_for("keys.KeyById", key_id=created["id"])}
 
 
@@ -70,3 +72,4 @@ class KeyById(MethodView):
     def delete(self, key_id):
         """Revoke a key"""
         keys.revoke_key(current_db(), key_id, current_partner())
+        current_app.extensions[KEYS_EXTENSION].forget()

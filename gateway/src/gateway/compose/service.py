@@ -32,12 +32,12 @@ class Part:
 MAX_PAGES = 20  # a part longer than this many pages is reported missing, not cut short
 
 
-def fetch(parts: list[Part], timeout_s: float) -> dict[str, dict | None]:
+def fetch(parts: list[Part], timeout_seconds: float) -> dict[str, dict | None]:
     """Every part's JSON answer, or None for a part that failed or took too long."""
 
     def get_one(part: Part, params: dict | None) -> dict | None:
         try:
-            answer = part.upstream.request("GET", part.path, params=params, timeout=timeout_s)
+            answer = part.upstream.request("GET", part.path, params=params, timeout=timeout_seconds)
         except UpstreamUnavailable:
             return None
         if answer.status_code != 200:
@@ -63,7 +63,7 @@ def fetch(parts: list[Part], timeout_s: float) -> dict[str, dict | None]:
     results: dict[str, dict | None] = {}
     for name, future in futures.items():
         try:
-            results[name] = future.result(timeout=timeout_s + 1)
+            results[name] = future.result(timeout=timeout_seconds + 1)
         except Exception:  # noqa: BLE001 - a part that fails is reported as missing
             results[name] = None
     return results
@@ -99,7 +99,7 @@ def _marked(body: dict, results: dict[str, dict | None]) -> dict:
 OVERVIEW_COUNTS = ("active_entities", "filter", "entities", "by_kind", "by_kind_entities", "by_tier", "by_tier_entities")
 
 
-def cluster_overview(registry: Upstream, metrics: Upstream, key: str, timeout_s: float, recent: int = 5) -> dict:
+def cluster_overview(registry: Upstream, metrics: Upstream, key: str, timeout_seconds: float, recent: int = 5) -> dict:
     results = fetch(
         [
             Part("clusters", registry, "/api/v1/clusters"),
@@ -107,7 +107,7 @@ def cluster_overview(registry: Upstream, metrics: Upstream, key: str, timeout_s:
             Part("summary", metrics, "/api/v1/metrics/summary"),
             Part("targets", metrics, "/api/v1/targets", {"cluster": key, "limit": 500}, paged="targets"),
         ],
-        timeout_s,
+        timeout_seconds,
     )
     if all(value is None for value in results.values()):
         raise registry.unavailable("no part of the overview answered")
@@ -140,8 +140,8 @@ def _freshness(summary: dict | None) -> dict | None:
     return {k: summary.get(k) for k in FRESHNESS} if summary else None
 
 
-def dashboard(registry: Upstream, metrics: Upstream, timeout_s: float) -> dict:
-    results = fetch([Part("clusters", registry, "/api/v1/clusters"), Part("summary", metrics, "/api/v1/metrics/summary")], timeout_s)
+def dashboard(registry: Upstream, metrics: Upstream, timeout_seconds: float) -> dict:
+    results = fetch([Part("clusters", registry, "/api/v1/clusters"), Part("summary", metrics, "/api/v1/metrics/summary")], timeout_seconds)
     if all(value is None for value in results.values()):
         raise registry.unavailable("no part of the dashboard answered")
     summary = results["summary"]

@@ -11,7 +11,7 @@ from gateway.proxy.upstreams import Upstream, UpstreamUnavailable
 from gateway.public_routes import access_for, route_for
 
 log = logging.getLogger(__name__)
-REFRESH_S = 60
+REFRESH_SECONDS = 60
 
 SECURITY_SCHEME = {
     "bearerAuth": {
@@ -82,7 +82,7 @@ class MergedDocument:
 
     def upstream_docs(self) -> tuple[dict[str, dict], list[str]]:
         with self._lock:
-            stale = time.monotonic() - self._fetched_at > REFRESH_S
+            stale = time.monotonic() - self._fetched_at > REFRESH_SECONDS
             missing = [name for name in self.upstreams if name not in self._docs]
             if stale or missing:
                 for name, upstream in self.upstreams.items():

@@ -13,7 +13,10 @@ Breaker states (the classic machine, as in Nygard, *Release It!*, ch. 5):
   success closes the breaker, its failure opens it again.
 
 The bulkhead bounds the calls in flight to one upstream, so a hung service can
-hold at most that many of the threads that serve every other request.
+hold at most that many of the threads that serve every other request. A call
+refused because every slot has been held for seconds counts as a failure for
+the breaker (``stalled``), so a hung service opens it within seconds, not only
+when the stuck calls' timeouts expire.
 """
 
 from __future__ import annotations
@@ -93,6 +96,18 @@ class Breaker:
                 self._opened_at = self._clock()
                 self._change(OPEN)
 
+    def stalled(self) -> None:
+        """A failure seen without a call of its own (the bulkhead full of calls stuck on this dependency).
+
+        Counts toward ``fail_max`` like ``failure`` while closed; a half-open breaker's
+        running trial still decides (its flag is left alone).
+        """
+        with self._lock:
+            self._failures += 1
+            if self._state == CLOSED and self._failures >= self.fail_max:
+                self._opened_at = self._clock()
+                self._change(OPEN)
+
     def _change(self, state: str) -> None:
         was, self._state = self._state, state
         if state == OPEN and was == HALF_OPEN:
@@ -110,17 +125,31 @@ class Bulkhead:
 
     The short wait absorbs bursts while the upstream answers in milliseconds; when
     it hangs, the slots stay taken and callers are refused after that wait instead
-    of queueing until their own timeouts.
+    of queueing until their own timeouts. ``oldest_seconds`` says how long the
+    oldest call in flight has been running, so a refusal can tell a hung upstream
+    (every slot held for seconds) from a burst. A thread holds at most one slot of
+    a bulkhead at a time (``enter`` and ``leave`` in the same thread).
     """
 
-    def __init__(self, size: int, *, wait_seconds: float):
+    def __init__(self, size: int, *, wait_seconds: float, clock: Callable[[], float] = time.monotonic):
         self.size = size
         self.wait_seconds = wait_seconds
+        self._clock = clock
         self._slots = threading.BoundedSemaphore(size)
+        self._started: dict[int, float] = {}  # thread ident -> when its call took the slot
 
     def enter(self) -> bool:
         """True with a slot taken (give it back with ``leave``), False when full."""
-        return self._slots.acquire(timeout=self.wait_seconds) if self.wait_seconds > 0 else self._slots.acquire(blocking=False)
+        taken = self._slots.acquire(timeout=self.wait_seconds) if self.wait_seconds > 0 else self._slots.acquire(blocking=False)
+        if taken:
+            self._started[threading.get_ident()] = self._clock()
+        return taken
 
     def leave(self) -> None:
+        self._started.pop(threading.get_ident(), None)
         self._slots.release()
+
+    def oldest_seconds(self) -> float:
+        """Seconds the longest-running call in flight has held its slot (0 when none)."""
+        started = list(self._started.values())
+        return self._clock() - min(started) if started else 0.0

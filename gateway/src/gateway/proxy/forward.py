@@ -78,21 +78,28 @@ def _forget_cached_answers(cache: AnswerCache) -> None:
 
 
 def forward(upstream: Upstream, partner: Partner, cache: AnswerCache) -> Response:
-    path = request.path
-    route = route_for(path)
-    if request.method == "GET" and route is not None and route.cached and cache.ttl > 0:
-        return _cached_get(upstream, partner, cache)
-    headers = {name: request.headers[name] for name in REQUEST_HEADERS if name in request.headers}
+    """The upstream's answer to this request (aggregates through ``cache``), as the client is to get it."""
+    incoming = request._get_current_object()  # one context lookup, not one per attribute (the hot path)
+    method = incoming.method
+    path = incoming.path
+    if method == "GET" and cache.ttl > 0:
+        route = route_for(path)
+        if route is not None and route.cached:
+            return _cached_get(upstream, partner, cache)
+    given = incoming.headers
+    headers = {name: given[name] for name in REQUEST_HEADERS if name in given}
+    if not partner.anonymous:
+        headers.update(partner_headers(partner))
     answer = upstream.request(
-        request.method,
+        method,
         path,
-        params=list(request.args.items(multi=True)),
-        data=request.get_data() if request.method not in ("GET", "HEAD") else None,
-        headers={**headers, **partner_headers(partner)},
+        params=list(incoming.args.items(multi=True)) if incoming.query_string else None,
+        data=incoming.get_data() if method not in ("GET", "HEAD") else None,
+        headers=headers,
         # A redirect (a merged entity's 301) goes to the client as it is, Location and all.
         allow_redirects=False,
     )
-    if request.method not in ("GET", "HEAD", "OPTIONS") and answer.status_code < 400:
+    if method not in ("GET", "HEAD", "OPTIONS") and answer.status_code < 400:
         _forget_cached_answers(cache)
     return _response(answer.status_code, answer.content, _kept(answer.headers))
 

@@ -128,9 +128,19 @@ def district_tiles(counts: dict[str, int], districts: list[dict], lang: str) -> 
     """
     most = max([c for c in counts.values() if isinstance(c, int)] or [0])
     tiles = []
+    places = []
+    first_free = 1 + max((c for c, _ in DISTRICT_TILES.values()), default=-1)
+    unplaced = 0
     for district in districts:
         key = district["key"]
-        column, row = DISTRICT_TILES.get(key, (5, len(tiles) % 6))
+        if key in DISTRICT_TILES:
+            column, row = DISTRICT_TILES[key]
+        else:
+            # A district the registry gained and this map does not place yet: in the columns to the
+            # east of the map, six to a column, so it is drawn (and counted) until it has its place.
+            column, row = first_free + unplaced // 6, unplaced % 6
+            unplaced += 1
+        places.append((column, row))
         count = counts.get(key, 0) or 0
         heat = 0 if not count or not most else max(1, math.ceil(count / most * HEAT_STEPS))
         full = district["name_zh"] if lang == "zh" else district["name_en"]
@@ -146,8 +156,8 @@ def district_tiles(counts: dict[str, int], districts: list[dict], lang: str) -> 
                 "heat": heat,
             }
         )
-    columns = 1 + max((c for c, _ in DISTRICT_TILES.values()), default=0)
-    rows = 1 + max((r for _, r in DISTRICT_TILES.values()), default=0)
+    columns = 1 + max((c for c, _ in [*DISTRICT_TILES.values(), *places]), default=0)
+    rows = 1 + max((r for _, r in [*DISTRICT_TILES.values(), *places]), default=0)
     return {"tiles": tiles, "width": columns * (TILE + GAP) - GAP, "height": rows * (TILE + GAP) - GAP, "most": most}
 
 

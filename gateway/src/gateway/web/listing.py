@@ -79,13 +79,13 @@ def _refused(answer) -> ListRefused:
     return ListRefused(answer.status_code, str(body.get("title") or "The registry refused the list"), body.get("detail"), errors)
 
 
-def fetch_page(registry: Upstream, pairs: list[tuple[str, str]], timeout_s: float) -> dict:
+def fetch_page(registry: Upstream, pairs: list[tuple[str, str]], timeout_seconds: float) -> dict:
     """One page of the registry's list: ``{"items": [...], "next_cursor": str | None}``.
 
     Raises ListRefused for a query the registry refuses (its status and
     problem document), UpstreamUnavailable when it does not answer.
     """
-    answer = registry.request("GET", REGISTRY_LIST, params=registry_query(pairs), timeout=timeout_s)
+    answer = registry.request("GET", REGISTRY_LIST, params=registry_query(pairs), timeout=timeout_seconds)
     if answer.status_code != 200:
         raise _refused(answer)
     try:
@@ -95,7 +95,7 @@ def fetch_page(registry: Upstream, pairs: list[tuple[str, str]], timeout_s: floa
         raise ListRefused(502, "The registry's answer was not a list") from None
 
 
-def fetch_all(registry: Upstream, pairs: list[tuple[str, str]], timeout_s: float, max_rows: int = DOWNLOAD_MAX_ROWS) -> list[dict]:
+def fetch_all(registry: Upstream, pairs: list[tuple[str, str]], timeout_seconds: float, max_rows: int = DOWNLOAD_MAX_ROWS) -> list[dict]:
     """Every entity of the list (all pages, ``DOWNLOAD_PAGE_SIZE`` at a time), in the list's order.
 
     Raises ListRefused (413) past ``max_rows``: a file that is not the whole
@@ -105,7 +105,7 @@ def fetch_all(registry: Upstream, pairs: list[tuple[str, str]], timeout_s: float
     entities: list[dict] = []
     cursor = None
     while True:
-        page = fetch_page(registry, [*query, ("cursor", cursor)] if cursor else query, timeout_s)
+        page = fetch_page(registry, [*query, ("cursor", cursor)] if cursor else query, timeout_seconds)
         entities.extend(page["items"])
         if len(entities) > max_rows:
             raise ListRefused(

@@ -36,7 +36,7 @@ def page_link_of(api_link: str | None, lang: str | None = None) -> str | None:
     return link + ("?" + "&".join(pairs) if pairs else "")
 
 
-def observations_page(metrics: Upstream, key: str, pairs: list[tuple[str, str]], timeout_s: float, lang: str) -> dict:
+def observations_page(metrics: Upstream, key: str, pairs: list[tuple[str, str]], timeout_seconds: float, lang: str) -> dict:
     """One page of an indicator's observations for the template:
     ``{"indicator": {...} | None, "observations": [{..., "reports": [{..., "shown_time", "used"}]}], "next", "cluster"}``.
 
@@ -44,7 +44,7 @@ def observations_page(metrics: Upstream, key: str, pairs: list[tuple[str, str]],
     bad cursor or cluster) and UpstreamUnavailable when it does not answer.
     """
     query = [(name, value) for name, value in pairs if name not in PAGE_ONLY]
-    answer = metrics.request("GET", f"/api/v1/indicators/{key}/observations", params=query, timeout=timeout_s)
+    answer = metrics.request("GET", f"/api/v1/indicators/{key}/observations", params=query, timeout=timeout_seconds)
     if answer.status_code != 200:
         raise _refused(answer)
     try:
@@ -53,7 +53,7 @@ def observations_page(metrics: Upstream, key: str, pairs: list[tuple[str, str]],
     except (ValueError, KeyError, TypeError):
         raise ListRefused(502, "The metrics service's answer was not a list of observations") from None
     indicator = None
-    listed = metrics.request("GET", "/api/v1/indicators", params={"include_retired": "true"}, timeout=timeout_s)
+    listed = metrics.request("GET", "/api/v1/indicators", params={"include_retired": "true"}, timeout=timeout_seconds)
     if listed.status_code == 200:
         indicator = next((i for i in listed.json().get("indicators", []) if i.get("key") == key), None)
     rows = []

@@ -59,9 +59,9 @@ def _district_map(groups: list[dict] | None, districts: list[dict] | None, base:
     return picture
 
 
-def home(registry: Upstream, metrics: Upstream, timeout_s: float, lang: str = "en") -> dict:
+def home(registry: Upstream, metrics: Upstream, timeout_seconds: float, lang: str = "en") -> dict:
     """The dashboard: headline targets, the five clusters (counts, trend), coverage, a district map, freshness."""
-    body = dashboard(registry, metrics, timeout_s)
+    body = dashboard(registry, metrics, timeout_seconds)
     extra = fetch(
         [
             *(
@@ -71,7 +71,7 @@ def home(registry: Upstream, metrics: Upstream, timeout_s: float, lang: str = "e
             Part("districts", metrics, "/api/v1/metrics/counts", {"group_by": "district"}),
             Part("vocabulary", registry, "/api/v1/vocabulary"),
         ],
-        timeout_s,
+        timeout_seconds,
     )
     for cluster in body["clusters"]:
         key = cluster["key"]
@@ -100,9 +100,9 @@ def home(registry: Upstream, metrics: Upstream, timeout_s: float, lang: str = "e
     return body
 
 
-def cluster_page(registry: Upstream, metrics: Upstream, key: str, timeout_s: float, lang: str = "en") -> dict:
+def cluster_page(registry: Upstream, metrics: Upstream, key: str, timeout_seconds: float, lang: str = "en") -> dict:
     """A cluster: counts per track and per district (a map), its targets, coverage, trend, newest registrations."""
-    body = cluster_overview(registry, metrics, key, timeout_s, recent=10)
+    body = cluster_overview(registry, metrics, key, timeout_seconds, recent=10)
     extra = fetch(
         [
             Part("tracks", metrics, "/api/v1/metrics/counts", {"group_by": "track", "cluster": key}),
@@ -110,7 +110,7 @@ def cluster_page(registry: Upstream, metrics: Upstream, key: str, timeout_s: flo
             Part("trend", metrics, "/api/v1/metrics/history", {"metric": "count", "cluster": key}),
             Part("vocabulary", registry, "/api/v1/vocabulary"),
         ],
-        timeout_s,
+        timeout_seconds,
     )
     base = {"cluster": key, "status": ACTIVE}
     if body.get("counts"):
@@ -183,14 +183,14 @@ def describe_filters(pairs: list[tuple[str, str]], names: dict[str, dict[str, st
     return shown
 
 
-def entity_list(registry: Upstream, pairs: list[tuple[str, str]], timeout_s: float, t: dict, lang: str) -> dict:
+def entity_list(registry: Upstream, pairs: list[tuple[str, str]], timeout_seconds: float, t: dict, lang: str) -> dict:
     """One page of the entities behind a figure, with its filters described and its links (next page, downloads).
 
     Raises ListRefused (the registry's 4xx, for the page to show) and
     UpstreamUnavailable (503) when the registry does not answer.
     """
-    page = fetch_page(registry, pairs, timeout_s)
-    reference = fetch([Part("clusters", registry, "/api/v1/clusters"), Part("vocabulary", registry, "/api/v1/vocabulary")], timeout_s)
+    page = fetch_page(registry, pairs, timeout_seconds)
+    reference = fetch([Part("clusters", registry, "/api/v1/clusters"), Part("vocabulary", registry, "/api/v1/vocabulary")], timeout_seconds)
     clusters = reference["clusters"]["clusters"] if reference.get("clusters") else None
     names = _value_names(clusters, reference.get("vocabulary"), t, lang)
     items = []

@@ -95,6 +95,12 @@ def _rows(file: Path, encoding: str | None, maps: list[tuple[str, str]], default
             f"--map '{header}=FIELD' uses it, --map '{header}=-' silences this",
             err=True,
         )
+    for column in plan.absent:
+        click.echo(
+            f"warning: --map '{column}=...': {file.name} has no column {column!r}, so it feeds nothing "
+            f"(its columns: {', '.join(h for h in table.headers if h)})",
+            err=True,
+        )
     rows = []
     for line, cells in table.rows:
         entity, errors = files.to_entity(cells, plan, defaults)
@@ -262,7 +268,8 @@ def import_(
         else:
             files.write_table_report(report, headers, failures, "xlsx" if report.suffix.lower() == ".xlsx" else "csv")
         click.echo(
-            f"the {plural(len(failures), 'row')} with errors {'is' if len(failures) == 1 else 'are'} in {report}: fix them there and import that file"
+            f"the {plural(len(failures), 'row')} with errors {'is' if len(failures) == 1 else 'are'} in {report}: "
+            f"fix {'it' if len(failures) == 1 else 'them'} there and import that file"
         )
         raise click.exceptions.Exit(Exit.ROWS_WITH_ERRORS)
 

@@ -265,6 +265,7 @@ class Mapping:
     columns: Columns
     unmapped: list[str] = field(default_factory=list)
     line_column: int | None = None
+    absent: list[str] = field(default_factory=list)  # --map columns the header does not have (a typo, another file's layout)
 
 
 def parse_pairs(pairs: Iterable[str], option: str) -> list[tuple[str, str]]:
@@ -314,6 +315,7 @@ def mapping(headers: list[str], extra: Iterable[tuple[str, str]] = (), *, column
         if not targets and header:
             result.unmapped.append(header)
         result.targets.append([t for t in targets if t != IGNORE])
+    result.absent = [column for column in added if column not in headers]
     return result
 
 
@@ -572,8 +574,9 @@ def write_entities(path: Path | None, entities: Iterable[dict], fmt: str, column
 
 
 def describe(errors: dict[str, list[str]]) -> str:
-    """``{"uscc": ["a", "b"]}`` -> ``"uscc: a b"``, fields separated by ``; ``."""
-    return "; ".join(f"{name}: {' '.join(messages)}" for name, messages in errors.items())
+    """``{"uscc": ["a", "b"]}`` -> ``"uscc: a b"``, fields separated by ``; ``. The errors of
+    the row as a whole (the API's ``_schema``, marshmallow's name for them) carry no label."""
+    return "; ".join(" ".join(messages) if name == "_schema" else f"{name}: {' '.join(messages)}" for name, messages in errors.items())
 
 
 def report_path(wanted: Path) -> Path:

@@ -23,6 +23,6 @@ def add_database_commands(group: click.Group, name: str, database_url: Callable[
     def prestart(timeout: float) -> None:
         """Wait for the database, then migrate it: what a container runs before it serves."""
         url = database_url()
-        wait_for_database(url, timeout_s=timeout)
+        wait_for_database(url, timeout_seconds=timeout)
         upgrade(url)
         click.echo(f"{name} database is ready and at the newest schema")

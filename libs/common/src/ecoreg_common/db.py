@@ -133,10 +133,10 @@ def make_engine(url: str, **kwargs) -> Engine:
     return engine
 
 
-def wait_for_database(url: str, timeout_s: float = 60.0, interval_s: float = 1.0) -> None:
-    """Block until the database answers, or raise after ``timeout_s`` (containers start in any order)."""
+def wait_for_database(url: str, timeout_seconds: float = 60.0, interval_seconds: float = 1.0) -> None:
+    """Block until the database answers, or raise after ``timeout_seconds`` (containers start in any order)."""
     engine = make_engine(url)
-    deadline = time.monotonic() + timeout_s
+    deadline = time.monotonic() + timeout_seconds
     try:
         while True:
             try:
@@ -146,7 +146,7 @@ def wait_for_database(url: str, timeout_s: float = 60.0, interval_s: float = 1.0
             except OperationalError:
                 if time.monotonic() > deadline:
                     raise
-                time.sleep(interval_s)
+                time.sleep(interval_seconds)
     finally:
         engine.dispose()
 

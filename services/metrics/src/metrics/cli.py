@@ -21,7 +21,7 @@ from metrics.history import snapshots
 from metrics.readmodel.store import read_state
 
 log = logging.getLogger("metrics.follower")
-SNAPSHOT_EVERY_S = 300
+SNAPSHOT_EVERY_SECONDS = 300
 
 
 def _follower(settings: Settings, db: Database) -> Follower:
@@ -31,11 +31,11 @@ def _follower(settings: Settings, db: Database) -> Follower:
     def refresh_snapshot() -> None:
         # Today's history row follows the counters, at most every few minutes.
         today = date.today()
-        if today != last["day"] or time.monotonic() - last["at"] >= SNAPSHOT_EVERY_S:
+        if today != last["day"] or time.monotonic() - last["at"] >= SNAPSHOT_EVERY_SECONDS:
             snapshots.take(db, today)
             last.update(at=time.monotonic(), day=today)
 
-    return Follower(db, client, batch=settings.follow_batch, interval_s=settings.follow_interval_seconds, after_page=refresh_snapshot)
+    return Follower(db, client, batch=settings.follow_batch, interval_seconds=settings.follow_interval_seconds, after_page=refresh_snapshot)
 
 
 @click.group()

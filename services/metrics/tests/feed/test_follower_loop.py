@@ -92,7 +92,7 @@ def test_the_loop_follows_in_pages_waits_out_a_registry_outage_and_records_it(db
     for entity_id in range(1, 8):
         feed.write(entity_id)
     registry = Registry(feed)
-    follower = Follower(db, registry.client(), batch=3, interval_s=0.01)
+    follower = Follower(db, registry.client(), batch=3, interval_seconds=0.01)
     stop = threading.Event()
     loop = threading.Thread(target=follower.run, args=(stop,), daemon=True)
     loop.start()

@@ -1,6 +1,11 @@
 """Indicators defined and retired through the API (admins, per the gateway's route table)."""
 
+from datetime import UTC, datetime
+
 from metrics_testing import REPORTER
+from sqlalchemy import update
+
+from metrics.tables import indicators
 
 GRAPHENE = {"title_en": "Graphene output", "title_zh": "石墨烯产值", "unit": "billion CNY", "frequency": "quarterly"}
 
@@ -45,3 +50,16 @@ def test_bad_definitions_are_refused(client):
     assert client.put(url, json=GRAPHENE).status_code == 401
     assert client.put("/api/v1/indicators/Bad-Key", json=GRAPHENE, headers=REPORTER).status_code in (404, 422)
     assert client.delete("/api/v1/indicators/nothing", headers=REPORTER).status_code == 404
+
+
+def test_retired_at_is_written_as_every_instant_is(client, db):
+    """RFC 3339 UTC with microseconds and Z (ecoreg_common.formats), also on a whole second,
+    where isoformat() alone drops the fraction."""
+    client.put("/api/v1/indicators/graphene_output", json=GRAPHENE, headers=REPORTER)
+    assert client.delete("/api/v1/indicators/graphene_output", headers=REPORTER).status_code == 204
+    with db.write() as session:
+        session.execute(
+            update(indicators).where(indicators.c.key == "graphene_output").values(retired_at=datetime(2026, 12, 1, 2, 0, tzinfo=UTC))
+        )
+    retired = {i["key"]: i for i in client.get("/api/v1/indicators?include_retired=true").json["indicators"]}
+    assert retired["graphene_output"]["retired_at"] == "2026-12-01T02:00:00.000000Z"

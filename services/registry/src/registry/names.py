@@ -172,6 +172,24 @@ def query_key(q: str) -> str:
     return "".join(_strip_forms(parts))
 
 
+def query_keys(q: str) -> tuple[str, ...]:
+    """The keys a ``q`` is looked for as, any one of them a hit: ``query_key``, and when
+    it starts with 上海, its 上海市 spelling too (``()`` when the key is empty).
+
+    ``query_key`` reads a leading 上海市 as 上海 (as ``norm`` does), but the stored
+    ``search_key`` keeps the name as written; so ``q='上海市华虹宏力'`` is looked for as
+    ``'上海华虹宏力'`` and ``'上海市华虹宏力'``, and finds ``'上海市华虹宏力…有限公司'``
+    (by itself, or written 上海华虹宏力) as well as ``'上海华虹宏力…'`` (issue #13).
+    This also finds 上海市场… (market), whose 市 the canonical spelling drops.
+    """
+    key = query_key(q)
+    if not key:
+        return ()
+    if key.startswith(_CITY) and len(key) > len(_CITY):
+        return (key, _CITY_FULL + key[len(_CITY) :])
+    return (key,)
+
+
 def search_text(name: str | None, name_zh: str | None) -> str:
     """The stored search column: both names' keys, space-separated (keys have no spaces,
     so a ``q`` key never matches across the two names)."""

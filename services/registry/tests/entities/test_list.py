@@ -119,6 +119,28 @@ def test_q_finds_a_name_in_any_of_its_writings(client):
     assert names(client, "q=" + quote("有限公司")) == {"Huayu Vision Technology (Shanghai) Co., Ltd.", "Other Optics"}
 
 
+def test_q_finds_a_name_written_with_or_without_the_shi_of_shanghai(client):
+    # The stored key keeps the name as written (上海市...); a q's 上海市 is read as 上海, so
+    # q looks for both spellings: a name is found by itself, with 上海 or with 上海市.
+    register(
+        client,
+        enterprise(1, name="Huahong Test", name_zh="上海市华虹测试半导体有限公司"),
+        enterprise(2, name="Shenlian Test", name_zh="上海神链测试科技有限公司"),
+        enterprise(3, name="Market Research Test", name_zh="上海市场测试研究有限公司"),  # 市场: market, not 市
+    )
+    for q, found in (
+        ("上海市华虹测试半导体有限公司", {"Huahong Test"}),
+        ("上海市华虹测试", {"Huahong Test"}),
+        ("上海华虹测试", {"Huahong Test"}),
+        ("上海神链测试科技有限公司", {"Shenlian Test"}),
+        ("上海市神链测试", {"Shenlian Test"}),
+        ("上海市场测试研究有限公司", {"Market Research Test"}),
+        ("上海市场测试", {"Market Research Test"}),
+        ("上海市", {"Huahong Test", "Shenlian Test", "Market Research Test"}),
+    ):
+        assert names(client, "q=" + quote(q)) == found, q
+
+
 def test_q_follows_a_rename(client):
     [entity_id] = register(client, enterprise(1, name="Old Name Ltd", name_zh="旧名称有限公司"))
     etag = client.get(f"/api/v1/entities/{entity_id}").headers["ETag"]

@@ -182,6 +182,15 @@ def test_limit_and_order(client):
         {"records": [{"name": "x" * 301}]},
         {"records": [{"name": "a\x00b"}]},
         {"records": [{"name": "x"}] * 1001},
+        # An unknown district or kind would silently count as other_district/other_kind (#13 review)
+        {"records": [{"name": "x", "district": "浦东新区"}]},
+        {"records": [{"name": "x", "district": "manhattan"}]},
+        {"records": [{"name": "x", "kind": "company"}]},
+        {"records": [{"name": 1}]},
+        {"records": [{"uscc": ["91310000MA7C00991Q"]}]},
+        {"records": [1]},
+        {"records": "x"},
+        [],
     ],
 )
 def test_bad_requests_are_422(client, body):

@@ -122,6 +122,7 @@ def test_entities_of_different_kinds_are_merged_only_when_forced(client):
     assert refused.status_code == 409
     assert refused.headers["Content-Type"] == "application/problem+json"
     assert "is a lab and entity" in refused.json["detail"]
+    assert "an enterprise" in refused.json["detail"]
     assert "force" in refused.json["detail"]
     assert client.get(f"/api/v1/entities/{laboratory}").status_code == 200  # nothing changed
     forced = client.post(f"/api/v1/entities/{laboratory}/merge", json={"into": company, "force": True}, headers=as_partner())
@@ -144,3 +145,25 @@ def test_after_an_admin_merge_across_partners_the_first_partners_row_is_explaine
     # The survivor's own partner still updates it by its own keys; the first partner made nothing new.
     assert client.get("/api/v1/entities?limit=10").json["items"][0]["id"] == theirs
     assert len(client.get("/api/v1/entities?limit=10").json["items"]) == 1
+
+
+def test_re_importing_the_list_that_held_both_rows_keeps_the_survivors_own_row(client):
+    # The partner's list had both duplicates; after the merge it sends the same list again.
+    # The survivor's own row updates it, whichever comes first; the merged one's row is an
+    # error that says why (it is no longer needed), not "matches entity N as item M does".
+    old, new = enterprise(1, external_id="dup-1", name="Old Spelling"), enterprise(2, external_id="main-1", name="Right Name")
+    duplicate, survivor = register(client, old, new)
+    assert merge(client, duplicate, survivor).status_code == 200
+    for order in ([old, new], [new, old]):
+        response = client.post("/api/v1/entities/batch", json={"entities": order}, headers=as_partner())
+        by_row = {item["index"]: item for item in response.json["items"]}
+        own = by_row[order.index(new)]
+        stale = by_row[order.index(old)]
+        assert own["status"] == "unchanged", response.json
+        assert own["id"] == survivor
+        assert stale["status"] == "error"
+        [message] = stale["errors"]["_schema"]
+        assert f"merged into entity {survivor}" in message, message
+        assert f"item {order.index(new)} of this batch" in message, message
+        assert "no longer needed" in message
+    assert client.get(f"/api/v1/entities/{survivor}").json["name"] == "Right Name"

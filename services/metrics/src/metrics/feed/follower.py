@@ -28,7 +28,7 @@ from metrics.tables import answer_snapshots, clusters, count_cells, entity_facts
 
 log = logging.getLogger(__name__)
 
-MAX_PAUSE_S = 30.0
+MAX_PAUSE_SECONDS = 30.0
 
 
 def utcnow() -> datetime:
@@ -42,14 +42,14 @@ class Follower:
         client: ServiceClient,
         *,
         batch: int = 500,
-        interval_s: float = 0.25,
+        interval_seconds: float = 0.25,
         clock: Callable[[], datetime] = utcnow,
         after_page: Callable[[], None] | None = None,
     ):
         self.db = db
         self.client = client
         self.batch = batch
-        self.interval_s = interval_s
+        self.interval_seconds = interval_seconds
         self.clock = clock
         self.after_page = after_page
         # The next page, fetched while this one is applied: (after, future of the page).
@@ -146,10 +146,10 @@ class Follower:
                 _, more = self.poll_once()
                 failures = 0
                 if not more:
-                    stop.wait(self.interval_s)
+                    stop.wait(self.interval_seconds)
             except (requests.RequestException, ValueError, KeyError, OperationalError, InterfaceError) as error:
                 failures += 1
-                pause = min(MAX_PAUSE_S, self.interval_s * 2**failures)
+                pause = min(MAX_PAUSE_SECONDS, self.interval_seconds * 2**failures)
                 log.warning("cannot follow the feed (%s); retrying in %.1f s", type(error).__name__, pause)
                 self._record(error)
                 stop.wait(pause)

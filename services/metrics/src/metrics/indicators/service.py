@@ -86,7 +86,7 @@ def _reported_before(session: Session, key: str, scopes: list[str] | None, befor
             "cluster": row.scope or None,
             "value": row.value,
             "source": row.source,
-            "recorded_at": row.recorded_at.isoformat().replace("+00:00", "Z"),
+            "recorded_at": instant_text(row.recorded_at),
         }
         for row in latest.values()
     ]
@@ -129,7 +129,7 @@ def _indicator_public(session: Session, r) -> dict:
         "title_zh": r.title_zh,
         "unit": r.unit,
         "frequency": r.frequency,
-        "retired_at": r.retired_at.isoformat().replace("+00:00", "Z") if r.retired_at else None,
+        "retired_at": instant_text(r.retired_at) if r.retired_at else None,
         "latest": latest_observation(session, r.key, None),
     }
 

@@ -112,9 +112,26 @@ def batch_work(db: Database, items: list, partner: Partner, *, dry_run: bool = F
         created_index: list[int] = []
         updated_index: list[int] = []
         claimed: dict[int, int] = {}  # entity id -> the item that matched it first
-        for index, fields in candidates:
-            errors, current = _match(fields, by_code, by_external_id, partner, aliases)
-            if current is not None and current["id"] in claimed:
+        matched = [(index, fields, *_match(fields, by_code, by_external_id, partner, aliases)) for index, fields in candidates]
+        # An entity's own row (matched by an identifier of its own) keeps it, wherever it stands in the
+        # batch; a row that reaches it only through a merge is then the merged duplicate's old row.
+        own_row: dict[int, int] = {}
+        for index, fields, errors, current in matched:
+            if current is not None and not errors and not _through_merge_only(fields, current, by_code, by_external_id, aliases):
+                own_row.setdefault(current["id"], index)
+        for index, fields, errors, current in matched:
+            if current is not None and not errors and own_row.get(current["id"], index) != index:
+                merged = merge.merged_keys(fields, current, aliases)
+                errors = {
+                    "_schema": [
+                        f"the entity with this {' and '.join(merged)} was merged into entity {current['id']}, which item "
+                        f"{own_row[current['id']]} of this batch matches by its own identifiers: this row is no longer needed "
+                        "(remove it)"
+                        if merged and _through_merge_only(fields, current, by_code, by_external_id, aliases)
+                        else f"matches entity {current['id']}, as item {own_row[current['id']]} of this batch does"
+                    ]
+                }
+            elif current is not None and current["id"] in claimed:
                 errors = {"_schema": [f"matches entity {current['id']}, as item {claimed[current['id']]} of this batch does"]}
             if errors:
                 results[index] = _result(index, "error", errors=errors)
@@ -163,6 +180,18 @@ def batch_work(db: Database, items: list, partner: Partner, *, dry_run: bool = F
         return {"dry_run": True, "summary": summary, "items": results}
 
     return apply
+
+
+def _through_merge_only(fields: dict, current: dict, by_code: dict, by_external_id: dict, aliases: dict) -> bool:
+    """Whether every identifier of ``fields`` that led to ``current`` is a merged entity's
+    (``merge.resolve_aliases``), so the row is the merged duplicate's, not ``current``'s own."""
+    reached = aliases.get(current["id"], set())
+    leading = [
+        (key, fields[key])
+        for key, found in (("uscc", by_code), ("external_id", by_external_id))
+        if fields.get(key) and (found.get(fields[key]) or {}).get("id") == current["id"]
+    ]
+    return bool(leading) and all(pair in reached for pair in leading)
 
 
 def _match(

@@ -53,7 +53,7 @@ def merge_entity(db: Database, entity_id: int, into: int, partner: Partner, if_m
         check_if_match(merged, if_match, required=False)
         if merged["kind"] != survivor["kind"] and not force:
             raise Conflict(
-                f"Entity {entity_id} is a {merged['kind']} and entity {into} a {survivor['kind']}: entities of different kinds "
+                f"Entity {entity_id} is {_a(merged['kind'])} and entity {into} {_a(survivor['kind'])}: entities of different kinds "
                 "are not merged (two organisations, however alike their names). Send force: true to merge them anyway."
             )
         moves = parents.children_moved_to(session, entity_id, into)
@@ -66,6 +66,11 @@ def merge_entity(db: Database, entity_id: int, into: int, partner: Partner, if_m
         return {"merged": by_id[entity_id], "survivor": survivor}
 
     return db.transact(work)
+
+
+def _a(kind: str) -> str:
+    """The kind with its article: ``'a lab'``, ``'an enterprise'``."""
+    return f"{'an' if kind[:1] in 'aeiou' else 'a'} {kind}"
 
 
 def resolve_aliases(

@@ -330,7 +330,9 @@ class BatchResultSchema(ma.Schema):
 
 
 class MatchRecordSchema(InputSchema):
-    """A record to match: what a partner's list says of an organisation (matched leniently)."""
+    """A record to match: what a partner's list says of an organisation (names matched
+    leniently; ``district`` and ``kind`` are the registry's keys, as an entity has them:
+    an unknown one is a 422 listing the allowed values, not a silent ``other_district``)."""
 
     class Meta:
         ordered = True
@@ -338,8 +340,8 @@ class MatchRecordSchema(InputSchema):
     name = fields.String(allow_none=True, validate=validate.Length(max=300))
     name_zh = fields.String(allow_none=True, validate=validate.Length(max=300))
     uscc = fields.String(allow_none=True, validate=validate.Length(max=32), metadata={"description": "Compared after upper-casing"})
-    district = fields.String(allow_none=True, validate=validate.Length(max=32))
-    kind = fields.String(allow_none=True, validate=validate.Length(max=32))
+    district = fields.String(allow_none=True, validate=validate.OneOf(tuple(DISTRICTS)))
+    kind = fields.String(allow_none=True, validate=validate.OneOf(tuple(KINDS)))
     external_id = fields.String(
         allow_none=True, validate=validate.Length(max=128), metadata={"description": "Compared with the calling partner's entities"}
     )

@@ -149,12 +149,12 @@ def name_contains(session: Session, q: str):
     rechecked (``search.contains_key``; keys of 3+ characters); SQLite scans the stored
     column with ``instr``, which is case-sensitive like the keys.
     """
-    key = names.query_key(q)
-    if not key:
+    keys = names.query_keys(q)  # 上海X also as 上海市X: the stored key keeps the name as written
+    if not keys:
         return false()
     if session.get_bind().dialect.name == "postgresql":
-        return search.contains_key(session, key)
-    return func.instr(entities.c.search_text, key) > 0
+        return or_(*(search.contains_key(session, key) for key in keys))
+    return or_(*(func.instr(entities.c.search_text, key) > 0 for key in keys))
 
 
 def _listed(value) -> list[str]:
