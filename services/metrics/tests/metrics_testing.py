@@ -50,3 +50,13 @@ class Feed:
     def apply(self, changes: list[dict] | None = None):
         page = self.changes if changes is None else changes
         return apply_page(self.db, page, registry_latest_seq=len(self.changes), now=datetime.now(UTC))
+
+
+def populate_energy(db) -> Feed:
+    """Applied: three national enterprise technology centres and one hydrogen station, all in energy (ids 1-4)."""
+    feed = Feed(db)
+    for entity_id in range(1, 4):
+        feed.write(entity_id, kind="tech_centre", subtype="enterprise_tech_centre", tier="national", clusters=["energy"], tracks=[])
+    feed.write(4, kind="facility", subtype="hydrogen_station", clusters=["energy"], tracks=["hydrogen"])
+    feed.apply()
+    return feed

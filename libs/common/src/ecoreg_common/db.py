@@ -337,7 +337,7 @@ def _pg_text_array(items: list[str]) -> str:
 def _copy_encoder(column_type):
     """How a value of this column goes into COPY when psycopg's own adaptation won't do or is slow."""
     if isinstance(column_type, JSON):
-        # Compact, and non-ASCII text as UTF-8 rather than \\uXXXX escapes: a third of the
+        # Compact, and non-ASCII text as UTF-8 rather than as JSON unicode escapes: a third of the
         # bytes for Chinese names, for the server to read into jsonb. Text reaching here has
         # been checked storable (ecoreg_common.validation: no NUL, no lone surrogates).
         return _COMPACT_JSON

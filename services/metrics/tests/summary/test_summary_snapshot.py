@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from metrics_testing import Feed
+from metrics_testing import populate_energy
 from sqlalchemy import select, update
 
 from ecoreg_common.testing import database_round_trips
@@ -19,15 +19,6 @@ from metrics.tables import answer_snapshots, revision
 from metrics.targets.service import delete_target
 
 
-def populate(db) -> Feed:
-    feed = Feed(db)
-    for entity_id in range(1, 4):
-        feed.write(entity_id, kind="tech_centre", subtype="enterprise_tech_centre", tier="national", clusters=["energy"], tracks=[])
-    feed.write(4, kind="facility", subtype="hydrogen_station", clusters=["energy"], tracks=["hydrogen"])
-    feed.apply()
-    return feed
-
-
 def statements(app, client, path="/api/v1/metrics/summary") -> tuple[list[str], dict]:
     with database_round_trips(app.extensions["metrics.db"].engine) as sent:
         response = client.get(path)
@@ -36,7 +27,7 @@ def statements(app, client, path="/api/v1/metrics/summary") -> tuple[list[str], 
 
 
 def test_an_unchanged_summary_is_one_statement(app, client, db):
-    populate(db)
+    populate_energy(db)
     first, _ = statements(app, client)  # computes and stores the snapshot
     assert len(first) > 5, first
     sent, body = statements(app, client)
@@ -46,7 +37,7 @@ def test_an_unchanged_summary_is_one_statement(app, client, db):
 
 
 def test_the_snapshot_answers_what_computing_answers(app, client, db):
-    populate(db)
+    populate_energy(db)
     client.get("/api/v1/metrics/summary")
     served = client.get("/api/v1/metrics/summary").json
     assert served == service.summary(db, date.today())
@@ -65,7 +56,7 @@ def test_every_process_sees_a_change_at_once(app, client, db, database_url):
 
 
 def _every_process_sees_a_change(client, other, db):
-    feed = populate(db)
+    feed = populate_energy(db)
     assert client.get("/api/v1/metrics/summary").json["active_entities"] == 4
     assert other.get("/api/v1/metrics/summary").json["active_entities"] == 4
     feed.write(5, kind="facility", subtype="hydrogen_station", clusters=["energy"], tracks=["hydrogen"])
@@ -79,7 +70,7 @@ def _every_process_sees_a_change(client, other, db):
 
 
 def test_a_snapshot_of_other_data_is_never_served(app, client, db):
-    populate(db)
+    populate_energy(db)
     client.get("/api/v1/metrics/summary")
     with db.write() as session:
         session.execute(update(answer_snapshots).values(body='{"active_entities": 999}'))
@@ -93,7 +84,7 @@ def test_a_snapshot_of_other_data_is_never_served(app, client, db):
 
 
 def test_as_of_is_computed_not_snapshotted(app, client, db):
-    populate(db)
+    populate_energy(db)
     client.get("/api/v1/metrics/summary")
     stored = _stored(db)
     answer = client.get("/api/v1/metrics/summary?as_of=2025-06-01")
@@ -104,7 +95,7 @@ def test_as_of_is_computed_not_snapshotted(app, client, db):
 
 
 def test_an_unchanged_summary_revalidates(app, client, db):
-    populate(db)
+    populate_energy(db)
     etag = client.get("/api/v1/metrics/summary").headers["ETag"]
     again = client.get("/api/v1/metrics/summary", headers={"If-None-Match": etag})
     assert again.status_code == 304

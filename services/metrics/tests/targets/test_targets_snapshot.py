@@ -5,23 +5,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from metrics_testing import Feed
+from metrics_testing import populate_energy
 
 from ecoreg_common.testing import database_round_trips
 from metrics.targets.service import delete_target, list_targets
 
 
-def populate(db) -> Feed:
-    feed = Feed(db)
-    for entity_id in range(1, 4):
-        feed.write(entity_id, kind="tech_centre", subtype="enterprise_tech_centre", tier="national", clusters=["energy"], tracks=[])
-    feed.write(4, kind="facility", subtype="hydrogen_station", clusters=["energy"], tracks=["hydrogen"])
-    feed.apply()
-    return feed
-
-
 def test_an_unchanged_target_list_is_one_statement(app, client, db):
-    populate(db)
+    populate_energy(db)
     client.get("/api/v1/targets")  # computes and stores the snapshots
     with database_round_trips(app.extensions["metrics.db"].engine) as sent:
         response = client.get("/api/v1/targets?limit=3")
@@ -31,7 +22,7 @@ def test_an_unchanged_target_list_is_one_statement(app, client, db):
 
 
 def test_every_page_is_what_assessing_gives(app, client, db):
-    populate(db)
+    populate_energy(db)
     for cluster in (None, "energy", "space"):
         cursor, pages = None, 0
         while True:
@@ -46,7 +37,7 @@ def test_every_page_is_what_assessing_gives(app, client, db):
 
 
 def test_a_change_is_seen_at_once_and_a_tampered_cursor_is_refused(app, client, db):
-    feed = populate(db)
+    feed = populate_energy(db)
 
     def listed() -> dict:
         return {target["key"]: target for target in client.get("/api/v1/targets", query_string={"limit": 500}).json["targets"]}

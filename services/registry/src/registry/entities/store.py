@@ -6,7 +6,7 @@ and the change log always move together.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import zip_longest
@@ -78,6 +78,23 @@ def live_by_id(session: Session, entity_id: int, *, for_update: bool = False) ->
     return found[0] if found else None
 
 
+def _holding_any(session: Session, source: str, codes: Sequence[str], external_ids: Sequence[str]) -> Iterator:
+    """Conditions ``uscc IN codes OR (source = source AND external_id IN external_ids)``, one per
+    statement to run: on PostgreSQL one (each list is one array parameter), on SQLite one per
+    900 values of each list (its limit on bound parameters). None when both lists are empty."""
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    code_chunks = [list(codes)] if postgresql else list(_chunks(list(codes)))
+    external_chunks = [list(external_ids)] if postgresql else list(_chunks(list(external_ids)))
+    for code_chunk, external_chunk in zip_longest(code_chunks, external_chunks, fillvalue=()):
+        wanted = []
+        if code_chunk:
+            wanted.append(one_of(session, entities.c.uscc, code_chunk))
+        if external_chunk:
+            wanted.append(and_(entities.c.source == source, one_of(session, entities.c.external_id, external_chunk)))
+        if wanted:
+            yield or_(*wanted)
+
+
 def live_matches(session: Session, source: str, codes: Sequence[str], external_ids: Sequence[str]) -> list[dict]:
     """Live entities holding any of ``codes`` or, for ``source``, any of ``external_ids``, locked FOR UPDATE.
 
@@ -87,17 +104,8 @@ def live_matches(session: Session, source: str, codes: Sequence[str], external_i
     """
     found: dict[int, dict] = {}
     live = entities.c.retired_at.is_(None)
-    code_chunks = list(_chunks(list(codes))) if session.get_bind().dialect.name != "postgresql" else [list(codes)]
-    external_chunks = list(_chunks(list(external_ids))) if session.get_bind().dialect.name != "postgresql" else [list(external_ids)]
-    for code_chunk, external_chunk in zip_longest(code_chunks, external_chunks, fillvalue=()):
-        wanted = []
-        if code_chunk:
-            wanted.append(one_of(session, entities.c.uscc, code_chunk))
-        if external_chunk:
-            wanted.append(and_(entities.c.source == source, one_of(session, entities.c.external_id, external_chunk)))
-        if not wanted:
-            continue
-        query = select(entities).where(live, or_(*wanted)).order_by(entities.c.id).with_for_update()
+    for holding in _holding_any(session, source, codes, external_ids):
+        query = select(entities).where(live, holding).order_by(entities.c.id).with_for_update()
         for state in states_from(session, query):
             found[state["id"]] = state
     return list(found.values())
@@ -308,19 +316,8 @@ def merged_matches(session: Session, source: str, codes: Sequence[str], external
     for ``source``, any of ``external_ids``, whose survivor still lives (newest merge first)."""
     found: dict[int, dict] = {}
     merged = entities.c.merged_into.is_not(None)
-    # PostgreSQL: one statement (each list is one array parameter); SQLite: 900 values at a time.
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    code_chunks = [list(codes)] if postgresql else list(_chunks(list(codes)))
-    external_chunks = [list(external_ids)] if postgresql else list(_chunks(list(external_ids)))
-    for code_chunk, external_chunk in zip_longest(code_chunks, external_chunks, fillvalue=()):
-        wanted = []
-        if code_chunk:
-            wanted.append(one_of(session, entities.c.uscc, code_chunk))
-        if external_chunk:
-            wanted.append(and_(entities.c.source == source, one_of(session, entities.c.external_id, external_chunk)))
-        if not wanted:
-            continue
-        for state in states_from(session, select(entities).where(merged, or_(*wanted))):
+    for holding in _holding_any(session, source, codes, external_ids):
+        for state in states_from(session, select(entities).where(merged, holding)):
             found[state["id"]] = state
     out = []
     for state in sorted(found.values(), key=lambda s: s["updated_at"], reverse=True):
