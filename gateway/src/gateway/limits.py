@@ -63,8 +63,8 @@ class LocalWindows(Storage, MovingWindowSupport):
     Semantics are limits' MemoryStorage's moving window (acquire_entry refuses when
     ``limit`` hits lie within ``expiry`` seconds; get_moving_window gives the oldest
     hit in the window and the count), which is what RateLimit-Remaining and -Reset
-    are computed from. The fixed-window methods (incr, get, get_expiry) are kept for
-    completeness; the gateway uses the moving window.
+    are computed from. The fixed-window methods (incr, get, get_expiry) are there because
+    limits' Storage interface requires them; the gateway uses only the moving window.
     """
 
     STORAGE_SCHEME = [LOCAL_SCHEME]
