@@ -100,7 +100,7 @@ def test_the_public_api_survives_schemathesis(make_stack, backend, tmp_path):
     )
     stack.cli("ecoreg-registry", "seed")
     for name in ("registry", "metrics", "follower", "gateway"):
-        stack.start(name)
+        stack.start(name, tmp_path / f"{name}.log")  # kept: a failure names the test case, the log says why
     operations = schemathesis(
         stack,
         tmp_path,

@@ -50,7 +50,8 @@ def stack(request, tmp_path_factory):
     ):
         registry_db = Database(registry_url)
         sample_data.load(registry_db)
-        registry = registry_app(RegistrySettings(database_url=registry_url)).test_client()
+        registry_service = registry_app(RegistrySettings(database_url=registry_url))
+        registry = registry_service.test_client()
         for body in EXTRA:
             response = registry.post("/api/v1/entities", json=body, headers=PARTNER)
             assert response.status_code == 201, response.json
@@ -67,10 +68,12 @@ def stack(request, tmp_path_factory):
                 now=datetime.now(UTC),
             )
             after = page["next_after"]
-        metrics = metrics_app(MetricsSettings(database_url=metrics_url, log_level="WARNING")).test_client()
-        yield registry, metrics
-        registry_db.dispose()
-        metrics_db.dispose()
+        metrics_service = metrics_app(MetricsSettings(database_url=metrics_url, log_level="WARNING"))
+        yield registry, metrics_service.test_client()
+        # Every pool closed here, not left to the garbage collector (psycopg warns, and the
+        # warning fails whichever test is running when it comes).
+        for db in (registry_db, metrics_db, registry_service.extensions["registry.db"], metrics_service.extensions["metrics.db"]):
+            db.dispose()
 
 
 def listed(registry, link: str) -> int:

@@ -17,6 +17,9 @@ class Peer(BaseHTTPRequestHandler):
     def _answer(self):
         Peer.seen.append({"method": self.command, "path": self.path, **dict(self.headers)})
         status = Peer.plan.pop(0) if Peer.plan else 200
+        if status == "drop":  # closed without an answer, as a kept-alive connection the server let go
+            self.close_connection = True
+            return
         if status == "slow":
             threading.Event().wait(1.0)
             status = 200
@@ -54,6 +57,27 @@ def test_posts_are_not_retried(peer):
     with ServiceClient(peer, backoff=0) as client:
         assert client.post("/x", json={}).status_code == 503
         assert len(Peer.seen) == 1
+
+
+def test_a_dropped_connection_is_tried_again_for_a_get_even_without_read_retries(peer):
+    Peer.plan = ["drop", 200]
+    with ServiceClient(peer, backoff=0, retries=1, read_retries=0) as client:
+        assert client.get("/x").status_code == 200
+    assert len(Peer.seen) == 2
+
+
+def test_a_dropped_connection_is_not_tried_again_for_a_post(peer):
+    Peer.plan = ["drop", 200]
+    with ServiceClient(peer, backoff=0, retries=1, read_retries=0) as client, pytest.raises(requests.ConnectionError):
+        client.post("/x", json={})
+    assert len(Peer.seen) == 1
+
+
+def test_a_read_timeout_is_not_tried_again_without_read_retries(peer):
+    Peer.plan = ["slow", 200]
+    with ServiceClient(peer, backoff=0, retries=1, read_retries=0, timeout=(1.0, 0.2)) as client, pytest.raises(requests.ConnectionError):
+        client.get("/x")
+    assert len(Peer.seen) == 1
 
 
 def test_every_call_has_a_timeout(peer):

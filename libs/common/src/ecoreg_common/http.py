@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ProtocolError
 from urllib3.util.retry import Retry
 
 from ecoreg_common.internal_auth import INTERNAL_TOKEN_HEADER
@@ -17,6 +18,23 @@ from ecoreg_common.logs import REQUEST_ID_HEADER, current_request_id
 
 DEFAULT_TIMEOUT = (2.0, 10.0)  # (connect, read) seconds
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
+class PeerRetry(Retry):
+    """urllib3's Retry, except that a kept-alive connection the peer closed as the request went
+    out (``ProtocolError``: RemoteDisconnected, a reset) is tried once more on a fresh connection
+    for an idempotent method even when read retries are 0.
+
+    Read retries are 0 where a hung peer must not cost two read timeouts (the gateway). A
+    dropped keep-alive connection is not a hang: gunicorn closes idle ones after 2 s, and a
+    request that goes out as it does gets no answer at all. Still bounded by ``total``; a
+    POST is never tried again (the peer may have acted on it).
+    """
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        if self.read == 0 and isinstance(error, ProtocolError) and method is not None and self._is_method_retryable(method):
+            return self.new(read=1).increment(method, url, response, error, _pool, _stacktrace)
+        return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
 class ServiceClient(requests.Session):
@@ -35,7 +53,8 @@ class ServiceClient(requests.Session):
         pool_size: int = 10,
     ):
         """``retries`` of idempotent calls on connection errors and 502/503/504;
-        ``read_retries`` (default: ``retries``) after a read timeout or a cut answer;
+        ``read_retries`` (default: ``retries``) after a read timeout or a cut answer (a connection
+        the peer dropped before answering an idempotent call is tried once more even at 0: PeerRetry);
         ``status_retries`` (default: ``retries``) after a 502/503/504;
         ``pool_size`` kept-alive connections to the peer.
 
@@ -45,7 +64,7 @@ class ServiceClient(requests.Session):
         self.trust_env = False
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
-        retry = Retry(
+        retry = PeerRetry(
             total=retries,
             connect=retries,
             read=retries if read_retries is None else read_retries,
