@@ -43,6 +43,28 @@ def test_define_report_target_and_retire_an_indicator(client):
     assert client.put("/api/v1/targets/graphene_2", json=target, headers=REPORTER).status_code == 201
 
 
+def test_a_retired_indicator_is_gone_from_the_api_but_its_targets_still_trace_to_its_observations(client):
+    # Schemathesis's stateful phase found it: after DELETE /indicators/k, GET /indicators/k/observations was 200.
+    assert client.put("/api/v1/indicators/graphene_output", json=GRAPHENE, headers=REPORTER).status_code == 201
+    assert client.put("/api/v1/indicators/graphene_output/observations/2026-03-31", json={"value": 12}, headers=REPORTER).status_code == 201
+    target = {"title_en": "G", "title_zh": "石", "measure": "indicator", "indicator_key": "graphene_output", "target_value": 50}
+    assert (
+        client.put("/api/v1/targets/graphene", json={**target, "deadline": "2030-12-31", "unit": "CNY bn"}, headers=REPORTER).status_code
+        == 201
+    )
+    url = "/api/v1/indicators/graphene_output/observations"
+    assert client.get("/api/v1/targets/graphene").json["observations"] == url
+    assert client.delete("/api/v1/indicators/graphene_output", headers=REPORTER).status_code == 204
+
+    gone = client.get(url)
+    assert gone.status_code == 404
+    assert gone.mimetype == "application/problem+json"
+    assert "include_retired=true" in gone.json["detail"]
+    link = client.get("/api/v1/targets/graphene").json["observations"]
+    assert link == f"{url}?include_retired=true"
+    assert [o["value"] for o in client.get(link).json["observations"]] == [12]
+
+
 def test_bad_definitions_are_refused(client):
     url = "/api/v1/indicators/new_one"
     assert client.put(url, json={**GRAPHENE, "frequency": "hourly"}, headers=REPORTER).status_code == 422

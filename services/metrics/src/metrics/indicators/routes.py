@@ -58,7 +58,14 @@ class Observations(MethodView):
     def get(self, args, key):
         """The observations of one indicator, oldest first, a page at a time"""
         return conditional(
-            lambda: service.list_observations(current_db(), key, args.get("cluster"), limit=args["limit"], cursor=args.get("cursor"))
+            lambda: service.list_observations(
+                current_db(),
+                key,
+                args.get("cluster"),
+                limit=args["limit"],
+                cursor=args.get("cursor"),
+                include_retired=args["include_retired"],
+            )
         )
 
 

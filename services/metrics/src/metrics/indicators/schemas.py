@@ -18,6 +18,10 @@ class ObservationScopeSchema(InputSchema):
 
 
 class ObservationListArgsSchema(ObservationScopeSchema):
+    include_retired = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Answer for a retired indicator too (its observations are kept; without this, 404 as after its DELETE)"},
+    )
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
     cursor = fields.String(validate=validate.Length(max=200), metadata={"description": "next_cursor of the previous page"})
 

@@ -177,14 +177,17 @@ def retire_indicator(db: Database, key: str) -> None:
 MAX_PAGE = 500
 
 
-def list_observations(db: Database, key: str, cluster: str | None, limit: int = 100, cursor: str | None = None) -> dict:
+def list_observations(
+    db: Database, key: str, cluster: str | None, limit: int = 100, cursor: str | None = None, include_retired: bool = False
+) -> dict:
     """A page of one indicator's observations (of ``cluster`` when given), oldest period first, each with its reports:
     ``{"indicator": str, "unit": str, "observations": [...], "next_cursor": str | None}`` (null on the last page);
     ``limit`` 1-500. Pages go by (period_end, scope, period), the primary key plus the order, a total order:
     no observation is skipped or repeated across pages (one reported meanwhile shows up only if it sorts later).
 
-    Raises NotFound for an unknown indicator, ValidationFailed for a cursor this API did not give out
-    (ecoreg_common.cursors).
+    Raises NotFound for an unknown indicator, and for a retired one unless ``include_retired`` (a DELETE
+    retires it: gone from the API as RFC 9110 says, kept for the targets that trace to it);
+    ValidationFailed for a cursor this API did not give out (ecoreg_common.cursors).
     """
     limit = min(max(limit, 1), MAX_PAGE)
     order = (observations.c.period_end, observations.c.scope, observations.c.period)
@@ -196,6 +199,11 @@ def list_observations(db: Database, key: str, cluster: str | None, limit: int = 
         query = query.where(tuple_(*order) > tuple_(after["period_end"], after["scope"], after["period"]))
     with db.read() as session:
         indicator = _indicator(session, key)
+        if indicator.retired_at is not None and not include_retired:
+            raise NotFound(
+                f"Indicator {key!r} was retired at {instant_text(indicator.retired_at)}; its observations are kept: "
+                "ask with include_retired=true."
+            )
         rows = session.execute(query.order_by(*order).limit(limit + 1)).all()
         found = [_public(row) for row in rows[:limit]]
         for observation in found:

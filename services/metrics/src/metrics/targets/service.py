@@ -101,11 +101,14 @@ def assessment_of(session: Session, row, today: date, as_of: AsOf | None = None)
     ), None
 
 
-def _links(row, scope: str | None) -> dict:
-    """Where the figure comes from: the registry list of a count's entities, an indicator's observations."""
+def _links(session: Session, row, scope: str | None) -> dict:
+    """Where the figure comes from: the registry list of a count's entities, an indicator's observations
+    (of a retired indicator too: ``include_retired=true``, which its observations need once retired)."""
     if row.measure == "count":
         return {"entities": entities_link(count_filter(row.filter or {})), "observations": None}
-    query = f"?cluster={scope}" if scope else ""
+    retired = session.scalar(select(indicators.c.retired_at).where(indicators.c.key == row.indicator_key)) is not None
+    pairs = [*([("cluster", scope)] if scope else []), *([("include_retired", "true")] if retired else [])]
+    query = "?" + "&".join(f"{name}={value}" for name, value in pairs) if pairs else ""
     return {"entities": None, "observations": f"/api/v1/indicators/{row.indicator_key}/observations{query}"}
 
 
@@ -118,7 +121,7 @@ def assessed(session: Session, row, today: date, as_of: AsOf | None = None) -> d
     if as_of is not None:
         today = as_of.day
     assessment, scope = assessment_of(session, row, today, as_of)
-    return {**_public(row), **assessment.as_dict(), **_links(row, scope)}
+    return {**_public(row), **assessment.as_dict(), **_links(session, row, scope)}
 
 
 def all_assessed(session: Session, today: date, as_of: AsOf | None = None) -> list[dict]:
