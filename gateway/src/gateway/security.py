@@ -21,13 +21,19 @@ def script_nonce() -> str:
     return g.script_nonce
 
 
+# On every answer unless it set its own.
+ALWAYS = (("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"), ("Referrer-Policy", "no-referrer"))
+
+
 def install_security_headers(app: Flask) -> None:
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        if response.mimetype == "text/html":
+        headers = response.headers
+        for name, value in ALWAYS:
+            if name not in headers:
+                headers.add(name, value)  # add: no second scan of the headers, as setting does
+        # The media type without parsing its parameters (Response.mimetype parses them on every call).
+        if (headers.get("Content-Type") or "").split(";", 1)[0].strip().lower() == "text/html":
             style = f"'nonce-{g.style_nonce}'" if "style_nonce" in g else "'none'"
             script = f"'nonce-{g.script_nonce}'" if "script_nonce" in g else "'none'"
             response.headers["Content-Security-Policy"] = (

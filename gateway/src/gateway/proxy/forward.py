@@ -59,10 +59,9 @@ def partner_headers(partner: Partner) -> dict[str, str]:
 
 
 def _response(status: int, body: bytes, headers: dict[str, str]) -> Response:
-    response = Response(body, status=status)
-    for name, value in headers.items():
-        response.headers[name] = value
-    return response
+    # Headers given to the constructor: one pass, not a scan of the header list per header set
+    # (Content-Type defaults to text/plain only when the upstream sent none, as before).
+    return Response(body, status=status, headers=list(headers.items()))
 
 
 def _kept(headers) -> dict[str, str]:

@@ -26,7 +26,6 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 from requests.utils import get_encoding_from_headers, requote_uri
-from urllib3 import HTTPHeaderDict
 
 from ecoreg_common.errors import DomainError
 from ecoreg_common.http import ServiceClient
@@ -51,6 +50,19 @@ def _failure_name(error: Exception) -> str:
         if isinstance(reason, kind):
             return name
     return type(reason or error).__name__
+
+
+def _merged(defaults, given: dict[str, str] | None) -> dict[str, str]:
+    """The client's default headers with ``given`` over them, a name matched case-insensitively
+    (as requests merges them): one plain dict per call. A copy into urllib3's HTTPHeaderDict
+    and its update were a tenth of a proxied read's own CPU (cProfile, thread time)."""
+    sent = dict(defaults)
+    if given:
+        lowered = {name.lower(): name for name in sent}
+        for name, value in given.items():
+            sent.pop(lowered.get(name.lower(), name), None)
+            sent[name] = value
+    return sent
 
 
 class UpstreamUnavailable(DomainError):
@@ -165,11 +177,9 @@ class Upstream:
         target = requote_uri(path)
         if params:
             target += "?" + urlencode(params, doseq=True)
-        sent = HTTPHeaderDict(client.headers)  # case-insensitive, as requests merges them
-        if headers:
-            sent.update(headers)
+        sent = _merged(client.headers, headers)
         request_id = current_request_id()
-        if request_id and REQUEST_ID_HEADER not in sent:
+        if request_id and REQUEST_ID_HEADER.lower() not in (name.lower() for name in sent):
             sent[REQUEST_ID_HEADER] = request_id
         answer = self._pool.urlopen(
             method,

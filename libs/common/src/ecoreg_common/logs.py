@@ -75,22 +75,28 @@ def install_request_ids(app: Flask, service: str, routine_paths: tuple[str, ...]
         request_id = g.get("request_id")
         if request_id:
             response.headers[REQUEST_ID_HEADER] = request_id
-            started = g.get("request_started")
-            routine = request.method == "GET" and request.path in routine_paths and response.status_code < 400
-            access_log.log(
-                logging.DEBUG if routine else logging.INFO,
-                "%s %s %s",
-                request.method,
-                request.path,
-                response.status_code,
-                extra={
-                    "service": service,
-                    "method": request.method,
-                    "path": request.path,
-                    "status": response.status_code,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
-                },
-            )
+            incoming = request._get_current_object()  # one context lookup, not one per attribute
+            status = response.status_code
+            routine = incoming.method == "GET" and status < 400 and incoming.path in routine_paths
+            level = logging.DEBUG if routine else logging.INFO
+            # The line (and its fields) only when it will be written: under LOG_LEVEL=WARNING
+            # building it was most of this hook's cost, on every request.
+            if access_log.isEnabledFor(level):
+                started = g.get("request_started")
+                access_log.log(
+                    level,
+                    "%s %s %s",
+                    incoming.method,
+                    incoming.path,
+                    status,
+                    extra={
+                        "service": service,
+                        "method": incoming.method,
+                        "path": incoming.path,
+                        "status": status,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
+                    },
+                )
         return response
 
     @app.teardown_request
