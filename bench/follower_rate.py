@@ -21,8 +21,8 @@ import statistics
 import time
 
 import requests
+from batches import fill
 from processes import Analyzer, gunicorn, postgres_base, stop
-from registry_batch_load import make_entities
 
 from ecoreg_common.db import Database
 from ecoreg_common.http import ServiceClient
@@ -31,30 +31,6 @@ from metrics import migrate as metrics_migrate
 from metrics.feed.follower import Follower, reset
 from metrics.readmodel.store import read_state
 from registry import migrate as registry_migrate
-
-
-def fill(registry: str, count: int, chunk: int = 1000, *, updates: bool = True) -> int:
-    """Create ``count`` entities, then (``updates``) change each once; the number of changes written.
-
-    The items are made a request at a time, so this process's memory (the follower's
-    peak, printed) does not grow with ``count``.
-    """
-    http = requests.Session()
-    for expected in ("created", "updated") if updates else ("created",):
-        for start in range(0, count, chunk):
-            batch_items = make_entities(min(chunk, count - start), start)
-            if expected == "updated":
-                batch_items = [dict(item, status="building") for item in batch_items]
-            response = http.post(
-                f"{registry}/api/v1/entities/batch",
-                json={"entities": batch_items},
-                headers={"X-Ecoreg-Partner": "bench"},
-                timeout=120,
-            )
-            response.raise_for_status()
-            if response.json()["summary"][expected] != len(batch_items):
-                raise RuntimeError(response.json()["summary"])
-    return 2 * count if updates else count
 
 
 def read_feed(registry: str, page_size: int) -> int:

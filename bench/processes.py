@@ -2,7 +2,8 @@
 
 ``running_stack`` is the one way a benchmark runs the whole stack (registry,
 metrics, follower, one gateway or several) on fresh PostgreSQL databases of its
-own, dropped afterwards; ``wait_until_caught_up`` waits for the follower.
+own, dropped afterwards; ``wait_until_caught_up`` waits for the follower;
+``memory_mb`` reads a process's (or its gunicorn workers') peak and current RSS.
 """
 
 from __future__ import annotations
@@ -79,13 +80,29 @@ def postgres_base() -> str:
     return os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("TEST_POSTGRES_URL") or "postgresql+psycopg://root@127.0.0.1:5432/test"
 
 
+def memory_mb(process: subprocess.Popen, *, workers: bool = False) -> list[tuple[int, float, float]]:
+    """``(pid, peak MB, current MB)`` (VmHWM, VmRSS from /proc) of ``process``, or with ``workers`` of
+    each of its children (a gunicorn master's workers), in pid order. Linux only."""
+
+    def read(pid: int) -> tuple[int, float, float]:
+        fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+        return pid, int(fields["VmHWM"].split()[0]) / 1024, int(fields["VmRSS"].split()[0]) / 1024
+
+    if not workers:
+        return [read(process.pid)]
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    return [read(int(child)) for child in sorted(children, key=int)]
+
+
 @dataclass
 class Stack:
-    """A running stack: ``urls`` by name ("registry", "metrics" and each gateway's), ``env`` as the processes got it."""
+    """A running stack: ``urls`` by name ("registry", "metrics" and each gateway's), ``env`` as the
+    processes got it, ``processes`` by the same names plus "follower" (gunicorn masters for the services)."""
 
     urls: dict[str, str]
     env: dict[str, str]
     databases: dict[str, str]
+    processes: dict[str, subprocess.Popen]
 
 
 @contextmanager
@@ -141,22 +158,23 @@ def running_stack(
             "GATEWAY_KEY_LIMIT": "1000000/minute",
             **(env or {}),
         }
-        processes: list[subprocess.Popen] = []
-        cleanup.callback(lambda: stop(*processes))
-        processes.append(gunicorn("registry:create_app()", ports["registry"], common, workers=service_workers, threads=4))
-        processes.append(gunicorn("metrics:create_app()", ports["metrics"], common, workers=service_workers, threads=4))
-        processes.append(start([str(BIN / "ecoreg-metrics"), "follow"], common))
+        processes: dict[str, subprocess.Popen] = {}
+        cleanup.callback(lambda: stop(*processes.values()))
+        processes["registry"] = gunicorn("registry:create_app()", ports["registry"], common, workers=service_workers, threads=4)
+        processes["metrics"] = gunicorn("metrics:create_app()", ports["metrics"], common, workers=service_workers, threads=4)
+        processes["follower"] = start([str(BIN / "ecoreg-metrics"), "follow"], common)
         for name, extra in gateways.items():
-            processes.append(gunicorn("gateway:create_app()", ports[name], {**common, **extra}, workers=gateway_workers, threads=8))
-        yield Stack(urls, common, databases)
+            processes[name] = gunicorn("gateway:create_app()", ports[name], {**common, **extra}, workers=gateway_workers, threads=8)
+        yield Stack(urls, common, databases, processes)
 
 
-def wait_until_caught_up(metrics_url: str, timeout: float = 60) -> None:
-    """Until metrics has applied the registry's feed (something applied, nothing behind). Raises RuntimeError at ``timeout`` s."""
+def wait_until_caught_up(metrics_url: str, timeout: float = 60, seq: int | None = None) -> None:
+    """Until metrics has applied the registry's feed (something applied, nothing behind; with ``seq``,
+    at least up to that change, whatever the follower last saw). Raises RuntimeError at ``timeout`` s."""
     deadline = time.monotonic() + timeout
     while True:
         summary = requests.get(f"{metrics_url}/api/v1/metrics/summary", headers=INTERNAL, timeout=10).json()
-        if summary["as_of_seq"] and not summary["behind_changes"]:
+        if summary["as_of_seq"] and not summary["behind_changes"] and summary["as_of_seq"] >= (seq or 0):
             return
         if time.monotonic() > deadline:
             raise RuntimeError("the follower did not catch up")
@@ -178,6 +196,25 @@ PLACES = [
     (["space"], ["deep_sea"]),
 ]
 DISTRICTS = ["pudong", "jiading", "minhang", "xuhui", "baoshan", "songjiang", "yangpu", "jinshan"]
+STATUSES = ["active", "active", "active", "building", "inactive"]
+
+
+def synthetic_entity(n: int) -> dict:
+    """What entity number ``n`` (from 0) counts as: kind, subtype, tier, status, district, clusters,
+    tracks, cycling through the lists above."""
+    kind, subtype, tier = KINDS[n % len(KINDS)]
+    clusters, tracks = PLACES[n % len(PLACES)]
+    # Status and district step with n // (the lists before them), so every kind has every status
+    # (not kind i always status i) and the combinations repeat every 200 entities.
+    return {
+        "kind": kind,
+        "subtype": subtype,
+        "tier": tier,
+        "status": STATUSES[n // len(KINDS) % len(STATUSES)],
+        "district": DISTRICTS[n // (len(KINDS) * len(STATUSES)) % len(DISTRICTS)],
+        "clusters": clusters,
+        "tracks": tracks,
+    }
 
 
 class Analyzer:
@@ -195,14 +232,18 @@ class Analyzer:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
+    def analyze(self) -> None:
+        """One ``ANALYZE`` of each database now (a database gone or busy is skipped)."""
+        for url in self.urls:
+            try:
+                with psycopg.connect(url, autocommit=True) as connection:
+                    connection.execute("ANALYZE")
+            except psycopg.Error:
+                pass  # the database is gone (the run ended) or busy: next time
+
     def _run(self) -> None:
         while not self._stop.wait(self.seconds):
-            for url in self.urls:
-                try:
-                    with psycopg.connect(url, autocommit=True) as connection:
-                        connection.execute("ANALYZE")
-                except psycopg.Error:
-                    pass  # the database is gone (the run ended) or busy: next time
+            self.analyze()
 
     def __enter__(self) -> Analyzer:
         if self.seconds > 0:

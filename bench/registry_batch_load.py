@@ -14,56 +14,21 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
-from pathlib import Path
 
-import requests
-from processes import Analyzer, gunicorn, postgres_base, stop
+from batches import BATCH_PATH, load, make_entities
+from processes import Analyzer, gunicorn, memory_mb, postgres_base, stop
 from sqlalchemy import create_engine, insert
 
 from ecoreg_common.testing import free_port, fresh_postgres_database
-from registry import migrate, uscc
+from registry import migrate
 from registry.tables import entities
 
 try:
     from registry.names import stored_forms
 except ImportError:  # a registry from before the name columns
     stored_forms = None
-
-CLUSTER_TRACKS = [
-    ("energy", "hydrogen"),
-    ("health", "synthetic_biology"),
-    ("intelligence", "general_ai"),
-    ("materials", "graphene"),
-    ("space", "deep_sea"),
-]
-DISTRICTS = ["pudong", "jiading", "minhang", "xuhui", "baoshan", "songjiang"]
-
-
-def make_entities(count: int, start: int = 0) -> list[dict]:
-    """Entities number ``start`` to ``start + count - 1`` (each its own uscc, external id and names)."""
-    items = []
-    for n in range(start, start + count):
-        cluster, track = CLUSTER_TRACKS[n % len(CLUSTER_TRACKS)]
-        items.append(
-            {
-                "kind": "enterprise",
-                "subtype": "high_tech",
-                "name": f"Shanghai Bench Technology No. {n} Co., Ltd.",
-                "name_zh": f"上海基准科技{n}号有限公司",
-                "clusters": [cluster],
-                "tracks": [track],
-                "district": DISTRICTS[n % len(DISTRICTS)],
-                "uscc": uscc.make("91310000", f"M{n:07d}"),
-                "external_id": f"bench-{n}",
-                "established_on": "2018-05-01",
-                "attributes": {"employees": 50 + n % 500},
-            }
-        )
-    return items
 
 
 def raw_rows(items: list[dict]) -> list[dict]:
@@ -100,46 +65,16 @@ def baseline(url: str, items: list[dict], chunk: int, analyze_seconds: float = 0
     return elapsed
 
 
-def load(endpoint: str, items: list[dict], chunk: int, expected: str, clients: int) -> float:
-    """Seconds to send ``items`` in batches of ``chunk`` over ``clients`` parallel connections."""
-    batches = [items[start : start + chunk] for start in range(0, len(items), chunk)]
-    local = threading.local()
-
-    def send(batch: list[dict]) -> None:
-        if not hasattr(local, "http"):
-            local.http = requests.Session()
-        response = local.http.post(endpoint, json={"entities": batch}, headers={"X-Ecoreg-Partner": "bench"}, timeout=120)
-        response.raise_for_status()
-        summary = response.json()["summary"]
-        if summary[expected] != len(batch):
-            raise RuntimeError(f"unexpected batch answer: {summary}")
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=clients) as pool:
-        list(pool.map(send, batches))
-    return time.perf_counter() - started
-
-
-def peak_rss_mb(process) -> float:
-    """Peak resident memory (VmHWM) of gunicorn's workers, the largest of them, in MB."""
-    peak = 0.0
-    for child in Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split():
-        for line in Path(f"/proc/{child}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                peak = max(peak, int(line.split()[1]) / 1024)
-    return peak
-
-
 def through_service(url: str, items: list[dict], chunk: int, clients: int, analyze_seconds: float = 0) -> tuple[float, float, float]:
     """(first load, repeated load) seconds through a registry with one worker per client, and the workers' peak MB."""
     port = free_port()
     process = gunicorn("registry:create_app()", port, {"REGISTRY_DATABASE_URL": url}, workers=clients)
-    endpoint = f"http://127.0.0.1:{port}/api/v1/entities/batch"
+    endpoint = f"http://127.0.0.1:{port}{BATCH_PATH}"
     try:
         with Analyzer([url], analyze_seconds):
             first = load(endpoint, items, chunk, "created", clients)
             repeat = load(endpoint, items, chunk, "unchanged", clients)
-        memory = peak_rss_mb(process)
+        memory = max(peak for _, peak, _ in memory_mb(process, workers=True))
     finally:
         stop(process)
     return first, repeat, memory

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
+from itertools import chain
 from pathlib import Path
 from typing import TypeVar
 
@@ -297,29 +298,41 @@ def allocate_ids(session: Session, table: Table, count: int) -> list[int]:
     return list(range(start, start + count))
 
 
-def bulk_insert(session: Session, table: Table, rows: list[dict]) -> None:
+def bulk_insert(session: Session, table: Table, rows: Iterable[dict]) -> None:
     """Insert many rows in one go: COPY on PostgreSQL, executemany on SQLite.
+
+    ``rows``: dicts with the same keys, the first one's naming the columns. On PostgreSQL
+    they are encoded and sent as they come, so an iterator that makes each row when it is
+    asked for (a generator) has the server inserting the rows already sent while the
+    next ones are made: the two run on two cores instead of taking turns.
 
     COPY skips SQLAlchemy's per-value type processing, so values must already be
     what the column stores: aware datetimes, dates, and JSON-able objects for
     JSON columns (serialised here).
     """
-    if not rows:
-        return
     connection = session.connection()
     if connection.dialect.name != "postgresql":
-        session.execute(insert(table), rows)
+        rows = list(rows)
+        if rows:
+            session.execute(insert(table), rows)
         return
-    columns = list(rows[0])
-    encoders = {name: _copy_encoder(table.c[name].type) for name in columns}
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        return
+    columns = list(first)
+    encoders = [_copy_encoder(table.c[name].type) for name in columns]
     cursor = connection.connection.dbapi_connection.cursor()
     names = ", ".join(f'"{name}"' for name in columns)
     statement = f'COPY "{table.name}" ({names}) FROM STDIN'
     driver_error = connection.dialect.loaded_dbapi.Error
     try:
         with cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row([encoders[name](row[name]) if encoders[name] and row[name] is not None else row[name] for name in columns])
+            for row in chain((first,), rows):
+                values = map(row.__getitem__, columns)
+                copy.write_row(
+                    [encoder(value) if encoder and value is not None else value for encoder, value in zip(encoders, values, strict=True)]
+                )
     except driver_error as error:
         # The raw cursor bypasses SQLAlchemy: raise what execute() would have raised
         # (IntegrityError for a duplicate key), so callers handle COPY like any statement.

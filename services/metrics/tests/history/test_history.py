@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 from metrics_testing import Feed
 
+from metrics import clock
 from metrics.history import snapshots
 
 
@@ -11,15 +12,15 @@ def test_series_of_counts_and_targets(client, db):
     feed = Feed(db)
     feed.write(1, kind="facility", subtype="hydrogen_station", clusters=["energy"], tracks=["hydrogen"])
     feed.apply()
-    yesterday = date.today() - timedelta(days=1)
+    yesterday = clock.today() - timedelta(days=1)
     snapshots.take(db, yesterday)
     feed.write(2, kind="facility", subtype="hydrogen_station", clusters=["energy"], tracks=["hydrogen"])
     feed.apply()
-    snapshots.take(db, date.today())
-    snapshots.take(db, date.today())  # taking it again replaces the day's row
+    snapshots.take(db, clock.today())
+    snapshots.take(db, clock.today())  # taking it again replaces the day's row
 
     counts = client.get("/api/v1/metrics/history?metric=count&kind=facility&cluster=energy").json
-    assert counts["points"] == [{"day": yesterday.isoformat(), "value": 1}, {"day": date.today().isoformat(), "value": 2}]
+    assert counts["points"] == [{"day": yesterday.isoformat(), "value": 1}, {"day": clock.today().isoformat(), "value": 2}]
     stations = client.get("/api/v1/metrics/history?metric=target:hydrogen_stations").json["points"]
     assert [p["value"] for p in stations] == [1, 2]
     assert all(p["status"] for p in stations)

@@ -6,13 +6,11 @@ callback), so a BEGIN, a COMMIT or a second SELECT would show up here.
 
 from __future__ import annotations
 
-from datetime import date
-
 from metrics_testing import populate_energy
 from sqlalchemy import select, update
 
 from ecoreg_common.testing import database_round_trips
-from metrics import create_app
+from metrics import clock, create_app
 from metrics.config import Settings
 from metrics.summary import service
 from metrics.tables import answer_snapshots, revision
@@ -40,7 +38,7 @@ def test_the_snapshot_answers_what_computing_answers(app, client, db):
     populate_energy(db)
     client.get("/api/v1/metrics/summary")
     served = client.get("/api/v1/metrics/summary").json
-    assert served == service.summary(db, date.today())
+    assert served == service.summary(db, clock.today())
     assert served["as_of_seq"] == 4
     assert served["seconds_behind"] == 0
 

@@ -3,11 +3,10 @@ change of the data, read in one statement, and equal to assessing each request."
 
 from __future__ import annotations
 
-from datetime import date
-
 from metrics_testing import populate_energy
 
 from ecoreg_common.testing import database_round_trips
+from metrics import clock
 from metrics.targets.service import delete_target, list_targets
 
 
@@ -29,7 +28,7 @@ def test_every_page_is_what_assessing_gives(app, client, db):
             query = {"limit": 2, **({"cluster": cluster} if cluster else {}), **({"cursor": cursor} if cursor else {})}
             served = client.get("/api/v1/targets", query_string=query)
             assert served.status_code == 200, served.get_data(as_text=True)
-            assert served.json == list_targets(db, date.today(), cluster, limit=2, cursor=cursor)
+            assert served.json == list_targets(db, clock.today(), cluster, limit=2, cursor=cursor)
             cursor, pages = served.json["next_cursor"], pages + 1
             if cursor is None:
                 break
@@ -46,7 +45,7 @@ def test_a_change_is_seen_at_once_and_a_tampered_cursor_is_refused(app, client, 
     feed.write(5, kind="facility", subtype="hydrogen_station", clusters=["energy"], tracks=["hydrogen"])
     feed.apply()
     assert listed()["hydrogen_stations"]["current_value"] == before + 1
-    assert list(listed().values()) == list_targets(db, date.today(), limit=500)["targets"]
+    assert list(listed().values()) == list_targets(db, clock.today(), limit=500)["targets"]
     delete_target(db, "hydrogen_stations")
     assert "hydrogen_stations" not in listed()
     refused = client.get("/api/v1/targets", query_string={"cursor": "not-a-cursor"})

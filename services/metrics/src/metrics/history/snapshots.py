@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import delete, func, insert, select
 
 from ecoreg_common.db import Database
+from metrics import clock
 from metrics.counts.as_of import SHANGHAI, AsOf
 from metrics.counts.service import cell_query
 from metrics.readmodel import keyframes, store
@@ -87,7 +88,7 @@ def backfill(db: Database, until: date | None = None) -> dict:
     follower's lock meanwhile, so no page is applied half-way through. Returns
     ``{"days": n, "cell_rows": n, "target_rows": n, "keyframes": n}``.
     """
-    until = until or datetime.now(SHANGHAI).date()
+    until = until or clock.today()
     with db.read() as session:
         first = session.scalar(select(func.min(fact_versions.c.valid_from)))
     if first is None:

@@ -235,10 +235,12 @@ def _insert(session: Session, states: list[dict], actor: str, now: datetime) -> 
     if not states:
         return []
     ids = allocate_ids(session, entities, len(states))
-    rows = [
+    # Made as the COPY asks for them (the stored name forms are most of it): the server inserts
+    # the rows already sent while the next are made, and the rows are never all held at once.
+    rows = (
         {"id": entity_id, **_row_values(s), "source": actor, "version": 1, "created_at": now, "updated_at": now, "retired_at": None}
         for entity_id, s in zip(ids, states, strict=True)
-    ]
+    )
     bulk_insert(session, entities, rows)
     stamp = timestamp(now)
     return [
