@@ -25,7 +25,7 @@ def eventually(check, timeout: float = 60.0):
         time.sleep(0.25)
 
 
-def test_the_services_ride_out_a_database_restart(private_postgres, make_stack):  # the server outlives the stack
+def test_the_services_ride_out_a_database_restart(private_postgres, make_stack, tmp_path):  # the server outlives the stack
     stack = make_stack(
         "postgresql",
         postgres_base=private_postgres.url,
@@ -34,7 +34,7 @@ def test_the_services_ride_out_a_database_restart(private_postgres, make_stack):
         GATEWAY_BREAKER_RESET_SECONDS="1",
     )
     for name in ("registry", "metrics", "follower", "gateway"):
-        stack.start(name)
+        stack.start(name, log_path=tmp_path / f"{name}.log")  # kept: a failure's cause is in them
     gateway = stack.gateway_url
 
     def register(n: int) -> requests.Response:
@@ -48,8 +48,17 @@ def test_the_services_ride_out_a_database_restart(private_postgres, make_stack):
         }
         return requests.post(f"{gateway}/api/v1/entities", json=body, headers=ADMIN, timeout=15)
 
+    dropped: list[str] = []  # connections the gateway dropped while polling (see below)
+
     def space_labs() -> int:
-        answer = requests.get(f"{gateway}/api/v1/metrics/counts", params={"cluster": "space", "kind": "lab"}, timeout=15)
+        try:
+            answer = requests.get(f"{gateway}/api/v1/metrics/counts", params={"cluster": "space", "kind": "lab"}, timeout=15)
+        except requests.ConnectionError as error:
+            # Seen once in a loaded full-suite run, just after the registry recovered: a reset
+            # connection on one poll. Polling goes on (a dashboard would poll again), and the
+            # processes' logs in tmp_path say why when the count then never comes.
+            dropped.append(repr(error))
+            return -1
         return answer.json()["groups"][0]["count"] if answer.status_code == 200 else -1
 
     acknowledged = [register(n).json()["id"] for n in range(5)]
@@ -65,5 +74,6 @@ def test_the_services_ride_out_a_database_restart(private_postgres, make_stack):
     assert eventually(lambda: register(200).status_code == 201), "the registry did not recover without a restart"
     for entity_id in acknowledged:  # nothing written before the outage is lost
         assert requests.get(f"{gateway}/api/v1/entities/{entity_id}", timeout=15).status_code == 200
-    assert eventually(lambda: space_labs() == 6), "the follower did not recover without a restart"
+    assert eventually(lambda: space_labs() == 6), f"the follower did not recover without a restart ({dropped}; logs: {tmp_path})"
+    assert len(dropped) <= 1, dropped
     assert all(process.poll() is None for process in stack.processes.values()), "a process died"
