@@ -64,6 +64,16 @@ def make_entities(count: int, start: int = 0, *, mixed: bool = False) -> list[di
     return items
 
 
+_sessions = threading.local()
+
+
+def thread_session() -> requests.Session:
+    """This thread's own Session (one kept-alive connection per loading thread)."""
+    if not hasattr(_sessions, "http"):
+        _sessions.http = requests.Session()
+    return _sessions.http
+
+
 def post_batch(http: requests.Session, endpoint: str, batch: list[dict], expected: str, headers: dict[str, str] | None = None) -> None:
     """POST one batch; raises on an error status or unless every item's result is ``expected``
     ("created", "updated", "unchanged")."""
@@ -77,12 +87,9 @@ def post_batch(http: requests.Session, endpoint: str, batch: list[dict], expecte
 def load(endpoint: str, items: list[dict], chunk: int, expected: str, clients: int, headers: dict[str, str] | None = None) -> float:
     """Seconds to send ``items`` to ``endpoint`` in batches of ``chunk`` over ``clients`` parallel connections."""
     batches = [items[start : start + chunk] for start in range(0, len(items), chunk)]
-    local = threading.local()
 
     def send(batch: list[dict]) -> None:
-        if not hasattr(local, "http"):
-            local.http = requests.Session()
-        post_batch(local.http, endpoint, batch, expected, headers)
+        post_batch(thread_session(), endpoint, batch, expected, headers)
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as pool:
@@ -108,15 +115,12 @@ def fill(
     own connection), so this process's memory does not grow with ``count``.
     """
     endpoint = f"{registry}{BATCH_PATH}"
-    local = threading.local()
 
     def send(first: int, expected: str) -> None:
-        if not hasattr(local, "http"):
-            local.http = requests.Session()
         batch = make_entities(min(chunk, start + count - first), first, mixed=mixed)
         if expected == "updated":
             batch = [dict(item, status="building") for item in batch]
-        post_batch(local.http, endpoint, batch, expected, headers)
+        post_batch(thread_session(), endpoint, batch, expected, headers)
 
     with ThreadPoolExecutor(max_workers=clients) as pool:
         for expected in ("created", "updated") if updates else ("created",):

@@ -97,15 +97,22 @@ def in_process(args, base: str) -> None:
     print(f"this process's peak RSS (the metrics app, in process): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
+def checkpoint(metrics_db: Database) -> int:
+    """The last change the follower has applied (its checkpoint), read from the metrics database:
+    not through the summary, which would compute the snapshot being timed."""
+    with metrics_db.read() as session:
+        return read_state(session).checkpoint
+
+
+def lag_line(lags: list[float]) -> str:
+    """``lags`` (ms, sorted) as count, p50, p95 and max."""
+    return f"{len(lags)} writes, p50 {statistics.median(lags):.0f} ms, p95 {lags[max(0, int(len(lags) * 0.95) - 1)]:.0f} ms, max {lags[-1]:.0f} ms"
+
+
 def write_lag(registry: str, metrics_db: Database, rate: float, seconds: float, tag: str) -> list[float]:
     """ms from each single-entity POST's answer until the metrics checkpoint covers its change;
     one write every 1/``rate`` s for ``seconds``. ``tag`` keeps the written entities' ids apart."""
     lags: list[float] = []
-
-    def applied_seq() -> int:
-        with metrics_db.read() as session:
-            return read_state(session).checkpoint
-
     http = requests.Session()
     pending: list[tuple[int, float]] = []
     lock = threading.Lock()
@@ -113,7 +120,7 @@ def write_lag(registry: str, metrics_db: Database, rate: float, seconds: float, 
 
     def watch() -> None:
         while not done.is_set() or pending:
-            seq = applied_seq()
+            seq = checkpoint(metrics_db)
             now = time.perf_counter()
             with lock:
                 for item in [p for p in pending if p[0] <= seq]:
@@ -159,9 +166,8 @@ def recomputed_summary_ms(registry: str, metrics: str, metrics_db: Database, tim
         seq, _ = write_one(http, registry, f"recompute-{tag}-{n}")
         deadline = time.monotonic() + 30
         while True:
-            with metrics_db.read() as session:
-                if read_state(session).checkpoint >= seq:
-                    break
+            if checkpoint(metrics_db) >= seq:
+                break
             if time.monotonic() > deadline:
                 raise RuntimeError("the follower did not apply a write within 30 s")
             time.sleep(0.02)
@@ -244,11 +250,7 @@ def report_size(r: dict) -> None:
     print(f"  summary after a write (computes the snapshot), ms, min / median / max: {spread(r['recomputed_ms'])}")
     for label, a in r["answers"].items():
         print(f"  {label:22} p50 {a['p50']:7.2f} ms  p99 {a['p99']:7.2f} ms  {a['rps']:6.0f} req/s")
-    lags = r["lags"]
-    print(
-        f"  lag write -> count: {len(lags)} writes, p50 {statistics.median(lags):.0f} ms, "
-        f"p95 {lags[max(0, int(len(lags) * 0.95) - 1)]:.0f} ms, max {lags[-1]:.0f} ms"
-    )
+    print(f"  lag write -> count: {lag_line(r['lags'])}")
     for role, rows in r["memory"].items():
         for pid, peak, current in rows:
             print(f"  {role:16} pid {pid:7}  peak {peak:6.1f} MB  current {current:6.1f} MB")
@@ -281,11 +283,7 @@ def report_ratios(small: dict, large: dict) -> None:
         + "   ".join(f"{name} {small['databases'][name]:,.0f} -> {large['databases'][name]:,.0f}" for name in large["databases"])
     )
     for r in (small, large):
-        lags = r["lags"]
-        print(
-            f"lag at {r['size']:>10,}: {len(lags)} writes, p50 {statistics.median(lags):.0f} ms, "
-            f"p95 {lags[max(0, int(len(lags) * 0.95) - 1)]:.0f} ms, max {lags[-1]:.0f} ms"
-        )
+        print(f"lag at {r['size']:>10,}: {lag_line(r['lags'])}")
 
 
 def through_api(args, base: str) -> None:
