@@ -1,19 +1,20 @@
 """The services behind the gateway: one HTTP client, one circuit breaker and one bulkhead each.
 
-Every call has a timeout. Connection failures of idempotent calls are retried
-once by the client; a read timeout is not (a hung service would only make the
+Every call has a timeout. A connection that could not be made is tried once
+more, and one the service dropped without answering is tried once more for an
+idempotent call; a read timeout is not (a hung service would only make the
 caller wait twice). Repeated failures open the breaker, so while a service is
 down or hung callers get a fast 503 with Retry-After instead of waiting on
 timeouts; the bulkhead bounds the threads a hung service can hold, so requests
 for the other service keep being served. Calls run concurrently: the breaker's
 lock guards its state, never a call (see breaker.py).
 
-The call itself goes straight to the urllib3 connection pool under the client's
-requests Session (same pool, same Retry policy, same default headers), not
-through ``Session.request``: that one merges environment proxies and netrc,
-cookies and hooks on every call, and was 40% of a proxied entity read's CPU
-(py-spy). A transport mounted on the session in place of requests' HTTPAdapter
-(the tests' WSGITransport) is used through the Session as before.
+The call itself goes to libcurl (exchange.py) with the client's default headers,
+not through ``Session.request``: that one merges environment proxies and netrc,
+cookies and hooks on every call (40% of a proxied entity read's CPU, py-spy),
+and urllib3's exchange under it was another 30%. A transport mounted on the
+session in place of requests' HTTPAdapter (the tests' WSGITransport) is used
+through the Session as before.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import math
 from urllib.parse import urlencode
 
 import requests
-import urllib3
 from requests.adapters import HTTPAdapter
 from requests.utils import get_encoding_from_headers, requote_uri
 
@@ -31,25 +31,11 @@ from ecoreg_common.errors import DomainError
 from ecoreg_common.http import ServiceClient
 from ecoreg_common.logs import REQUEST_ID_HEADER, current_request_id
 from gateway.proxy.breaker import Breaker, Bulkhead
+from gateway.proxy.exchange import CurlExchange, ExchangeFailed
 
 log = logging.getLogger(__name__)
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
-# urllib3's failures under the names requests gives them (what the log line and the 503's detail say).
-_FAILURE_NAMES = {
-    urllib3.exceptions.ConnectTimeoutError: "ConnectTimeout",
-    urllib3.exceptions.ReadTimeoutError: "ReadTimeout",
-    urllib3.exceptions.NewConnectionError: "ConnectionError",
-    urllib3.exceptions.ProtocolError: "ConnectionError",
-}
-
-
-def _failure_name(error: Exception) -> str:
-    reason = getattr(error, "reason", None) if isinstance(error, urllib3.exceptions.MaxRetryError) else error
-    for kind, name in _FAILURE_NAMES.items():
-        if isinstance(reason, kind):
-            return name
-    return type(reason or error).__name__
 
 
 def _merged(defaults, given: dict[str, str] | None) -> dict[str, str]:
@@ -110,7 +96,7 @@ class Upstream:
             # retried after sleeping its Retry-After while a gateway thread waits.
             status_retries=0,
         )
-        self._pool: urllib3.HTTPConnectionPool | None = None
+        self.exchange = CurlExchange(base_url)
         self.breaker = Breaker(name, fail_max=fail_max, reset_seconds=reset_seconds)
         self.bulkhead = Bulkhead(max_in_flight, wait_seconds=queue_seconds)
 
@@ -140,9 +126,9 @@ class Upstream:
         try:
             try:
                 response = self._call(method, path, timeout=timeout, **kwargs)
-            except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
+            except (requests.RequestException, ExchangeFailed) as error:
                 self.breaker.failure()
-                name = type(error).__name__ if isinstance(error, requests.RequestException) else _failure_name(error)
+                name = error.name if isinstance(error, ExchangeFailed) else type(error).__name__
                 log.warning("%s upstream failed: %s", self.name, name)
                 raise self.unavailable(name) from None
         finally:
@@ -164,7 +150,8 @@ class Upstream:
         headers: dict[str, str] | None = None,
         allow_redirects: bool = True,
     ) -> requests.Response:
-        """One HTTP exchange (retried as the client's Retry says), as a requests.Response with its body read."""
+        """One HTTP exchange (exchange.py: libcurl, retried once where that is safe), as a requests.Response
+        with its body read; ExchangeFailed (or a requests error, through a test transport) when no answer came."""
         client = self.client
         connect_read = client.timeout if timeout is None else (min(1.0, timeout), timeout)
         transport = client.get_adapter(client.base_url + path)
@@ -172,8 +159,6 @@ class Upstream:
             return client.request(
                 method, path, params=params, data=data, headers=headers, timeout=connect_read, allow_redirects=allow_redirects
             )
-        if self._pool is None:
-            self._pool = transport.poolmanager.connection_from_url(client.base_url)
         target = requote_uri(path)
         if params:
             target += "?" + urlencode(params, doseq=True)
@@ -181,18 +166,7 @@ class Upstream:
         request_id = current_request_id()
         if request_id and REQUEST_ID_HEADER.lower() not in (name.lower() for name in sent):
             sent[REQUEST_ID_HEADER] = request_id
-        answer = self._pool.urlopen(
-            method,
-            target,
-            body=data,
-            headers=sent,
-            retries=transport.max_retries,
-            redirect=False,
-            assert_same_host=False,
-            timeout=urllib3.Timeout(connect=connect_read[0], read=connect_read[1]),
-            preload_content=True,
-            decode_content=True,
-        )
+        answer = self.exchange.send(method, target, headers=sent, body=data, connect=connect_read[0], read=connect_read[1])
         if allow_redirects and answer.status in REDIRECTS and "Location" in answer.headers:
             # Rare (a merged entity's 301 asked without allow_redirects=False): let requests follow it.
             return client.request(method, path, params=params, data=data, headers=headers, timeout=connect_read)
@@ -201,7 +175,7 @@ class Upstream:
         response.reason = answer.reason
         response.headers = answer.headers  # urllib3's HTTPHeaderDict: case-insensitive, as requests' own
         response.encoding = get_encoding_from_headers(response.headers)
-        response._content = answer.data
+        response._content = answer.body
         response.url = client.base_url + target
         return response
 
@@ -210,5 +184,5 @@ class Upstream:
         return self.breaker.state
 
     def close(self) -> None:
-        self._pool = None
+        self.exchange.close()
         self.client.close()
