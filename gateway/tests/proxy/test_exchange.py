@@ -91,7 +91,7 @@ def test_bodies_go_out_exactly_without_expect_and_without_an_invented_content_ty
         ("HEAD", b""),
         ("GET", b""),
     ]
-    assert head.body == b"" and head.status == 200
+    assert (head.status, head.body) == (200, b"")
     assert all("Expect" not in r["headers"] for r in seen)
     assert seen[0]["headers"]["Content-Type"] == "application/json"
     assert seen[1]["headers"]["Content-Type"] == "application/merge-patch+json"
