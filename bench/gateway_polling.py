@@ -2,8 +2,10 @@
 
 Registry, metrics (caught up with sample data) and the gateway run as processes
 under gunicorn, as `make run` runs them. A pool of client threads (8, then 64,
-in one run) sends requests for a fixed time; each figure is requests/s with p50
-and p99 latency. Goals (issue #11): polling through the gateway far above the
+in one run) sends requests for a fixed time, each direct case and its gateway
+case taking turns every second (load.hammer_alternating), so that the
+shared machine's changing load falls on both alike; each figure is requests/s
+with p50 and p99 latency. Goals (issue #11): polling through the gateway far above the
 metrics service directly (the gateway's answer cache makes that possible); a
 proxied entity read at least 0.7x the registry's direct rate and a proxied list
 of 100 entities at least 0.85x.
@@ -16,14 +18,14 @@ import os
 import statistics
 
 import requests
-from load import hammer
+from load import hammer_alternating
 from processes import ADMIN, INTERNAL, running_stack, wait_until_caught_up
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", default="8,64", help="comma-separated client thread counts, each measured in this run")
-    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--seconds", type=float, default=5.0, help="per case: a direct case and its gateway case take turns for twice this")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=1, help="repeat every case; ratios as min / median / max")
     args = parser.parse_args()
@@ -59,10 +61,16 @@ def main() -> None:
             ("list of 100: registry directly", f"{urls['registry']}/api/v1/entities?limit=100", direct),
             ("list of 100: through gateway", f"{urls['gateway']}/api/v1/entities?limit=100", keyed),
         ]
-        rounds = [
-            {(clients, label): hammer(url, headers, clients, args.seconds) for clients in concurrency for label, url, headers in cases}
-            for _ in range(args.rounds)
-        ]
+        rounds = []
+        for _ in range(args.rounds):
+            results = {}
+            for clients in concurrency:
+                # Each direct case and its gateway case take turns (load.hammer_alternating): both see
+                # the same drift of the shared machine's load, so their ratio is what is left.
+                for pair in (cases[0:2], cases[2:4], cases[4:6]):
+                    figures = hammer_alternating([(url, headers) for _, url, headers in pair], clients, 2 * args.seconds)
+                    results.update({(clients, label): figure for (label, _, _), figure in zip(pair, figures, strict=True)})
+            rounds.append(results)
 
     print(f"{args.seconds:g} s per case, {args.workers} gunicorn workers per service, PostgreSQL, {args.rounds} round(s)")
     goals = [

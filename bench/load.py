@@ -1,6 +1,6 @@
-"""Client load for the benchmarks: threads GETting one URL for a fixed time (``hammer``), and the
-median of an in-process app's answers (``median_ms``). No ecoreg imports, so a benchmark can run
-them against another checkout's code."""
+"""Client load for the benchmarks: threads GETting one URL for a fixed time (``hammer``) or several
+URLs taking turns (``hammer_alternating``), and the median of an in-process app's answers
+(``median_ms``). No ecoreg imports, so a benchmark can run them against another checkout's code."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import requests
 
 
 def hammer(url: str, headers: dict[str, str], clients: int, seconds: float) -> dict[str, float]:
-    """Requests/s and latency percentiles of ``clients`` threads GETting ``url`` for ``seconds``."""
+    """Good answers (200/304) per second and latency percentiles (ms, of every request) of ``clients``
+    threads GETting ``url`` for ``seconds``; ``errors`` counts the other answers and failures."""
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -45,11 +46,92 @@ def hammer(url: str, headers: dict[str, str], clients: int, seconds: float) -> d
     elapsed = time.perf_counter() - began
     latencies.sort()
     return {
-        "rps": len(latencies) / elapsed,
+        "rps": (len(latencies) - errors) / elapsed,  # good answers only: a fast 503 is not throughput
         "p50": statistics.median(latencies) * 1000,
         "p99": latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000,
         "errors": errors,
     }
+
+
+def hammer_alternating(
+    targets: list[tuple[str, dict[str, str]]], clients: int, seconds: float, slice_seconds: float = 1.0
+) -> list[dict[str, float]]:
+    """``hammer`` for several ``(url, headers)``, taking turns: every client thread GETs the first
+    target for a slice of ``slice_seconds``, then the next, and so on for about ``seconds`` in all
+    (whole rounds of the targets). A figure per target, as ``hammer`` gives it.
+
+    Why: on a shared machine the load of other work drifts over seconds, so two targets measured one
+    after the other differ by that drift as much as by their speed; taking turns every second exposes
+    both to the same drift, and their ratio is what is left. At each turn every thread finishes its
+    request and waits for the others (a barrier), so no request of one target ever queues behind the
+    other's: at 64 clients the direct target would otherwise leave the service a backlog that the
+    gateway's next requests wait behind. Each thread keeps one connection per target, so no turn pays
+    for connecting. ``rps`` is good answers (200/304) per second of a closed loop of ``clients``
+    threads: clients x good answers / the sum of all latencies (Little's law).
+    """
+    count = len(targets)
+    latencies: list[list[float]] = [[] for _ in targets]
+    good = [0] * count
+    errors = [0] * count
+    lock = threading.Lock()
+    turns = max(count, count * round(seconds / (slice_seconds * count)))
+    state = {"turn": 0, "done": -1, "until": 0.0}  # the first barrier (all threads ready) starts turn 0
+
+    def next_turn() -> None:  # run by one thread, once all have finished their request
+        state["done"] += 1
+        state["turn"] = state["done"] % count
+        state["until"] = time.perf_counter() + slice_seconds
+
+    barrier = threading.Barrier(clients, action=next_turn)
+
+    def client() -> None:
+        sessions = [requests.Session() for _ in targets]
+        mine: list[list[float]] = [[] for _ in targets]
+        ok = [0] * count
+        bad = [0] * count
+        try:
+            barrier.wait()  # everyone starts the first turn together
+            while state["done"] < turns:
+                turn, until = state["turn"], state["until"]
+                url, headers = targets[turn]
+                while time.perf_counter() < until:
+                    started = time.perf_counter()
+                    try:
+                        status = sessions[turn].get(url, headers=headers, timeout=10).status_code
+                    except requests.RequestException:
+                        status = None
+                    mine[turn].append(time.perf_counter() - started)
+                    if status in (200, 304):
+                        ok[turn] += 1
+                    else:
+                        bad[turn] += 1
+                barrier.wait()
+        finally:
+            for session in sessions:
+                session.close()
+        with lock:
+            for turn in range(count):
+                latencies[turn].extend(mine[turn])
+                good[turn] += ok[turn]
+                errors[turn] += bad[turn]
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    figures = []
+    for turn in range(count):
+        taken = sorted(latencies[turn])
+        figures.append(
+            {
+                "rps": clients * good[turn] / sum(taken) if taken else 0.0,
+                "p50": statistics.median(taken) * 1000 if taken else float("nan"),
+                "p99": taken[max(0, int(len(taken) * 0.99) - 1)] * 1000 if taken else float("nan"),
+                "errors": errors[turn],
+            }
+        )
+    return figures
 
 
 def median_ms(client, path: str, repeat: int) -> float:

@@ -105,6 +105,45 @@ def test_the_bulkhead_refuses_when_full():
     assert 0.15 < time.monotonic() - started < 1.0
 
 
+def test_a_freed_slot_goes_to_the_longest_waiter_not_to_a_newcomer():
+    # A gateway thread that has just answered comes straight back for its next request; with a
+    # semaphore it took the slot it had freed and the waiter, woken to find none, was refused.
+    bulkhead = Bulkhead(1, wait_seconds=1.0)
+    assert bulkhead.enter()
+    got: list[bool] = []
+    waiter = threading.Thread(target=lambda: got.append(bulkhead.enter()))
+    waiter.start()
+    deadline = time.monotonic() + 2
+    while not bulkhead._waiting and time.monotonic() < deadline:
+        time.sleep(0.005)
+    bulkhead.leave()
+    started = time.monotonic()
+    assert not bulkhead.enter()  # the newcomer queues behind the waiter, who now holds the slot
+    assert time.monotonic() - started > 0.9
+    waiter.join()
+    assert got == [True]
+
+
+def test_a_waiter_whose_wait_ends_as_a_slot_is_handed_over_keeps_it():
+    bulkhead = Bulkhead(2, wait_seconds=0.05)
+    for _ in range(200):  # leave() racing the waiter's timeout: a slot is never lost nor doubled
+        assert bulkhead.enter()
+        assert bulkhead.enter()
+        outcome: list[bool] = []
+        waiter = threading.Thread(target=lambda: outcome.append(bulkhead.enter()))
+        waiter.start()
+        time.sleep(0.045)
+        bulkhead.leave()
+        waiter.join()
+        bulkhead.leave()
+        if outcome == [True]:
+            bulkhead.leave()
+        assert bulkhead._free == 2
+        assert not bulkhead._waiting
+    with pytest.raises(ValueError, match="without a slot"):
+        bulkhead.leave()
+
+
 class Slow(BaseHTTPRequestHandler):
     delay = 0.5
     arrived = 0
