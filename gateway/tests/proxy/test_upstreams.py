@@ -130,7 +130,7 @@ def test_a_waiter_whose_wait_ends_as_a_slot_is_handed_over_keeps_it():
         assert bulkhead.enter()
         assert bulkhead.enter()
         outcome: list[bool] = []
-        waiter = threading.Thread(target=lambda: outcome.append(bulkhead.enter()))
+        waiter = threading.Thread(target=lambda taken=outcome: taken.append(bulkhead.enter()))
         waiter.start()
         time.sleep(0.045)
         bulkhead.leave()
