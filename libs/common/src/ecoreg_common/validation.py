@@ -142,6 +142,11 @@ def storable_json(raw: bytes) -> bool:
 _known_storable: ContextVar[bool] = ContextVar("ecoreg_known_storable", default=False)
 
 
+def known_storable_now() -> bool:
+    """Whether what is being loaded is known to pass the walk (``known_storable``)."""
+    return _known_storable.get()
+
+
 @contextmanager
 def known_storable(storable: bool) -> Iterator[None]:
     """While loading a body ``storable_json`` passed: the schemas' walk has nothing to find."""
@@ -162,6 +167,9 @@ class InputSchema(ma.Schema):
             if problems:
                 raise ma.ValidationError(problems)
         return data
+
+    # It only refuses, and only what known_storable rules out: fastload skips calling it then.
+    refuse_unstorable_text.skipped_when_known_storable = True
 
 
 # Bidirectional embeddings, overrides and isolates (Unicode TR 9): they reorder how
