@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from ecoreg_common.db import deferred_flush, instant_param, json_param, json_rows, one_of, upsert_many
-from metrics.readmodel.facts import CellKey, Fact
+from metrics.readmodel.facts import CellKey, Fact, built
 from metrics.tables import CELL_DIMENSIONS, count_cells, entity_facts, fact_versions, follower_state, tracks
 
 _CHUNK = 900
@@ -22,18 +22,20 @@ def track_clusters(session: Session) -> dict[str, str]:
 
 def fact_from_row(row) -> Fact:
     """The Fact a row of ``entity_facts`` or ``fact_versions`` holds (the same columns)."""
-    return Fact(
-        entity_id=row.entity_id,
-        kind=row.kind,
-        subtype=row.subtype,
-        tier=row.tier,
-        status=row.status,
-        district=row.district,
-        clusters=tuple(row.clusters),
-        tracks=tuple(row.tracks),
-        version=row.version,
-        retired=row.retired,
-        seq=row.seq,
+    return built(
+        {
+            "entity_id": row.entity_id,
+            "kind": row.kind,
+            "subtype": row.subtype,
+            "tier": row.tier,
+            "status": row.status,
+            "district": row.district,
+            "clusters": tuple(row.clusters),
+            "tracks": tuple(row.tracks),
+            "version": row.version,
+            "retired": row.retired,
+            "seq": row.seq,
+        }
     )
 
 
