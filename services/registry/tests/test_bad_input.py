@@ -6,6 +6,7 @@ import pytest
 from registry_testing import as_partner, enterprise
 
 from ecoreg_common import cursors
+from ecoreg_common.validation import unstorable_text
 
 BAD_BODIES = {
     "NUL in a name": {"name": "a\x00b"},
@@ -28,6 +29,26 @@ def test_lone_surrogates_are_422(client):
     response = client.post("/api/v1/entities", data=body, content_type="application/json", headers=as_partner())
     assert response.status_code == 422
     assert "name_zh" in response.json["errors"]
+
+
+def test_lone_surrogates_in_utf8_form_are_422(client):
+    # json.loads decodes a body's bytes with "surrogatepass": ED A0 80 is U+D800, not an error.
+    body = json.dumps(enterprise(1))[:-1].encode() + b', "name_zh": "\xed\xa0\x80"}'
+    response = client.post("/api/v1/entities", data=body, content_type="application/json", headers=as_partner())
+    assert response.status_code == 422
+    assert "name_zh" in response.json["errors"]
+
+
+@pytest.mark.parametrize("change", BAD_BODIES.values(), ids=BAD_BODIES.keys())
+def test_unstorable_batch_items_are_item_errors(client, change):
+    response = client.post("/api/v1/entities/batch", json={"entities": [enterprise(1, **change), enterprise(2)]}, headers=as_partner())
+    assert response.status_code == 200
+    first, second = response.json["items"]
+    assert first["status"] == "error"
+    walked = unstorable_text(enterprise(1, **change))  # the walk's own messages, whatever else the item lacks
+    assert walked
+    assert {key: first["errors"].get(key) for key in walked} == walked
+    assert second["status"] == "created"
 
 
 def test_json_nested_beyond_the_parser_is_400(client):

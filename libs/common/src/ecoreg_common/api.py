@@ -15,6 +15,7 @@ from werkzeug.routing import BaseConverter
 from ecoreg_common import gunicorn_errors, strictjson
 from ecoreg_common.formats import key_pattern, key_regex
 from ecoreg_common.problems import ProblemSchema, handle_http_exception, install_problem_handlers
+from ecoreg_common.validation import known_storable, storable_json
 
 
 class StrictParser(FlaskParser):
@@ -33,6 +34,13 @@ class StrictParser(FlaskParser):
             return strictjson.loads(req.get_data(cache=True))
         except json.JSONDecodeError as error:
             return self._handle_invalid_json_error(error, req)
+
+    def _process_location_data(self, location_data, schema, req, location, unknown, validators):
+        # A JSON body whose bytes show no unstorable text and no deep nesting is loaded without
+        # the schemas' walk over every value (validation.storable_json): same answers, less CPU.
+        storable = location == "json" and is_json_request(req) and storable_json(req.get_data(cache=True))
+        with known_storable(storable):
+            return super()._process_location_data(location_data, schema, req, location, unknown, validators)
 
     def load_querystring(self, req, schema):
         list_keys = {field.data_key or name for name, field in schema.fields.items() if isinstance(field, ma.fields.List)}

@@ -26,6 +26,8 @@ import marshmallow as ma
 from marshmallow import fields
 from marshmallow.utils import missing
 
+from ecoreg_common.validation import known_storable_now
+
 
 class _Doubt(Exception):
     """The item is not plainly valid: let marshmallow judge it."""
@@ -150,13 +152,17 @@ def compile_loader(schema: ma.Schema) -> Callable[[Any], dict | None] | None:
             required.append(key)
         elif field.load_default is not missing:
             defaults.append((attribute, field.load_default))
-    pre_load = bool(schema._hooks.get("pre_load"))
+    pre_load_hooks = schema._hooks.get("pre_load") or []
+    pre_load = bool(pre_load_hooks)
+    # Hooks that have nothing to do while a body known to be storable is loaded (the unstorable-text
+    # walk): when they are the only ones, marshmallow's dispatch is not even entered then.
+    skippable = all(getattr(getattr(schema, name), "skipped_when_known_storable", False) for name, _many, _kwargs in pre_load_hooks)
 
     def load(data: Any) -> dict | None:
         if type(data) is not dict:
             return None
         try:
-            if pre_load:
+            if pre_load and not (skippable and known_storable_now()):
                 data = schema._invoke_load_processors("pre_load", data, many=False, original_data=data, partial=None, unknown=ma.RAISE)
                 if type(data) is not dict:
                     return None

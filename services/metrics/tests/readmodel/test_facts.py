@@ -2,7 +2,7 @@
 
 from metrics_testing import change
 
-from metrics.readmodel.facts import contribution, fact_from_change
+from metrics.readmodel.facts import FIELDS, Fact, contribution, fact_from_change
 
 TRACKS = {"hydrogen": "energy", "graphene": "materials", "general_ai": "intelligence"}
 
@@ -43,3 +43,13 @@ def test_missing_subtype_and_district_are_empty_keys():
 def test_merged_entities_count_nowhere():
     # A merge retires the duplicate; only its survivor is counted.
     assert contribution(fact_from_change(change(2, 7, 2, op="merge")), TRACKS) == {}
+
+
+def test_a_fact_built_from_a_change_is_the_fact_its_fields_make():
+    made = fact_from_change(change(7, 3, 2, op="retire", clusters=["space", "energy"], tracks=["hydrogen"]))
+    assert tuple(vars(made)) == FIELDS
+    same = Fact(**vars(made))
+    assert made == same
+    assert hash(made) == hash(same)
+    assert repr(made) == repr(same)
+    assert {made: 1}[same] == 1

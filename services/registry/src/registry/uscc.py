@@ -100,6 +100,8 @@ PROVINCES = frozenset(
 )
 
 ORGANISATION_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+_ALPHABET_SET = frozenset(ALPHABET)
+_ALPHANUMERIC = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _SEPARATORS = str.maketrans("", "", " -")
 
 
@@ -107,13 +109,19 @@ def _organisation_value(char: str) -> int:
     return int(char) if char.isdigit() else ord(char) - ord("A") + 10
 
 
+_ORGANISATION_VALUE = {char: _organisation_value(char) for char in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+_ORGANISATION_CHECK = {check: {10: "X", 11: "0"}.get(check, str(check)) for check in range(1, 12)}
+
+
 def organisation_check_character(first8: str) -> str:
     """The 9th character of a GB 11714-1997 organisation code from its first 8 (digits, A-Z)."""
     if len(first8) != 8:
         raise ValueError("need exactly 8 characters")
-    total = sum(_organisation_value(char) * weight for char, weight in zip(first8, ORGANISATION_WEIGHTS, strict=True))
-    check = 11 - total % 11
-    return {10: "X", 11: "0"}.get(check, str(check))
+    if _ALPHANUMERIC.issuperset(first8):  # the values looked up, not worked out per character
+        total = sum(map(int.__mul__, map(_ORGANISATION_VALUE.__getitem__, first8), ORGANISATION_WEIGHTS))
+    else:
+        total = sum(_organisation_value(char) * weight for char, weight in zip(first8, ORGANISATION_WEIGHTS, strict=True))
+    return _ORGANISATION_CHECK[11 - total % 11]
 
 
 def compact(code: str) -> str:
@@ -139,8 +147,8 @@ def problem(code: str) -> str | None:
     """Why ``code`` (already compacted) is not a valid USCC, or None when it is."""
     if len(code) != LENGTH:
         return f"must be {LENGTH} characters, got {len(code)}"
-    bad = sorted(set(code) - _VALUE.keys())
-    if bad:
+    if not _ALPHABET_SET.issuperset(code):
+        bad = sorted(set(code) - _VALUE.keys())
         return f"contains characters outside the GB 32100 alphabet: {''.join(bad)}"
     authority, category, division, organisation = code[0], code[1], code[2:8], code[8:17]
     if authority not in CATEGORIES:

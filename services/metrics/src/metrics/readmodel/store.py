@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
-from ecoreg_common.db import deferred_flush, json_param, json_rows, one_of, upsert_many
-from metrics.readmodel.facts import CellKey, Fact
+from ecoreg_common.db import deferred_flush, instant_param, json_param, json_rows, one_of, upsert_many
+from metrics.readmodel.facts import CellKey, Fact, built
 from metrics.tables import CELL_DIMENSIONS, count_cells, entity_facts, fact_versions, follower_state, tracks
 
 _CHUNK = 900
@@ -22,18 +22,20 @@ def track_clusters(session: Session) -> dict[str, str]:
 
 def fact_from_row(row) -> Fact:
     """The Fact a row of ``entity_facts`` or ``fact_versions`` holds (the same columns)."""
-    return Fact(
-        entity_id=row.entity_id,
-        kind=row.kind,
-        subtype=row.subtype,
-        tier=row.tier,
-        status=row.status,
-        district=row.district,
-        clusters=tuple(row.clusters),
-        tracks=tuple(row.tracks),
-        version=row.version,
-        retired=row.retired,
-        seq=row.seq,
+    return built(
+        {
+            "entity_id": row.entity_id,
+            "kind": row.kind,
+            "subtype": row.subtype,
+            "tier": row.tier,
+            "status": row.status,
+            "district": row.district,
+            "clusters": tuple(row.clusters),
+            "tracks": tuple(row.tracks),
+            "version": row.version,
+            "retired": row.retired,
+            "seq": row.seq,
+        }
     )
 
 
@@ -91,14 +93,16 @@ def save_versions(session: Session, versions: list[tuple[Fact, datetime]], *, ha
     firsts: dict[int, datetime] = {}
     rows = []
     following: dict[int, datetime | None] = {}
+    instant = instant_param(session)  # the times as text on PostgreSQL: no JSON hook per value
     for fact, at in reversed(versions):
+        later = following.get(fact.entity_id)
         rows.append(
             {
                 "entity_id": fact.entity_id,
                 "version": fact.version,
                 "seq": fact.seq,
-                "valid_from": at,
-                "valid_to": following.get(fact.entity_id),
+                "valid_from": instant(at),
+                "valid_to": None if later is None else instant(later),
                 "kind": fact.kind,
                 "subtype": fact.subtype,
                 "tier": fact.tier,
@@ -109,9 +113,10 @@ def save_versions(session: Session, versions: list[tuple[Fact, datetime]], *, ha
                 "retired": fact.retired,
             }
         )
-        later = following.get(fact.entity_id)
         following[fact.entity_id] = firsts[fact.entity_id] = at if later is None else min(at, later)
-    closing = [{"entity_id": entity_id, "valid_to": at} for entity_id, at in firsts.items() if had_facts is None or entity_id in had_facts]
+    closing = [
+        {"entity_id": entity_id, "valid_to": instant(at)} for entity_id, at in firsts.items() if had_facts is None or entity_id in had_facts
+    ]
     if closing and session.get_bind().dialect.name == "postgresql":
         # One statement for the page (UPDATE ... FROM the rows), not one per entity.
         source = json_rows(fact_versions, ["entity_id", "valid_to"])
