@@ -124,6 +124,19 @@ def test_a_freed_slot_goes_to_the_longest_waiter_not_to_a_newcomer():
     assert got == [True]
 
 
+def test_a_thread_that_waited_before_waits_again_in_full():
+    # Each thread reuses one Event for its waits: one handed a slot must not make its next wait end early.
+    bulkhead = Bulkhead(1, wait_seconds=0.3)
+    assert bulkhead.enter()
+    threading.Timer(0.05, bulkhead.leave).start()
+    assert bulkhead.enter()  # handed over by the leave
+    started = time.monotonic()
+    assert not bulkhead.enter()  # the slot is ours, held: this wait runs its whole 0.3 s
+    assert time.monotonic() - started > 0.25
+    bulkhead.leave()
+    assert bulkhead._free == 1
+
+
 def test_a_waiter_whose_wait_ends_as_a_slot_is_handed_over_keeps_it():
     bulkhead = Bulkhead(2, wait_seconds=0.05)
     for _ in range(200):  # leave() racing the waiter's timeout: a slot is never lost nor doubled

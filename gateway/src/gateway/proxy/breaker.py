@@ -148,6 +148,7 @@ class Bulkhead:
         self._free = size
         self._waiting: deque[threading.Event] = deque()  # oldest first; set = a slot handed over
         self._started: dict[int, float] = {}  # thread ident -> when its call took the slot
+        self._local = threading.local()
 
     def enter(self) -> bool:
         """True with a slot taken (give it back with ``leave``), False when none came within the wait."""
@@ -158,7 +159,7 @@ class Bulkhead:
                 return True
             if self.wait_seconds <= 0:
                 return False
-            turn = threading.Event()
+            turn = self._turn()
             self._waiting.append(turn)
         turn.wait(self.wait_seconds)
         with self._lock:
@@ -168,6 +169,15 @@ class Bulkhead:
                 return False
             self._started[threading.get_ident()] = self._clock()
             return True
+
+    def _turn(self) -> threading.Event:
+        # One Event per thread, cleared for each wait (each makes a Condition and a lock): only the
+        # leave() that takes it off the queue sets it, so once enter() has returned nothing can.
+        turn = getattr(self._local, "turn", None)
+        if turn is None:
+            turn = self._local.turn = threading.Event()
+        turn.clear()
+        return turn
 
     def leave(self) -> None:
         """Give back this thread's slot: to the longest waiter if any, else to the free ones.
