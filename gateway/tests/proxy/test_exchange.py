@@ -98,6 +98,22 @@ def test_bodies_go_out_exactly_without_expect_and_without_an_invented_content_ty
     assert "Content-Type" not in seen[2]["headers"]
 
 
+def test_header_fields_and_bodies_go_out_byte_for_byte(recorder):
+    # Cases from the schemathesis run: an empty If-Match (libcurl reads "If-Match:" as "leave it
+    # out", so a DELETE went through unconditionally) and a body of one NUL byte (a 500).
+    url, seen = recorder
+    exchange = CurlExchange(url)
+    send(exchange, "DELETE", "/entities/43", headers={"If-Match": ""})
+    send(exchange, "PATCH", "/entities/34", b"\x00", {"Content-Type": "application/json"})
+    latin1 = b"caf\xe9 \xe4".decode("latin-1")  # how werkzeug hands over a field's non-ASCII bytes
+    send(exchange, "POST", "/entities/batch", b'{"a": "\x00"}', {"Idempotency-Key": latin1})
+    assert "If-Match" in seen[0]["headers"]
+    assert seen[0]["headers"]["If-Match"] == ""
+    assert seen[1]["body"] == b"\x00"
+    assert seen[2]["body"] == b'{"a": "\x00"}'
+    assert seen[2]["headers"]["Idempotency-Key"] == latin1  # http.server decodes latin-1 too
+
+
 def test_reads_reuse_a_kept_alive_connection_and_writes_go_on_a_fresh_one(recorder):
     url, seen = recorder
     exchange = CurlExchange(url)

@@ -24,6 +24,8 @@ What it keeps from the urllib3 path it replaces (``ecoreg_common.http``):
 - A method that is not idempotent always goes on a fresh connection: libcurl
   silently re-sends a request whose kept-alive connection died before any
   answer, and a POST must not be sent twice.
+- Header fields and bodies byte for byte: an empty field is sent empty (not left out), a
+  non-ASCII byte of a field as it came, a body with NUL bytes whole.
 - No proxy from the environment, no netrc, no redirects followed, no
   ``Expect: 100-continue`` (libcurl 8 sends it with a body over 1 MiB, a large
   batch, and waits up to a second for a 100 that gunicorn never sends),
@@ -90,9 +92,9 @@ class CurlExchange:
         ``connect`` and ``read`` in seconds (see the module's docstring). Raises ExchangeFailed."""
         # Accept-Encoding (requests' default header) is not passed on: libcurl would not decode what
         # it did not ask for itself, and compressing on loopback only costs CPU on both sides.
-        sent = [f"{name}: {value}" for name, value in headers.items() if name.lower() != "accept-encoding"]
+        sent = [_header_line(name, value) for name, value in headers.items() if name.lower() != "accept-encoding"]
         given = {name.lower() for name in headers}
-        sent += [f"{name}:" for name in _SUPPRESSED if name.lower() not in given]
+        sent += [f"{name}:".encode("ascii") for name in _SUPPRESSED if name.lower() not in given]
         idempotent = method in IDEMPOTENT_METHODS
         handle = self._take()
         try:
@@ -126,8 +128,9 @@ class CurlExchange:
         if method == "HEAD":
             handle.setopt(pycurl.NOBODY, 1)
         elif body is not None:
-            handle.setopt(pycurl.POSTFIELDSIZE, len(body))
-            handle.setopt(pycurl.COPYPOSTFIELDS, body)
+            # POSTFIELDS with bytes: pycurl passes their length (COPYPOSTFIELDS stops at a NUL byte and
+            # refuses the body, a 500 for a client's malformed JSON) and keeps them alive for perform().
+            handle.setopt(pycurl.POSTFIELDS, body)
             handle.setopt(pycurl.CUSTOMREQUEST, method)
         elif method != "GET":
             handle.setopt(pycurl.CUSTOMREQUEST, method)
@@ -159,6 +162,16 @@ class CurlExchange:
             idle, self._idle = self._idle, []
         for handle in idle:
             handle.close()
+
+
+def _header_line(name: str, value: str) -> bytes:
+    """One request header line for libcurl, as bytes: werkzeug decoded the client's bytes as latin-1,
+    so encoding them back gives exactly what came (pycurl refuses a str that is not ASCII). An empty
+    value is sent as ``Name;``: libcurl reads ``Name:`` as "do not send this header", which dropped
+    a client's empty ``If-Match`` (a precondition the service must refuse, not never see)."""
+    if not value:
+        return f"{name};".encode("latin-1")
+    return f"{name}: {value}".encode("latin-1")
 
 
 def _parse_head(lines: list[bytes]) -> tuple[str, HTTPHeaderDict]:
