@@ -11,6 +11,26 @@ import time
 import requests
 
 
+def _answered(session: requests.Session, url: str, headers: dict[str, str]) -> bool:
+    """One GET; True for a good answer (200/304). A timeout or a cut connection is an error, and the
+    client goes on."""
+    try:
+        return session.get(url, headers=headers, timeout=10).status_code in (200, 304)
+    except requests.RequestException:
+        return False
+
+
+def _figures(latencies: list[float], errors: int, rps: float) -> dict[str, float]:
+    """``rps`` (good answers per second), p50 and p99 in ms of every request, and the error count."""
+    taken = sorted(latencies)
+    return {
+        "rps": rps,
+        "p50": statistics.median(taken) * 1000 if taken else float("nan"),
+        "p99": taken[max(0, int(len(taken) * 0.99) - 1)] * 1000 if taken else float("nan"),
+        "errors": errors,
+    }
+
+
 def hammer(url: str, headers: dict[str, str], clients: int, seconds: float) -> dict[str, float]:
     """Good answers (200/304) per second and latency percentiles (ms, of every request) of ``clients``
     threads GETting ``url`` for ``seconds``; ``errors`` counts the other answers and failures."""
@@ -26,13 +46,9 @@ def hammer(url: str, headers: dict[str, str], clients: int, seconds: float) -> d
         with requests.Session() as http:
             while time.perf_counter() < stop_at:
                 started = time.perf_counter()
-                try:
-                    status = http.get(url, headers=headers, timeout=10).status_code
-                except requests.RequestException:
-                    status = None  # a timeout or a cut connection: an error, and the client goes on
+                good = _answered(http, url, headers)
                 mine.append(time.perf_counter() - started)
-                if status not in (200, 304):
-                    bad += 1
+                bad += not good
         with lock:
             latencies.extend(mine)
             errors += bad
@@ -44,13 +60,8 @@ def hammer(url: str, headers: dict[str, str], clients: int, seconds: float) -> d
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - began
-    latencies.sort()
-    return {
-        "rps": (len(latencies) - errors) / elapsed,  # good answers only: a fast 503 is not throughput
-        "p50": statistics.median(latencies) * 1000,
-        "p99": latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000,
-        "errors": errors,
-    }
+    # Good answers only: a fast 503 is not throughput.
+    return _figures(latencies, errors, (len(latencies) - errors) / elapsed)
 
 
 def hammer_alternating(
@@ -71,7 +82,6 @@ def hammer_alternating(
     """
     count = len(targets)
     latencies: list[list[float]] = [[] for _ in targets]
-    good = [0] * count
     errors = [0] * count
     lock = threading.Lock()
     turns = max(count, count * round(seconds / (slice_seconds * count)))
@@ -87,7 +97,6 @@ def hammer_alternating(
     def client() -> None:
         sessions = [requests.Session() for _ in targets]
         mine: list[list[float]] = [[] for _ in targets]
-        ok = [0] * count
         bad = [0] * count
         try:
             barrier.wait()  # everyone starts the first turn together
@@ -96,15 +105,9 @@ def hammer_alternating(
                 url, headers = targets[turn]
                 while time.perf_counter() < until:
                     started = time.perf_counter()
-                    try:
-                        status = sessions[turn].get(url, headers=headers, timeout=10).status_code
-                    except requests.RequestException:
-                        status = None
+                    good = _answered(sessions[turn], url, headers)
                     mine[turn].append(time.perf_counter() - started)
-                    if status in (200, 304):
-                        ok[turn] += 1
-                    else:
-                        bad[turn] += 1
+                    bad[turn] += not good
                 barrier.wait()
         finally:
             for session in sessions:
@@ -112,7 +115,6 @@ def hammer_alternating(
         with lock:
             for turn in range(count):
                 latencies[turn].extend(mine[turn])
-                good[turn] += ok[turn]
                 errors[turn] += bad[turn]
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
@@ -120,18 +122,10 @@ def hammer_alternating(
         thread.start()
     for thread in threads:
         thread.join()
-    figures = []
-    for turn in range(count):
-        taken = sorted(latencies[turn])
-        figures.append(
-            {
-                "rps": clients * good[turn] / sum(taken) if taken else 0.0,
-                "p50": statistics.median(taken) * 1000 if taken else float("nan"),
-                "p99": taken[max(0, int(len(taken) * 0.99) - 1)] * 1000 if taken else float("nan"),
-                "errors": errors[turn],
-            }
-        )
-    return figures
+    return [
+        _figures(taken, wrong, clients * (len(taken) - wrong) / sum(taken) if taken else 0.0)
+        for taken, wrong in zip(latencies, errors, strict=True)
+    ]
 
 
 def median_ms(client, path: str, repeat: int) -> float:

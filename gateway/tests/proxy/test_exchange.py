@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from ecoreg_common.testing import free_port
 from gateway.proxy.exchange import CurlExchange, ExchangeFailed
 
 
@@ -128,10 +129,7 @@ def test_reads_reuse_a_kept_alive_connection_and_writes_go_on_a_fresh_one(record
 
 def test_environment_proxies_are_ignored(recorder, monkeypatch):
     url, _ = recorder
-    dead = socket.socket()
-    dead.bind(("127.0.0.1", 0))
-    port = dead.getsockname()[1]
-    dead.close()
+    port = free_port()  # nothing listens there: a proxy that would be used fails the call
     for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
         monkeypatch.setenv(name, f"http://127.0.0.1:{port}")
     assert send(CurlExchange(url), "GET", "/through-no-proxy").status == 200
@@ -223,10 +221,7 @@ def test_a_kept_alive_connection_the_peer_closed_is_not_an_error():
 
 
 def test_a_refused_connection_is_a_connection_error():
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
+    port = free_port()
     with pytest.raises(ExchangeFailed) as failed:
         send(CurlExchange(f"http://127.0.0.1:{port}"), "POST", "/x", b"{}")
     assert failed.value.name == "ConnectionError"

@@ -114,7 +114,7 @@ def storable_json(raw: bytes) -> bool:
     string and is no JSON outside one, so a NUL in a string comes from a ``\\u0000`` escape
     (raw NUL bytes also make ``json.loads`` read the body as UTF-16 or UTF-32, so with none,
     and no UTF-16/32 byte-order mark, the body is UTF-8). Lone surrogates: from a
-    ``\\udXXX`` escape, or from their UTF-8 form (ED A0-BF ..), which ``json.loads`` decodes
+    ``\\uD800``-``\\uDFFF`` escape, or from their UTF-8 form (ED A0-BF ..), which ``json.loads`` decodes
     with ``surrogatepass``. Nesting deeper than ``MAX_DEPTH``: a value at depth 33 of any
     object in the body lies inside 33 brackets of the body, so a body at most ``MAX_DEPTH``
     deep has none. Valid surrogate pairs (emoji) and an escaped backslash before ``u0000``
