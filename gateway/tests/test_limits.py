@@ -49,6 +49,31 @@ def test_local_windows_count_a_moving_window_and_forget_what_left_it():
     assert not windows.acquire_entry("other", 2, 60, amount=3)  # a cost above the limit never fits
 
 
+def test_acquire_and_window_is_acquire_entry_then_get_moving_window():
+    # The per-request step must agree with the two calls limits' strategy makes, hit for hit.
+    one, two = LocalWindows(), LocalWindows()
+    one.clock = two.clock = clock = Clock()
+    for step in range(12):
+        expected = (two.acquire_entry("k", 3, 60), *two.get_moving_window("k", 3, 60))
+        assert one.acquire_and_window("k", 3, 60) == expected, step
+        clock.now += 25 if step % 4 == 3 else 7  # some hits leave the window between steps
+
+
+def test_local_counts_report_what_limits_strategy_reports():
+    settings = Settings(anonymous_limit="2/minute;5/hour")
+    fast, by_strategy = RateLimits(settings), RateLimits(settings)
+    limiter = by_strategy.local
+    fast.local_windows.clock = limiter.storage.clock = clock = Clock()
+    for _ in range(4):
+        clock.now += 20
+        expected = []
+        for item in by_strategy.anonymous:
+            allowed = limiter.hit(item, by_strategy.prefix, "addr:x")
+            expected.append((allowed, *limiter.get_window_stats(item, by_strategy.prefix, "addr:x")))
+        got = [fast._local_hit(item, "addr:x") for item in fast.anonymous]
+        assert got == expected
+
+
 def test_local_windows_start_no_thread_per_hit_and_drop_emptied_keys():
     windows = LocalWindows()
     windows.clock = clock = Clock()

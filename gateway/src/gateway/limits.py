@@ -106,6 +106,21 @@ class LocalWindows(Storage, MovingWindowSupport):
                 self._sweep(now)
             return True
 
+    def acquire_and_window(self, key: str, limit: int, expiry: int) -> tuple[bool, float, int]:
+        """``acquire_entry`` of one hit and then ``get_moving_window``, under one lock and one clock
+        reading: ``(allowed, oldest hit time or now, hits in the window)``. What the gateway calls per
+        request (two calls through limits' strategy built the key and took the lock twice)."""
+        now = self.clock()
+        with self._lock:
+            times = self._window(key, expiry, now)
+            allowed = len(times) < limit
+            if allowed:
+                times.append(now)
+                self._hits += 1
+                if self._hits % self.SWEEP_EVERY == 0:
+                    self._sweep(now)
+            return allowed, (times[0] if times else now), len(times)
+
     def get_moving_window(self, key: str, limit: int, expiry: int) -> tuple[float, int]:
         now = self.clock()
         with self._lock:
@@ -180,6 +195,7 @@ class RateLimits:
         self.keyed = parse_many(settings.key_limit)
         self.prefix = settings.redis_key_prefix
         self.local = MovingWindowRateLimiter(LocalWindows())
+        self.local_windows: LocalWindows = self.local.storage
         self.shared: MovingWindowRateLimiter | None = None
         if settings.redis_url:
             storage = storage_from_string(settings.redis_url, **redis_options(settings.redis_timeout_seconds))
@@ -190,19 +206,30 @@ class RateLimits:
         items = self.anonymous if anonymous else self.keyed
         if self.shared is not None and self.redis_guard.admit():
             try:
-                outcome = self._count(self.shared, items, who)
+                outcome = self._count(self._shared_hit, items, who)
             except (redis.RedisError, StorageError, OSError):
                 self.redis_guard.failure()  # logged once per change of state (breaker.py)
             else:
                 self.redis_guard.success()
                 return outcome
-        return self._count(self.local, items, who)
+        return self._count(self._local_hit, items, who)
 
-    def _count(self, limiter: MovingWindowRateLimiter, items: list[RateLimitItem], who: str) -> tuple[bool, RateLimitItem, int, float]:
+    def _shared_hit(self, item: RateLimitItem, who: str) -> tuple[bool, float, int]:
+        allowed = self.shared.hit(item, self.prefix, who)
+        reset_at, remaining = self.shared.get_window_stats(item, self.prefix, who)
+        return allowed, reset_at, remaining
+
+    def _local_hit(self, item: RateLimitItem, who: str) -> tuple[bool, float, int]:
+        # As MovingWindowRateLimiter.hit and get_window_stats compute it, in one step.
+        expiry = item.get_expiry()
+        allowed, oldest, count = self.local_windows.acquire_and_window(item.key_for(self.prefix, who), item.amount, expiry)
+        return allowed, oldest + expiry, item.amount - count
+
+    def _count(self, hit, items: list[RateLimitItem], who: str) -> tuple[bool, RateLimitItem, int, float]:
+        """``hit(item, who) -> (allowed, reset_at, remaining)`` for each item; see ``count``."""
         reported = None
         for item in items:
-            allowed = limiter.hit(item, self.prefix, who)
-            reset_at, remaining = limiter.get_window_stats(item, self.prefix, who)
+            allowed, reset_at, remaining = hit(item, who)
             if not allowed:
                 return False, item, 0, reset_at
             if reported is None or remaining < reported[2]:

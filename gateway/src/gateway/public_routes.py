@@ -53,6 +53,13 @@ class Override:
     methods: frozenset[str]
     pattern: str
     access: Access
+    _regex: re.Pattern = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_regex", re.compile(self.pattern))
+
+    def applies(self, method: str, path: str) -> bool:
+        return method in self.methods and self._regex.fullmatch(path) is not None
 
 
 @dataclass(frozen=True)
@@ -83,7 +90,7 @@ class PublicRoute:
 
     def access(self, method: str, path: str) -> Access:
         for rule in self.exceptions:
-            if method in rule.methods and re.fullmatch(rule.pattern, path):
+            if rule.applies(method, path):
                 return rule.access
         return self.read if method in READ_METHODS else self.write
 
@@ -132,9 +139,32 @@ PUBLIC_ROUTES: tuple[PublicRoute, ...] = (
 UNLISTED = PublicRoute(f"{API}/<unlisted>", None, subpaths=True)
 
 
+def _first_segment(path: str) -> str | None:
+    """``entities`` of ``/api/v1/entities/...``; None for a path outside /api/v1/."""
+    if not path.startswith(API + "/"):
+        return None
+    return path[len(API) + 1 :].partition("/")[0]
+
+
+# The rows by their path's first segment after /api/v1, in table order: a row can only cover a
+# path with the same first segment (every row's is literal), so route_for tries those alone,
+# not every row's pattern, on each of the three lookups a proxied request makes.
+def _by_first_segment(routes: tuple[PublicRoute, ...]) -> dict[str, tuple[PublicRoute, ...]]:
+    rows: dict[str, tuple[PublicRoute, ...]] = {}
+    for route in routes:
+        segment = _first_segment(route.path)
+        if not segment or "<" in segment:
+            raise ValueError(f"{route.path}: the first segment after {API} must be literal")
+        rows[segment] = (*rows.get(segment, ()), route)
+    return rows
+
+
+_ROWS_BY_SEGMENT = _by_first_segment(PUBLIC_ROUTES)
+
+
 def route_for(path: str) -> PublicRoute | None:
-    """The row that covers ``path``, or None."""
-    for route in PUBLIC_ROUTES:
+    """The row that covers ``path`` (the first that matches, in table order), or None."""
+    for route in _ROWS_BY_SEGMENT.get(_first_segment(path), ()):
         if route.matches(path):
             return route
     return None

@@ -62,3 +62,17 @@ def test_the_app_serves_exactly_the_table(tmp_path):
         assert route.path in rules, route.path
         if route.upstream is not None and route.subpaths:
             assert f"{route.path}/<rest>" in rules
+
+
+def test_the_lookup_by_first_segment_finds_the_row_a_scan_of_the_whole_table_finds(tmp_path):
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/gateway.db"))
+    paths = {flask_path(rule.rule).replace("<", "").replace(">", "") for rule in app.url_map.iter_rules()}
+    paths |= {f"{path}{suffix}" for path in list(paths) for suffix in ("/", "/x", "/x/y", "x", "/observations/2025")}
+    paths |= {"/", "", "/api/v1", "/api/v1/", "/api/v1//entities", "/api/v2/entities", "/api/v1/ENTITIES", "/api/v1/entities?x"}
+
+    def scanned(path):
+        return next((route for route in PUBLIC_ROUTES if route.matches(path)), None)
+
+    assert len(paths) > 100
+    for path in paths:
+        assert route_for(path) is scanned(path), path

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from gateway.proxy.breaker import CLOSED, HALF_OPEN, OPEN, Breaker, Bulkhead
-from gateway.proxy.upstreams import Upstream, UpstreamUnavailable
+from gateway.proxy.upstreams import Upstream, UpstreamUnavailable, _merged
 
 
 class Clock:
@@ -20,6 +20,17 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
+
+
+def test_headers_sent_are_the_defaults_under_the_given_ones_and_the_request_id():
+    defaults = {"User-Agent": "ua", "Accept": "*/*", "X-Internal-Token": "t"}
+    sent = _merged(defaults, {"accept": "application/json", "If-Match": '"v1"'}, "req-1")
+    assert sent == {"User-Agent": "ua", "X-Internal-Token": "t", "accept": "application/json", "If-Match": '"v1"', "X-Request-ID": "req-1"}
+    # A request id the caller sets itself (in any case) is not doubled; none without one.
+    assert _merged(defaults, {"x-request-id": "mine"}, "req-1")["x-request-id"] == "mine"
+    assert "X-Request-ID" not in _merged(defaults, {"x-request-id": "mine"}, "req-1")
+    assert _merged(defaults, None, None) == defaults
+    assert _merged(defaults, {"ACCEPT": "a", "Accept": "b"}, None) == {"User-Agent": "ua", "X-Internal-Token": "t", "Accept": "b"}
 
 
 def test_the_breaker_opens_after_failures_in_a_row_and_probes_once():

@@ -48,6 +48,7 @@ _CANNOT_CONNECT = frozenset({pycurl.E_COULDNT_RESOLVE_HOST, pycurl.E_COULDNT_CON
 _DROPPED = frozenset({pycurl.E_GOT_NOTHING, pycurl.E_SEND_ERROR, pycurl.E_RECV_ERROR, pycurl.E_PARTIAL_FILE})
 # Headers libcurl would add on its own unless told not to (an empty value removes one).
 _SUPPRESSED = ("Expect", "Content-Type")
+_SUPPRESSED_LINES = tuple((name.lower(), f"{name}:".encode("ascii")) for name in _SUPPRESSED)
 
 
 class ExchangeFailed(Exception):
@@ -92,9 +93,14 @@ class CurlExchange:
         ``connect`` and ``read`` in seconds (see the module's docstring). Raises ExchangeFailed."""
         # Accept-Encoding (requests' default header) is not passed on: libcurl would not decode what
         # it did not ask for itself, and compressing on loopback only costs CPU on both sides.
-        sent = [_header_line(name, value) for name, value in headers.items() if name.lower() != "accept-encoding"]
-        given = {name.lower() for name in headers}
-        sent += [f"{name}:".encode("ascii") for name in _SUPPRESSED if name.lower() not in given]
+        sent = []
+        given = set()
+        for name, value in headers.items():
+            low = name.lower()
+            given.add(low)
+            if low != "accept-encoding":
+                sent.append(_header_line(name, value))
+        sent += [line for low, line in _SUPPRESSED_LINES if low not in given]
         idempotent = method in IDEMPOTENT_METHODS
         handle = self._take()
         try:

@@ -30,6 +30,11 @@ from gateway.request_context import upstream as current_upstream
 log = logging.getLogger(__name__)
 
 REQUEST_HEADERS = ("Content-Type", "Accept", "If-Match", "If-None-Match", "Idempotency-Key")
+# Where the WSGI environ holds each (PEP 3333: CONTENT_TYPE, else HTTP_ and the name in upper case
+# with "_" for "-"), read from it straight: one lookup each, where werkzeug's headers did two.
+_ENVIRON_KEYS = tuple(
+    (name, "CONTENT_TYPE" if name == "Content-Type" else "HTTP_" + name.upper().replace("-", "_")) for name in REQUEST_HEADERS
+)
 RESPONSE_HEADERS = (
     "Content-Type",
     "ETag",
@@ -85,8 +90,8 @@ def forward(upstream: Upstream, partner: Partner, cache: AnswerCache) -> Respons
         route = route_for(path)
         if route is not None and route.cached:
             return _cached_get(upstream, partner, cache)
-    given = incoming.headers
-    headers = {name: given[name] for name in REQUEST_HEADERS if name in given}
+    environ = incoming.environ
+    headers = {name: environ[key] for name, key in _ENVIRON_KEYS if key in environ}
     if not partner.anonymous:
         headers.update(partner_headers(partner))
     answer = upstream.request(
