@@ -8,7 +8,9 @@ shared machine's changing load falls on both alike; each figure is requests/s
 with p50 and p99 latency. Goals (issue #11): polling through the gateway far above the
 metrics service directly (the gateway's answer cache makes that possible); a
 proxied entity read at least 0.7x the registry's direct rate and a proxied list
-of 100 entities at least 0.85x.
+of 100 entities at least 0.85x. Beside the entity read, in the same turns, a bare
+proxy (bare_proxy.py: Flask and libcurl, no keys, limits or breaker) under the same
+gunicorn settings: the ratio any proxy so built reaches on this machine.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ import statistics
 
 import requests
 from load import hammer_alternating
-from processes import ADMIN, INTERNAL, running_stack, wait_until_caught_up
+from processes import ADMIN, INTERNAL, ROOT, TOKEN, gunicorn, running_stack, stop, wait_until_caught_up
+
+from ecoreg_common.testing import free_port
 
 
 def main() -> None:
@@ -53,30 +57,54 @@ def main() -> None:
         )
         assert loaded.status_code < 300, loaded.text
         entity_id = requests.get(f"{urls['registry']}/api/v1/entities?limit=1", headers=direct, timeout=5).json()["items"][0]["id"]
+        # The ceiling for the proxied read: a proxy with only the exchange (bare_proxy.py), same gunicorn settings.
+        bare_port = free_port()
+        bare = gunicorn(
+            "bare_proxy:app",
+            bare_port,
+            {
+                "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "bench"), os.environ.get("PYTHONPATH")])),
+                "BARE_PROXY_UPSTREAM": urls["registry"],
+                "BARE_PROXY_TOKEN": TOKEN,
+            },
+            workers=args.workers,
+            threads=8,
+        )
         cases = [
             ("dashboard poll: metrics directly", f"{urls['metrics']}/api/v1/metrics/summary", direct),
             ("dashboard poll: through gateway", f"{urls['gateway']}/api/v1/metrics/summary", keyed),
             ("entity read: registry directly", f"{urls['registry']}/api/v1/entities/{entity_id}", direct),
             ("entity read: through gateway", f"{urls['gateway']}/api/v1/entities/{entity_id}", keyed),
+            ("entity read: through a bare proxy", f"http://127.0.0.1:{bare_port}/api/v1/entities/{entity_id}", direct),
             ("list of 100: registry directly", f"{urls['registry']}/api/v1/entities?limit=100", direct),
             ("list of 100: through gateway", f"{urls['gateway']}/api/v1/entities?limit=100", keyed),
         ]
         rounds = []
-        for _ in range(args.rounds):
-            results = {}
-            for clients in concurrency:
-                # Each direct case and its gateway case take turns (load.hammer_alternating): both see
-                # the same drift of the shared machine's load, so their ratio is what is left.
-                for pair in (cases[0:2], cases[2:4], cases[4:6]):
-                    figures = hammer_alternating([(url, headers) for _, url, headers in pair], clients, 2 * args.seconds)
-                    results.update({(clients, label): figure for (label, _, _), figure in zip(pair, figures, strict=True)})
-            rounds.append(results)
+        try:
+            for _ in range(args.rounds):
+                results = {}
+                for clients in concurrency:
+                    # Each direct case and its gateway case (and the bare proxy) take turns
+                    # (load.hammer_alternating): all see the same drift of the shared machine's load,
+                    # so their ratio is what is left.
+                    for group in (cases[0:2], cases[2:5], cases[5:7]):
+                        figures = hammer_alternating([(url, headers) for _, url, headers in group], clients, len(group) * args.seconds)
+                        results.update({(clients, label): figure for (label, _, _), figure in zip(group, figures, strict=True)})
+                rounds.append(results)
+        finally:
+            stop(bare)
 
     print(f"{args.seconds:g} s per case, {args.workers} gunicorn workers per service, PostgreSQL, {args.rounds} round(s)")
     goals = [
-        ("polling", "dashboard poll", "metrics directly", "goal: far above 1"),
-        ("entity read", "entity read", "registry directly", "goal >= 0.7"),
-        ("list of 100", "list of 100", "registry directly", "goal >= 0.85"),
+        ("polling, gateway / direct", "dashboard poll: through gateway", "dashboard poll: metrics directly", "goal: far above 1"),
+        ("entity read, gateway / direct", "entity read: through gateway", "entity read: registry directly", "goal >= 0.7"),
+        (
+            "entity read, bare proxy / direct",
+            "entity read: through a bare proxy",
+            "entity read: registry directly",
+            "the ceiling: a proxy with nothing but the exchange",
+        ),
+        ("list of 100, gateway / direct", "list of 100: through gateway", "list of 100: registry directly", "goal >= 0.85"),
     ]
     for clients in concurrency:
         print(f"-- {clients} client threads")
@@ -87,13 +115,10 @@ def main() -> None:
                         f"[{number}] {label:36} {figures['rps']:8.0f} req/s   p50 {figures['p50']:6.1f} ms   "
                         f"p99 {figures['p99']:6.1f} ms   errors {figures['errors']}"
                     )
-        for title, kind, directly, goal in goals:
-            ratios = sorted(
-                results[(clients, f"{kind}: through gateway")]["rps"] / results[(clients, f"{kind}: {directly}")]["rps"]
-                for results in rounds
-            )
+        for title, measured, baseline, goal in goals:
+            ratios = sorted(results[(clients, measured)]["rps"] / results[(clients, baseline)]["rps"] for results in rounds)
             figures = " / ".join(f"{value:.2f}" for value in (ratios[0], statistics.median(ratios), ratios[-1]))
-            print(f"{title + ', gateway / direct:':32} {figures}  (min / median / max; {goal})")
+            print(f"{title + ':':34} {figures}  (min / median / max; {goal})")
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from gateway.limits import install_limits
 from gateway.proxy.cache import AnswerCache
 from gateway.proxy.upstreams import Upstream
 from gateway.redis_link import GuardedRedis
-from gateway.request_context import CACHE_EXTENSION, DB_EXTENSION, KEYS_EXTENSION, UPSTREAMS_EXTENSION, current_partner, identify
+from gateway.request_context import CACHE_EXTENSION, DB_EXTENSION, KEYS_EXTENSION, UPSTREAMS_EXTENSION, identify
 from gateway.security import install_security_headers
 from gateway.tables import answer_revision
 
@@ -86,10 +86,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     # Who is calling, then may they: both before the rate limiter counts the request.
     @app.before_request
     def identify_and_authorise():
-        if request.path.startswith("/api/v1/"):
+        incoming = request._get_current_object()  # one context lookup, not one per attribute (the hot path)
+        path = incoming.path
+        if path.startswith("/api/v1/"):
             try:
-                identify()
-                authorise(current_partner(), request.method, request.path)
+                authorise(identify(incoming), incoming.method, path)
             except (Unauthorized, Forbidden) as refused:
                 # Refused after the limiter has counted it against the address (below),
                 # so a storm of made-up keys or forbidden writes gets 429 like any other.

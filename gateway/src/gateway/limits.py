@@ -41,6 +41,7 @@ from limits.storage import MovingWindowSupport, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from ecoreg_common.errors import DomainError
+from gateway.auth.keys import Partner
 from gateway.config import Settings
 from gateway.proxy.breaker import Breaker
 from gateway.redis_link import redis_options
@@ -167,12 +168,13 @@ class LocalWindows(Storage, MovingWindowSupport):
             self._counters.pop(key, None)
 
 
-def client_key() -> str:
-    """Whom a request counts against: its key (``key:<id>``), or its address when anonymous or refused."""
-    partner = current_partner()
+def client_key(partner: Partner | None = None, remote_addr: str | None = None) -> str:
+    """Whom a request counts against: its key (``key:<id>``), or its address when anonymous or refused
+    (``partner`` and ``remote_addr`` default to the current request's)."""
+    partner = partner if partner is not None else current_partner()
     if not partner.anonymous:
         return f"key:{partner.key_id}"
-    return f"addr:{request.remote_addr or 'unknown'}"
+    return f"addr:{(remote_addr if remote_addr is not None else request.remote_addr) or 'unknown'}"
 
 
 class TooManyRequests(DomainError):
@@ -244,10 +246,12 @@ def install_limits(app: Flask, settings: Settings) -> RateLimits:
 
     @app.before_request
     def count_request():
-        endpoint = request.endpoint
-        if endpoint is None or endpoint.rsplit(".", 1)[-1] == "static" or request.path in EXEMPT_PATHS:
+        incoming = request._get_current_object()  # one context lookup, not one per attribute (the hot path)
+        endpoint = incoming.endpoint
+        if endpoint is None or endpoint.rsplit(".", 1)[-1] == "static" or incoming.path in EXEMPT_PATHS:
             return  # no route (404/405), static files, the health endpoints: not counted
-        allowed, item, remaining, reset_at = limits.count(client_key(), anonymous=current_partner().anonymous)
+        partner = current_partner()
+        allowed, item, remaining, reset_at = limits.count(client_key(partner, incoming.remote_addr), anonymous=partner.anonymous)
         # The draft's RateLimit-Reset is delta-seconds; a 429's Retry-After is the same number.
         delta = max(0, math.floor(reset_at - time.time()))
         if not allowed:
@@ -264,7 +268,10 @@ def install_limits(app: Flask, settings: Settings) -> RateLimits:
     def rate_limit_headers(response):
         headers = g.pop("rate_limit_headers", None)
         if headers:
-            response.headers.update(headers)
+            if "RateLimit-Limit" in response.headers:
+                response.headers.update(headers)
+            else:
+                response.headers.extend(headers)  # none there (the usual case): no scan per field, as update does
         return response
 
     return limits

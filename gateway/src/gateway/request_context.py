@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import Request, current_app, g, request
 
 from ecoreg_common.db import Database
 from ecoreg_common.errors import Unauthorized
@@ -26,18 +26,22 @@ def current_partner() -> Partner:
     return g.get("partner", ANONYMOUS)
 
 
-def identify() -> None:
-    """Before each request: who is calling (401 for a key that is not valid; none is anonymous)."""
-    header = request.headers.get("Authorization", "")
+def identify(incoming: Request | None = None) -> Partner:
+    """Before each request: who is calling (``incoming``, by default the current request), also kept
+    as ``g.partner``; 401 for a key that is not valid; no key is ANONYMOUS."""
+    incoming = incoming if incoming is not None else request._get_current_object()
+    header = incoming.headers.get("Authorization", "")
     if not header:
         g.partner = ANONYMOUS
-        return
+        return ANONYMOUS
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise Unauthorized("Send the API key as 'Authorization: Bearer <key>'.", headers={"WWW-Authenticate": 'Bearer realm="ecoreg"'})
-    partner = current_app.extensions[KEYS_EXTENSION].authenticate(current_db(), key.strip())
+    app = current_app._get_current_object()
+    partner = app.extensions[KEYS_EXTENSION].authenticate(app.extensions[DB_EXTENSION], key.strip())
     if partner is None:
         raise Unauthorized(
             "This API key is not valid (unknown or revoked).", headers={"WWW-Authenticate": 'Bearer realm="ecoreg", error="invalid_token"'}
         )
     g.partner = partner
+    return partner

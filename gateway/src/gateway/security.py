@@ -23,17 +23,26 @@ def script_nonce() -> str:
 
 # On every answer unless it set its own.
 ALWAYS = (("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"), ("Referrer-Policy", "no-referrer"))
+_ALWAYS_LOWERED = tuple((name.lower(), name, value) for name, value in ALWAYS)
 
 
 def install_security_headers(app: Flask) -> None:
     @app.after_request
     def security_headers(response):
         headers = response.headers
-        for name, value in ALWAYS:
-            if name not in headers:
+        # One pass over the fields for the names there and the media type (a lookup per name scans
+        # them all again; Response.mimetype parses the parameters on every call).
+        present = set()
+        content_type = ""
+        for name, value in headers.items():
+            lowered = name.lower()
+            present.add(lowered)
+            if lowered == "content-type":
+                content_type = value
+        for lowered, name, value in _ALWAYS_LOWERED:
+            if lowered not in present:
                 headers.add(name, value)  # add: no second scan of the headers, as setting does
-        # The media type without parsing its parameters (Response.mimetype parses them on every call).
-        if (headers.get("Content-Type") or "").split(";", 1)[0].strip().lower() == "text/html":
+        if content_type.split(";", 1)[0].strip().lower() == "text/html":
             style = f"'nonce-{g.style_nonce}'" if "style_nonce" in g else "'none'"
             script = f"'nonce-{g.script_nonce}'" if "script_nonce" in g else "'none'"
             response.headers["Content-Security-Policy"] = (

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, request
 
 from gateway.proxy.forward import forward, upstream_for
 from gateway.public_routes import upstream_routes
-from gateway.request_context import CACHE_EXTENSION, current_partner, upstream
+from gateway.request_context import CACHE_EXTENSION, UPSTREAMS_EXTENSION, current_partner
 
 blp = Blueprint("proxy", __name__)
 # TRACE too: the service answers 405 with the Allow of that path, which only it knows exactly.
@@ -14,8 +14,9 @@ METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 
 
 def proxied(**_):
-    name = upstream_for(request.path)
-    return forward(upstream(name), current_partner(), current_app.extensions[CACHE_EXTENSION])
+    extensions = current_app.extensions
+    upstream = extensions[UPSTREAMS_EXTENSION][upstream_for(request.path)]
+    return forward(upstream, current_partner(), extensions[CACHE_EXTENSION])
 
 
 # Only the services' own paths are proxied, so the gateway's routes (keys, the

@@ -5,17 +5,27 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import os
 import re
 import sys
 import time
-import uuid
 
 from flask import Flask, g, request
 
 REQUEST_ID_HEADER = "X-Request-ID"
+_REQUEST_ID_ENVIRON = "HTTP_X_REQUEST_ID"  # where WSGI puts it (PEP 3333)
 _REQUEST_ID_SAFE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+
+
+def new_request_id() -> str:
+    """A fresh request id: a random (version 4) UUID as 32 hex digits, as ``uuid.uuid4().hex`` writes
+    it, set straight on the random bytes (RFC 9562, section 5.4) at half uuid4's cost per request."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+    raw[8] = (raw[8] & 0x3F) | 0x80  # variant 10xx
+    return raw.hex()
 
 
 def current_request_id() -> str | None:
@@ -64,11 +74,12 @@ def install_request_ids(app: Flask, service: str, routine_paths: tuple[str, ...]
 
     @app.before_request
     def assign_request_id() -> None:
-        incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        request_id = incoming if _REQUEST_ID_SAFE.match(incoming) else uuid.uuid4().hex
-        g.request_id = request_id
-        g.request_started = time.perf_counter()
-        g.request_id_token = request_id_var.set(request_id)
+        incoming = request.environ.get(_REQUEST_ID_ENVIRON, "")
+        request_id = incoming if _REQUEST_ID_SAFE.match(incoming) else new_request_id()
+        context = g._get_current_object()  # one context lookup for the three
+        context.request_id = request_id
+        context.request_started = time.perf_counter()
+        context.request_id_token = request_id_var.set(request_id)
 
     @app.after_request
     def echo_request_id(response):
