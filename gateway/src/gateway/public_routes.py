@@ -146,10 +146,9 @@ def _first_segment(path: str) -> str | None:
     return path[len(API) + 1 :].partition("/")[0]
 
 
-# The rows by their path's first segment after /api/v1, in table order: a row can only cover a
-# path with the same first segment (every row's is literal), so route_for tries those alone,
-# not every row's pattern, on each of the three lookups a proxied request makes.
 def _by_first_segment(routes: tuple[PublicRoute, ...]) -> dict[str, tuple[PublicRoute, ...]]:
+    """The rows by the first segment of their path, each list in table order; ValueError for a row
+    whose first segment is a placeholder (it could cover any path, and the index would miss it)."""
     rows: dict[str, tuple[PublicRoute, ...]] = {}
     for route in routes:
         segment = _first_segment(route.path)
@@ -159,6 +158,9 @@ def _by_first_segment(routes: tuple[PublicRoute, ...]) -> dict[str, tuple[Public
     return rows
 
 
+# The rows by their path's first segment after /api/v1, in table order: a row can only cover a
+# path with the same first segment (every row's is literal), so route_for tries those alone,
+# not every row's pattern, on each of the three lookups a proxied request makes.
 _ROWS_BY_SEGMENT = _by_first_segment(PUBLIC_ROUTES)
 
 
