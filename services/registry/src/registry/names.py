@@ -61,6 +61,8 @@ _EN_FORMS = frozenset(
         "holdings",
     }
 )
+# A whole token that is a legal form, in either language (one set lookup).
+_WHOLE_FORMS = _EN_FORMS | frozenset(_ZH_FORMS)
 # Place markers that are dropped for the core name when they stand as a token of their own
 # (``(上海)``, ``Shanghai ... Co.``) or, for 上海, lead the first token.
 _PLACE_TOKENS = frozenset({"上海", "上海市", "中国", "shanghai", "china"})
@@ -115,15 +117,17 @@ def _strip_forms(parts: list[str]) -> list[str]:
     parts = list(parts)
     while parts:
         last = parts[-1]
-        if last in _EN_FORMS or last in _ZH_FORMS:
+        if last in _WHOLE_FORMS:
             if len(parts) == 1:
                 break
             parts.pop()
             continue
         if not last.endswith(_ZH_FORMS):  # one C call for the common case: no legal form left
             break
-        form = next(f for f in _ZH_FORMS if last.endswith(f))
-        parts[-1] = last[: -len(form)]
+        for form in _ZH_FORMS:  # longest first: the first that ends it is the longest
+            if last.endswith(form):
+                parts[-1] = last[: -len(form)]
+                break
     return parts
 
 
