@@ -308,7 +308,9 @@ def bulk_insert(session: Session, table: Table, rows: Iterable[dict]) -> None:
 
     COPY skips SQLAlchemy's per-value type processing, so values must already be
     what the column stores: aware datetimes, dates, and JSON-able objects for
-    JSON columns (serialised here).
+    JSON columns (serialised here). The rows go as COPY text lines made here
+    (``_copy_line``), in blocks of ``_COPY_BLOCK_ROWS``. A database error (a duplicate
+    key, a NUL in a text) is raised as SQLAlchemy's ``DBAPIError`` subclass for it.
     """
     connection = session.connection()
     if connection.dialect.name != "postgresql":
