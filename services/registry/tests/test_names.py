@@ -1,6 +1,8 @@
 """registry.names: one normalisation for search, matching and duplicate hints."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from registry import names
 
@@ -75,3 +77,21 @@ def test_similarity_is_one_for_equal_names_and_lower_for_a_typo():
     assert names.similarity("huayuvision", "huayuvision") == 1
     assert 0.8 < names.similarity("huayuvision", "huayuvisoin") < 1
     assert names.similarity("", "x") == 0
+
+
+@given(st.text(st.characters(max_codepoint=0x7F), max_size=60) | st.text(max_size=30))
+def test_the_ascii_shortcut_finds_the_tokens_the_pattern_finds(text):
+    # _tokens splits folded ASCII text without the regular expressions; anything else takes them.
+    assert names.tokens(text) == names._TOKEN.findall(names._CJK_GAP.sub("", names.fold(text)))
+
+
+@given(st.text(max_size=12))
+def test_a_core_is_what_the_plain_weight_rule_gives(text):
+    # Only names shorter than the minimum weight are weighed (weight is never below the length).
+    found = names._tokens(text)
+    kept = [t for t in names._strip_forms(found) if t not in names._PLACE_TOKENS]
+    if kept and kept[0].startswith(names._CITY):
+        kept[0] = kept[0][len(names._CITY_FULL) :] if kept[0].startswith(names._CITY_FULL) else kept[0][len(names._CITY) :]
+    result = "".join(names._strip_forms([t for t in kept if t]))
+    expected = names.norm(text) if names.weight(result) < names._MIN_CORE_WEIGHT else result
+    assert names.core(text) == (expected if text else "")

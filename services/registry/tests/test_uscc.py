@@ -81,3 +81,21 @@ def test_check_character_matches_the_weighted_sum(prefix):
     total = sum(uscc.ALPHABET.index(char) * pow(3, i, 31) for i, char in enumerate(prefix))
     check = uscc.ALPHABET.index(uscc.check_character(prefix))
     assert (total + check) % 31 == 0
+
+
+@given(st.text(max_size=40))
+def test_compact_is_nfkc_without_separators_upper_cased(code):
+    import unicodedata
+
+    assert uscc.compact(code) == unicodedata.normalize("NFKC", code).replace(" ", "").replace("-", "").upper()
+
+
+@given(
+    st.text(alphabet=uscc.ALPHABET, min_size=17, max_size=17),
+    st.text(alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=8, max_size=8),
+)
+def test_check_characters_follow_the_standards_formulas(first17, first8):
+    total = sum(uscc.ALPHABET.index(char) * pow(3, i, 31) for i, char in enumerate(first17))
+    assert uscc.check_character(first17) == uscc.ALPHABET[(31 - total % 31) % 31]
+    organisation = sum(int(char, 36) * weight for char, weight in zip(first8, (3, 7, 9, 10, 5, 8, 4, 2), strict=True))
+    assert uscc.organisation_check_character(first8) == {10: "X", 11: "0"}.get(11 - organisation % 11, str(11 - organisation % 11))

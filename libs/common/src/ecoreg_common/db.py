@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from itertools import chain
 from pathlib import Path
 from typing import TypeVar
@@ -308,7 +308,9 @@ def bulk_insert(session: Session, table: Table, rows: Iterable[dict]) -> None:
 
     COPY skips SQLAlchemy's per-value type processing, so values must already be
     what the column stores: aware datetimes, dates, and JSON-able objects for
-    JSON columns (serialised here).
+    JSON columns (serialised here). The rows go as COPY text lines made here
+    (``_copy_line``), in blocks of ``_COPY_BLOCK_ROWS``. A database error (a duplicate
+    key, a NUL in a text) is raised as SQLAlchemy's ``DBAPIError`` subclass for it.
     """
     connection = session.connection()
     if connection.dialect.name != "postgresql":
@@ -321,25 +323,49 @@ def bulk_insert(session: Session, table: Table, rows: Iterable[dict]) -> None:
     if first is None:
         return
     columns = list(first)
-    encoders = [_copy_encoder(table.c[name].type) for name in columns]
-    cursor = connection.connection.dbapi_connection.cursor()
+    raw = connection.connection.dbapi_connection
+    line = _copy_line(table, columns, _psycopg_text(raw))
+    cursor = raw.cursor()
     names = ", ".join(f'"{name}"' for name in columns)
     statement = f'COPY "{table.name}" ({names}) FROM STDIN'
     driver_error = connection.dialect.loaded_dbapi.Error
     try:
         with cursor.copy(statement) as copy:
+            block: list[str] = []
             for row in chain((first,), rows):
-                values = map(row.__getitem__, columns)
-                copy.write_row(
-                    [encoder(value) if encoder and value is not None else value for encoder, value in zip(encoders, values, strict=True)]
-                )
+                block.append(line(row))
+                if len(block) == _COPY_BLOCK_ROWS:
+                    copy.write("".join(block))
+                    block.clear()
+            if block:
+                copy.write("".join(block))
     except driver_error as error:
         # The raw cursor bypasses SQLAlchemy: raise what execute() would have raised
         # (IntegrityError for a duplicate key), so callers handle COPY like any statement.
         raise DBAPIError.instance(statement, None, error, driver_error) from error
 
 
-_COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# Rows per block handed to the connection (~30-60 kB for entity rows, psycopg's own
+# buffer is 32 kB): the server inserts each block while the next is made.
+_COPY_BLOCK_ROWS = 100
+
+
+def _compact_json_encoder() -> Callable[[object], str]:
+    """``json.dumps`` with compact separators and non-ASCII text as it is: the C encoder made once
+    (``JSONEncoder.encode`` makes one per call), no check for circular references (the values
+    were parsed from JSON or built by the caller)."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # no C accelerator: the encoder as json.dumps has it
+        return json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+
+    def refuse(value: object) -> object:
+        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+    encode = make(None, refuse, json.encoder.encode_basestring, None, ":", ",", False, False, True)
+    return lambda value: "".join(encode(value, 0))
+
+
+_COMPACT_JSON = _compact_json_encoder()
 
 
 def _pg_text_array(items: list[str]) -> str:
@@ -358,6 +384,88 @@ def _copy_encoder(column_type):
         # psycopg's generic list dumper costs ~7 us a value; the text form is trivial.
         return _pg_text_array
     return None
+
+
+def _copy_escaped(text: str) -> str:
+    # COPY's text format: backslash, newline, carriage return and the delimiter (tab) are escaped.
+    return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+
+
+def _psycopg_text(raw_connection) -> Callable[[object], str]:
+    """A value as psycopg's own text dumper for it writes it, decoded as the connection's text."""
+    from psycopg.adapt import PyFormat, Transformer  # psycopg is there whenever PostgreSQL is
+
+    transformer, encoding = Transformer(raw_connection), raw_connection.info.encoding
+
+    def text(value: object) -> str:
+        return bytes(transformer.get_dumper(value, PyFormat.TEXT).dump(value)).decode(encoding)
+
+    return text
+
+
+def _copy_line(table: Table, columns: list[str], adapted: Callable[[object], str]) -> Callable[[dict], str]:
+    """A function: row dict -> its line in COPY's text format, the values of ``columns`` in order.
+
+    The text psycopg's ``Copy.write_row`` sends (NULL as ``\\N``; backslash, newline, carriage
+    return and tab escaped, which is all COPY needs: it also escapes backspace, form feed and
+    vertical tab, which COPY reads alike either way), made without a dumper looked up per value: columns with an encoder
+    (``_copy_encoder``) use it, and str, int, bool, date and datetime values are written
+    here (datetimes as ISO 8601, each distinct one once: a batch's rows share their
+    UTC timestamps); any other value goes through ``adapted``, psycopg's own text dumper. A row is escaped
+    value by value only when its joined text shows a special character; a NUL is left to
+    psycopg's dumper, which refuses it as ``write_row`` did.
+    """
+    encoders = [_copy_encoder(table.c[name].type) for name in columns]
+    times: dict[datetime, str] = {}
+
+    def instant(value: datetime) -> str:
+        if value.tzinfo is not UTC:  # cached only where equal means the same text
+            return value.isoformat(" ")
+        text = times.get(value)
+        if text is None:
+            text = times[value] = value.isoformat(" ")
+        return text
+
+    by_type: dict[type, Callable[[object], str]] = {
+        str: str.__str__,
+        int: int.__repr__,
+        bool: lambda value: "t" if value else "f",
+        datetime: instant,
+        date: date.isoformat,
+    }
+    plan = list(zip(columns, encoders, strict=True))
+    tabs = len(columns) - 1
+
+    def line(row: dict) -> str:
+        texts: list[str] = []
+        append = texts.append
+        nulls = 0
+        for name, encoder in plan:
+            value = row[name]
+            if value is None:
+                append("\\N")
+                nulls += 1
+            elif encoder is not None:
+                append(encoder(value))
+            else:
+                append(by_type.get(type(value), adapted)(value))
+        joined = "\t".join(texts)
+        if (
+            joined.count("\\") == nulls
+            and joined.count("\t") == tabs
+            and "\n" not in joined
+            and "\r" not in joined
+            and "\x00" not in joined
+        ):
+            return joined + "\n"
+        # A special character in some value (rare): escape each, a NUL left to psycopg's dumper.
+        escaped = [
+            "\\N" if row[name] is None else _copy_escaped(adapted(text) if "\x00" in text else text)
+            for (name, _), text in zip(plan, texts, strict=True)
+        ]
+        return "\t".join(escaped) + "\n"
+
+    return line
 
 
 def upsert(session: Session, table: Table):

@@ -4,7 +4,9 @@ marshmallow's ``Schema.load`` costs ~40 us per entity-sized item (error
 stores, hooks, per-field bookkeeping), which was 40% of a 1,000-item batch.
 ``compile_loader`` reads a schema's declared fields once and builds plain
 functions that do the same checks: the fields' own validators (the very
-objects the schema holds, so the rules have one source), the schema's
+objects the schema holds, so the rules have one source: marshmallow's OneOf,
+Length, Regexp and Range are read for their parameters and tested inline,
+any other validator is called), the schema's
 ``pre_load`` hooks, required and unknown keys, and the type checks of the
 common field classes. Any field class it has no shortcut for is loaded by the
 field's own ``deserialize``.
@@ -20,10 +22,11 @@ compares the two on generated inputs.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import marshmallow as ma
-from marshmallow import fields
+from marshmallow import fields, validate
 from marshmallow.utils import missing
 
 from ecoreg_common.validation import known_storable_now
@@ -36,47 +39,89 @@ class _Doubt(Exception):
 Loader = Callable[[Any], Any]
 
 
-def _validated(loader: Loader, validators: tuple) -> Loader:
-    if not validators:
-        return loader
+def _check(validator, value_types: tuple[type, ...]) -> Callable[[Any], bool]:
+    """``validator`` as a test that is True exactly when it accepts a value of one of ``value_types``.
 
-    def load(value):
-        value = loader(value)
-        for validator in validators:
-            # marshmallow treats a validator returning False as a failure, like raising.
-            if validator(value) is False:
-                raise _Doubt
-        return value
+    marshmallow's own OneOf, Length, Regexp and Range (exactly those classes) are read for
+    their parameters and tested here without their call and message machinery; any other
+    validator is called, a ``False`` result taken as a failure as marshmallow takes it (a
+    ValidationError it raises ends the fast path the same way).
+    """
+    kind = type(validator)
+    if kind is validate.OneOf and value_types and all(type(choice) in value_types for choice in validator.choices):
+        # Values and choices of one hashable kind (str, int): membership is the same question.
+        return frozenset(validator.choices).__contains__
+    if kind is validate.Length:
+        low, high, equal = validator.min, validator.max, validator.equal
+        if equal is not None:
+            return lambda value: len(value) == equal
+        low = 0 if low is None else low
+        if high is None:
+            return lambda value: len(value) >= low
+        return lambda value: low <= len(value) <= high
+    if kind is validate.Regexp:
+        match = validator.regex.match
+        return lambda value: match(value) is not None
+    if kind is validate.Range and value_types:
+        low, high, low_in, high_in = validator.min, validator.max, validator.min_inclusive, validator.max_inclusive
 
-    return load
+        def within(value) -> bool:
+            if low is not None and (value < low if low_in else value <= low):
+                return False
+            return not (high is not None and (value > high if high_in else value >= high))
+
+        return within
+    return lambda value: validator(value) is not False
 
 
 def _field_loader(field: fields.Field) -> Loader:
-    """One field: the loaded value, or _Doubt / ValidationError."""
+    """One field: the loaded value, or _Doubt / ValidationError. One function per field, None and
+    the type checked first, then the field's validators (``_check``) in order."""
     if getattr(field, "pre_load", None) or getattr(field, "post_load", None):
         return field.deserialize  # per-field processors: marshmallow's own order of steps
     allow_none = field.allow_none
-    validators = tuple(field.validators)
     kind = type(field)
+    value_types: tuple[type, ...] = {fields.String: (str,), fields.Integer: (int,), fields.Date: (date,)}.get(kind, ())
+    checks = tuple(_check(validator, value_types) for validator in field.validators)
+
+    def checked(value):
+        for check in checks:
+            if not check(value):
+                raise _Doubt
+        return value
 
     if kind is fields.String:
 
         def load(value):
             if type(value) is not str:
+                if value is None and allow_none:
+                    return None
                 raise _Doubt
+            for check in checks:
+                if not check(value):
+                    raise _Doubt
             return value
 
-    elif kind is fields.Integer:
+        return load
+
+    if kind is fields.Integer:
 
         def load(value):
             if type(value) is not int:  # bool is not int here, as in marshmallow
+                if value is None and allow_none:
+                    return None
                 raise _Doubt
+            for check in checks:
+                if not check(value):
+                    raise _Doubt
             return value
 
-    elif kind is fields.Date and field.DESERIALIZATION_FUNCS.get(field.format or field.DEFAULT_FORMAT):
+        return load
+
+    if kind is fields.Date and field.DESERIALIZATION_FUNCS.get(field.format or field.DEFAULT_FORMAT):
         parse = field.DESERIALIZATION_FUNCS[field.format or field.DEFAULT_FORMAT]
 
-        def load(value):
+        def parsed(value):
             if type(value) is not str:
                 raise _Doubt
             try:
@@ -85,45 +130,41 @@ def _field_loader(field: fields.Field) -> Loader:
                 raise _Doubt from None
 
     elif kind is fields.List and field.inner is not None:
-        inner = _nullable(_field_loader(field.inner), field.inner.allow_none)
+        inner = _field_loader(field.inner)  # None and all, as for a field of its own
 
-        def load(value):
+        def parsed(value):
             if type(value) is not list:
                 raise _Doubt
             return [inner(item) for item in value]
 
     elif kind is fields.Dict and field.value_field is None and (field.key_field is None or type(field.key_field) is fields.String):
-        key_validators = tuple(field.key_field.validators) if field.key_field is not None else ()
+        key_checks = tuple(_check(validator, (str,)) for validator in field.key_field.validators) if field.key_field is not None else ()
 
-        def load(value):
+        def parsed(value):
             if type(value) is not dict:
                 raise _Doubt
             for key in value:
                 if type(key) is not str:
                     raise _Doubt
-                for validator in key_validators:
-                    if validator(key) is False:
+                for check in key_checks:
+                    if not check(key):
                         raise _Doubt
             return dict(value)
 
-        # Mapping runs the field's validators on the result itself; so does _validated.
+        # Mapping runs the field's validators on the result itself; so does checked.
     else:
         # No shortcut for this class: its own _deserialize (the method custom
         # fields override), then its validators, as Field.deserialize does for a
         # value that is present and not None.
-        def load(value):
+        def parsed(value):
             return field._deserialize(value, None, None)
 
-    return _nullable(_validated(load, validators), allow_none)
-
-
-def _nullable(loader: Loader, allow_none: bool) -> Loader:
     def load(value):
         if value is None:
             if allow_none:
                 return None
             raise _Doubt
-        return loader(value)
+        return checked(parsed(value))
 
     return load
 

@@ -7,6 +7,7 @@ from flask import Flask
 from ecoreg_common.api import create_api
 from ecoreg_common.db import Database
 from ecoreg_common.health import health_blueprint
+from ecoreg_common.heap import freeze_startup_objects
 from ecoreg_common.internal_auth import install_internal_token_check
 from ecoreg_common.logs import configure_logging, install_request_ids
 from registry.config import Settings
@@ -14,6 +15,7 @@ from registry.request_context import DB_EXTENSION
 
 
 def create_app(settings: Settings | None = None) -> Flask:
+    """The registry's Flask app, its settings from the environment unless given."""
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level)
 
@@ -40,6 +42,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     to_dict = api.spec.to_dict
     api.spec.to_dict = lambda: document_batch_items_as_answered(to_dict())
     app.register_blueprint(health_blueprint({"database": db.ping}))
+    # Under gunicorn: full collections no longer walk the app's own objects (a batch set off several).
+    freeze_startup_objects()
     return app
 
 

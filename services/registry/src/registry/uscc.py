@@ -111,6 +111,9 @@ def _organisation_value(char: str) -> int:
 
 _ORGANISATION_VALUE = {char: _organisation_value(char) for char in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
 _ORGANISATION_CHECK = {check: {10: "X", 11: "0"}.get(check, str(check)) for check in range(1, 12)}
+# Per position, each character's value times that position's weight: a sum is then one lookup per character.
+_WEIGHTED = tuple({char: value * weight for char, value in _VALUE.items()} for weight in WEIGHTS)
+_ORGANISATION_WEIGHTED = tuple({char: value * weight for char, value in _ORGANISATION_VALUE.items()} for weight in ORGANISATION_WEIGHTS)
 
 
 def organisation_check_character(first8: str) -> str:
@@ -118,7 +121,7 @@ def organisation_check_character(first8: str) -> str:
     if len(first8) != 8:
         raise ValueError("need exactly 8 characters")
     if _ALPHANUMERIC.issuperset(first8):  # the values looked up, not worked out per character
-        total = sum(map(int.__mul__, map(_ORGANISATION_VALUE.__getitem__, first8), ORGANISATION_WEIGHTS))
+        total = sum(map(dict.__getitem__, _ORGANISATION_WEIGHTED, first8))
     else:
         total = sum(_organisation_value(char) * weight for char, weight in zip(first8, ORGANISATION_WEIGHTS, strict=True))
     return _ORGANISATION_CHECK[11 - total % 11]
@@ -129,7 +132,11 @@ def compact(code: str) -> str:
 
     ``"91 110000 600037341l"`` and ``"91110000-600037341L"`` -> ``"91110000600037341L"``.
     """
-    return unicodedata.normalize("NFKC", code).translate(_SEPARATORS).upper()
+    if not code.isascii():  # NFKC leaves ASCII text as it is
+        code = unicodedata.normalize("NFKC", code)
+    if " " in code or "-" in code:
+        code = code.translate(_SEPARATORS)
+    return code.upper()
 
 
 def check_character(first17: str) -> str:
@@ -137,7 +144,7 @@ def check_character(first17: str) -> str:
     if len(first17) != 17:
         raise ValueError("need exactly 17 characters")
     try:
-        total = sum(map(int.__mul__, map(_VALUE.__getitem__, first17), WEIGHTS))
+        total = sum(map(dict.__getitem__, _WEIGHTED, first17))
     except KeyError as error:
         raise ValueError(f"{error.args[0]!r} is not a USCC character") from None
     return ALPHABET[(31 - total % 31) % 31]

@@ -41,11 +41,15 @@ class UsccField(fields.String):
         return code
 
 
+# json.dumps(value, ensure_ascii=False), without a new encoder made for each call.
+_ATTRIBUTES_JSON = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _small_object(value: dict) -> None:
     # One check for keys and size: a validator per key costs more than the whole dump.
     if any(not 1 <= len(key) <= 64 for key in value):
         raise ma.ValidationError("keys must be 1 to 64 characters")
-    if len(json.dumps(value, ensure_ascii=False).encode()) > MAX_ATTRIBUTES_BYTES:
+    if len(_ATTRIBUTES_JSON(value).encode()) > MAX_ATTRIBUTES_BYTES:
         raise ma.ValidationError(f"must serialise to at most {MAX_ATTRIBUTES_BYTES} bytes of JSON")
 
 

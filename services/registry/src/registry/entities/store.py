@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import zip_longest
 
-from sqlalchemy import Select, and_, bindparam, false, func, or_, select, update
+from sqlalchemy import ARRAY, Select, and_, any_, bindparam, false, func, or_, select, union, update
 from sqlalchemy.orm import Session
 
 from ecoreg_common.db import allocate_ids, bulk_insert, list_contains, one_of
@@ -95,16 +95,56 @@ def _holding_any(session: Session, source: str, codes: Sequence[str], external_i
             yield or_(*wanted)
 
 
+def _probed_live(source: str, codes: Sequence[str], external_ids: Sequence[str]):
+    """PostgreSQL's condition for ``live_matches``: the live rows holding any of the values, found by
+    index probes, each value one probe of its unique index (``uq_entities_live_uscc``,
+    ``uq_entities_live_external_id_source``; a scalar subquery, which that uniqueness keeps
+    to one row), their ids then read through the primary key.
+
+    Without the probes, a table never analysed (this machine's PostgreSQL runs with autovacuum
+    off) is planned as if ``retired_at IS NULL`` held for 0.5% of the rows, and an ``= ANY``
+    lookup reads every live row: 11-17 ms at 20,000 rows, growing with the table; the probes
+    cost the same at any size. The lookup's own condition stays beside them, over the same two
+    array parameters (sent once): a row changed while the statement waited for its lock is
+    judged again on its new version, retired or no longer holding the value, as before.
+    """
+    live = entities.alias("live")
+    wanted_codes = bindparam("wanted_codes", list(codes), type_=ARRAY(entities.c.uscc.type))
+    wanted_external_ids = bindparam("wanted_external_ids", list(external_ids), type_=ARRAY(entities.c.external_id.type))
+
+    def probes(values, *holds) -> Select:
+        value = func.unnest(values).table_valued("value").render_derived(name="wanted")
+        found = select(live.c.id).where(*(hold(value.c.value) for hold in holds), live.c.retired_at.is_(None))
+        return select(found.scalar_subquery()).select_from(value)
+
+    holding, ids = [], []
+    if codes:
+        holding.append(entities.c.uscc == any_(wanted_codes))
+        ids.append(probes(wanted_codes, lambda value: live.c.uscc == value))
+    if external_ids:
+        holding.append(and_(entities.c.source == source, entities.c.external_id == any_(wanted_external_ids)))
+        ids.append(probes(wanted_external_ids, lambda value: live.c.external_id == value, lambda _: live.c.source == source))
+    probed = union(*ids) if len(ids) > 1 else ids[0]
+    return and_(entities.c.id == any_(func.array(probed.scalar_subquery())), or_(*holding))
+
+
 def live_matches(session: Session, source: str, codes: Sequence[str], external_ids: Sequence[str]) -> list[dict]:
     """Live entities holding any of ``codes`` or, for ``source``, any of ``external_ids``, locked FOR UPDATE.
 
     One statement (per 900 values on SQLite): ``uscc = ANY(...) OR (source = ...
     AND external_id = ANY(...))``, so an entity matched both ways is read, locked
-    and converted once, not twice.
+    and converted once, not twice; on PostgreSQL with the rows found by index probes
+    (``_probed_live``).
     """
-    found: dict[int, dict] = {}
     live = entities.c.retired_at.is_(None)
-    for holding in _holding_any(session, source, codes, external_ids):
+    if session.get_bind().dialect.name == "postgresql":
+        if not codes and not external_ids:
+            return []
+        holdings = [_probed_live(source, codes, external_ids)]
+    else:
+        holdings = _holding_any(session, source, codes, external_ids)
+    found: dict[int, dict] = {}
+    for holding in holdings:
         query = select(entities).where(live, holding).order_by(entities.c.id).with_for_update()
         for state in states_from(session, query):
             found[state["id"]] = state
@@ -315,9 +355,16 @@ def merged_into(session: Session, entity_id: int) -> int | None:
 
 def merged_matches(session: Session, source: str, codes: Sequence[str], external_ids: Sequence[str]) -> list[tuple[dict, int]]:
     """(merged entity, live survivor id) for merged entities holding any of ``codes`` or,
-    for ``source``, any of ``external_ids``, whose survivor still lives (newest merge first)."""
+    for ``source``, any of ``external_ids``, whose survivor still lives (newest merge first).
+
+    A table in which no entity was ever merged answers ``[]`` after one statement that
+    reads the first entry of the ``merged_into`` index."""
     found: dict[int, dict] = {}
     merged = entities.c.merged_into.is_not(None)
+    if (codes or external_ids) and session.scalar(select(func.min(entities.c.merged_into))) is None:
+        # No entity was ever merged (the usual case): one look at the merged_into index, not a
+        # lookup of every value that reads every row which that index cannot rule out.
+        return []
     for holding in _holding_any(session, source, codes, external_ids):
         for state in states_from(session, select(entities).where(merged, holding)):
             found[state["id"]] = state
