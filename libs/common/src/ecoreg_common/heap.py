@@ -9,19 +9,17 @@ batch (15 ms a batch with the young collections; bench/README.md, issue #14, ses
 ``gc.freeze`` moves every object then alive into a permanent generation that no
 collection walks (it is what it was added for: long-lived objects made at start-up);
 the objects made later are collected as before.
+
+Not done: pausing the collector for a batch (tried in session 7). The pause could only end when
+no batch was running anywhere in the process, so overlapping batches from a few clients kept it
+off for every thread, and the cyclic garbage of invalid items (tracebacks) grew a worker from
+80 to 400 MB in 40 s (found by review). The freeze alone took the collector from 15 to 4.6 ms a batch.
 """
 
 from __future__ import annotations
 
-import functools
 import gc
 import sys
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import TypeVar
-
-T = TypeVar("T")
 
 
 def served_by_gunicorn() -> bool:
@@ -41,46 +39,3 @@ def freeze_startup_objects() -> bool:
     gc.collect()  # nothing unreachable is frozen
     gc.freeze()
     return True
-
-
-_pause_lock = threading.Lock()
-_pausing = 0  # requests inside collector_paused now, in all threads
-_resume = False  # whether the collector was on when the first of them came in
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """No cyclic collection while the block runs (``gc.disable``), the collector as it was once the last such block in the process ends.
-
-    For a request that builds and keeps many objects at once, none of them garbage until it
-    ends (a 1,000-item batch: its items, states, rows and answer, ~100,000 containers):
-    the young collections it sets off walk them again and again, 4-5 ms a batch after
-    ``freeze_startup_objects``, and free nothing. Plain reference counting still frees what
-    the block drops; cycles made meanwhile (in any thread) wait for the next collection
-    after it. Blocks may overlap across threads: the collector resumes when the last ends,
-    and only if it was enabled when the first began.
-    """
-    global _pausing, _resume
-    with _pause_lock:
-        if _pausing == 0:
-            _resume = gc.isenabled()
-            gc.disable()
-        _pausing += 1
-    try:
-        yield
-    finally:
-        with _pause_lock:
-            _pausing -= 1
-            if _pausing == 0 and _resume:
-                gc.enable()
-
-
-def paused_collector(view: Callable[..., T]) -> Callable[..., T]:
-    """``view`` run inside ``collector_paused`` (for a MethodView's ``decorators``: parsing, work and answer all inside)."""
-
-    @functools.wraps(view)
-    def paused(*args, **kwargs) -> T:
-        with collector_paused():
-            return view(*args, **kwargs)
-
-    return paused

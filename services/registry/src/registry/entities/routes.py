@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from ecoreg_common import conditional
 from ecoreg_common.api import Blueprint
 from ecoreg_common.errors import NotFound
-from ecoreg_common.heap import paused_collector
 from ecoreg_common.problems import ProblemSchema
 from registry import idempotency
 from registry.entities import batch, duplicates, matching, merge, service
@@ -101,9 +100,6 @@ class Entities(MethodView):
 
 @blp.route("/entities/batch")
 class EntityBatch(MethodView):
-    # A batch keeps ~100,000 objects until it answers: young collections would walk them for nothing.
-    decorators = [paused_collector]
-
     @blp.arguments(BatchArgsSchema, location="query", as_kwargs=True)
     @blp.arguments(BatchRequestSchema)
     @blp.response(200, BatchResultSchema)
