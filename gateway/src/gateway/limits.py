@@ -168,13 +168,11 @@ class LocalWindows(Storage, MovingWindowSupport):
             self._counters.pop(key, None)
 
 
-def client_key(partner: Partner | None = None, remote_addr: str | None = None) -> str:
-    """Whom a request counts against: its key (``key:<id>``), or its address when anonymous or refused
-    (``partner`` and ``remote_addr`` default to the current request's)."""
-    partner = partner if partner is not None else current_partner()
+def client_key(partner: Partner, remote_addr: str | None) -> str:
+    """Whom a request counts against: its key (``key:<id>``), or its address when anonymous or refused."""
     if not partner.anonymous:
         return f"key:{partner.key_id}"
-    return f"addr:{(remote_addr if remote_addr is not None else request.remote_addr) or 'unknown'}"
+    return f"addr:{remote_addr or 'unknown'}"
 
 
 class TooManyRequests(DomainError):

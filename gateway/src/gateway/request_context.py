@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Request, current_app, g, request
+from flask import Request, current_app, g
 
 from ecoreg_common.db import Database
 from ecoreg_common.errors import Unauthorized
@@ -26,10 +26,9 @@ def current_partner() -> Partner:
     return g.get("partner", ANONYMOUS)
 
 
-def identify(incoming: Request | None = None) -> Partner:
-    """Before each request: who is calling (``incoming``, by default the current request), also kept
-    as ``g.partner``; 401 for a key that is not valid; no key is ANONYMOUS."""
-    incoming = incoming if incoming is not None else request._get_current_object()
+def identify(incoming: Request) -> Partner:
+    """Before each request: who is calling ``incoming`` (the current request), also kept as
+    ``g.partner``; 401 for a key that is not valid; no key is ANONYMOUS."""
     header = incoming.headers.get("Authorization", "")
     if not header:
         g.partner = ANONYMOUS
