@@ -8,10 +8,12 @@ CREATE DATABASE) and drops it at the end.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -169,6 +171,12 @@ class WSGITransport(BaseAdapter):
         pass
 
 
+# A Parse or Bind message's first two fields, as libpq's trace writes them: ``"name" "text...``.
+_NAMED = re.compile(r'\s*"([^"]*)" "(.*)')
+# Per connection, across recordings: the statements psycopg prepared while one was recorded, name -> SQL.
+_PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 @contextmanager
 def database_round_trips(engine) -> Iterator[list[str]]:
     """Record what ``engine``'s connections send to the database while the block runs.
@@ -178,7 +186,10 @@ def database_round_trips(engine) -> Iterator[list[str]]:
     trace (one item per ReadyForQuery the server answers with), on SQLite from
     the sqlite3 trace callback (one item per statement). Counting here, below
     SQLAlchemy, is what makes it a proof: statement events miss pings and
-    transaction control.
+    transaction control. psycopg prepares a statement on its 6th run on a
+    connection, in a round trip of its own (once per connection and statement):
+    that one is recorded as ``"PREPARE <SQL>"``; a prepared statement run by its
+    name is recorded with its SQL text.
     """
     import tempfile
 
@@ -207,17 +218,33 @@ def database_round_trips(engine) -> Iterator[list[str]]:
             return
         dbapi_connection.pgconn.untrace()
         trace.seek(0)
+        prepared = _PREPARED.setdefault(dbapi_connection, {})
         pending: list[str] = []
+        preparing = executing = False
         for line in trace.read().decode("utf-8", "replace").splitlines():
             parts = line.split("\t")
             if len(parts) < 3:  # the continuation of a multi-line SQL text
                 continue
             direction, message, rest = parts[0], parts[2], "\t".join(parts[3:])
-            if direction == "F" and message in ("Query", "Parse"):
-                pending.append(rest.strip().strip('"').lstrip('" '))
+            if direction == "F" and message == "Query":
+                pending.append(rest.strip().strip('"'))
+            elif direction == "F" and message == "Parse":
+                named = _NAMED.match(rest)
+                name, text = named.groups() if named else ("", rest)
+                if name:
+                    prepared[name] = text
+                    preparing = True
+                pending.append(text)
+            elif direction == "F" and message == "Execute":
+                executing = True
+            elif direction == "F" and message == "Bind":
+                named = _NAMED.match(rest)
+                statement = named.group(2).split('"', 1)[0] if named else ""
+                if statement and not pending:  # a statement psycopg prepared earlier, run by its name
+                    pending.append(prepared.get(statement, f"EXECUTE {statement}"))
             elif direction == "B" and message == "ReadyForQuery":
-                sent.append("; ".join(pending))
-                pending = []
+                sent.append(("PREPARE " if preparing and not executing else "") + "; ".join(pending))
+                pending, preparing, executing = [], False, False
         trace.close()
 
     # First in line, so a ping made on checkout is recorded too.

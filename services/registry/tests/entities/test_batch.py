@@ -1,5 +1,7 @@
 """POST /api/v1/entities/batch: upserts with per-item answers."""
 
+import json
+
 from registry_testing import as_partner, enterprise
 
 
@@ -152,3 +154,26 @@ def test_a_missing_identifier_is_reported_with_the_other_errors(client):
     assert set(first) == {"kind", "clusters", "_schema"}
     assert "needs a uscc or an external_id" in " ".join(first["_schema"])
     assert set(second) == {"_schema", "tier"}  # valid fields, no identifier: the rules are judged too
+
+
+def test_an_item_with_unstorable_text_gets_its_other_errors_and_keeps_its_identifier(client):
+    # The text walk refuses a NUL or a lone surrogate before any field is loaded; the item was
+    # then told it had no uscc or external_id, and nothing of its other fields (review14b, F4).
+    items = [
+        enterprise(1, name="Nul\u0000Name"),
+        enterprise(2, name="Nul\u0000Name", tier="bogus"),
+        {**enterprise(3, attributes={"note": "x\u0000"}), "uscc": None},
+        enterprise(4, name="\ud800 alone"),
+        enterprise(5),
+    ]
+    body = json.dumps({"entities": items})  # ensure_ascii: the NUL and the surrogate as \u escapes
+    response = client.post("/api/v1/entities/batch", data=body, content_type="application/json", headers=as_partner())
+    assert response.status_code == 200, response.json
+    nul, nul_and_tier, no_identifier, surrogate, good = response.json["items"]
+    assert set(nul["errors"]) == {"name"}, nul
+    assert set(nul_and_tier["errors"]) == {"name", "tier"}, nul_and_tier
+    assert set(no_identifier["errors"]) == {"attributes.note", "_schema"}, no_identifier
+    assert "needs a uscc or an external_id" in " ".join(no_identifier["errors"]["_schema"])
+    assert set(surrogate["errors"]) == {"name"}, surrogate
+    assert good["status"] == "created"
+    assert response.json["summary"] == {"created": 1, "updated": 0, "unchanged": 0, "error": 4}

@@ -35,10 +35,29 @@ def reference(db: Database) -> Reference:
 
 
 def list_clusters(db: Database) -> list[dict]:
-    with db.read() as session:
-        cluster_rows = session.execute(select(clusters).order_by(clusters.c.position)).all()
-        track_rows = session.execute(select(tracks).order_by(tracks.c.position)).all()
-    by_cluster: dict[str, list[dict]] = {row.key: [] for row in cluster_rows}
-    for row in track_rows:
-        by_cluster[row.cluster_key].append({"key": row.key, "name_en": row.name_en, "name_zh": row.name_zh, "note": row.note})
-    return [{"key": row.key, "name_en": row.name_en, "name_zh": row.name_zh, "tracks": by_cluster[row.key]} for row in cluster_rows]
+    """The clusters in their order, each with its tracks in theirs: ``[{"key", "name_en", "name_zh",
+    "tracks": [{"key", "name_en", "name_zh", "note"}]}]``, read in one statement (a cluster with no
+    track yet still listed, with ``tracks: []``)."""
+    query = (
+        select(
+            clusters.c.key,
+            clusters.c.name_en,
+            clusters.c.name_zh,
+            tracks.c.key.label("track_key"),
+            tracks.c.name_en.label("track_name_en"),
+            tracks.c.name_zh.label("track_name_zh"),
+            tracks.c.note.label("track_note"),
+        )
+        .select_from(clusters.outerjoin(tracks, tracks.c.cluster_key == clusters.c.key))
+        .order_by(clusters.c.position, tracks.c.position)
+    )
+    listed: dict[str, dict] = {}
+    for row in db.query(lambda session: session.execute(query).all()):
+        cluster = listed.get(row.key)
+        if cluster is None:
+            cluster = listed[row.key] = {"key": row.key, "name_en": row.name_en, "name_zh": row.name_zh, "tracks": []}
+        if row.track_key is not None:
+            cluster["tracks"].append(
+                {"key": row.track_key, "name_en": row.track_name_en, "name_zh": row.track_name_zh, "note": row.track_note}
+            )
+    return list(listed.values())

@@ -19,12 +19,6 @@ from registry.entities.service import check_if_match, utcnow
 from registry.partner import Partner
 
 
-def survivor_of(db: Database, entity_id: int) -> int | None:
-    """The live entity ``entity_id`` was merged into (following merges of merges), or None."""
-    with db.read() as session:  # a walk of one or more statements
-        return store.merged_into(session, entity_id)
-
-
 def merge_entity(db: Database, entity_id: int, into: int, partner: Partner, if_match: list[str] | None, *, force: bool = False) -> dict:
     """Merge ``entity_id`` into ``into``: ``{"merged": final state with merged_into, "survivor": state}``.
 

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from ecoreg_common import conditional
 from ecoreg_common.api import Blueprint
-from ecoreg_common.errors import NotFound
 from ecoreg_common.problems import ProblemSchema
 from registry import idempotency
 from registry.entities import batch, duplicates, matching, merge, service
@@ -141,12 +140,8 @@ class EntityById(MethodView):
     @blp.alt_response(412, schema=ProblemSchema, description="If-Match does not match the current ETag")
     def get(self, entity_id):
         """One live entity (If-None-Match gets 304 while it is unchanged; a merged one answers 301 with where it went)"""
-        try:
-            state = service.get_entity(current_db(), entity_id)
-        except NotFound:
-            survivor = merge.survivor_of(current_db(), entity_id)
-            if survivor is None:
-                raise
+        state, survivor = service.read_entity(current_db(), entity_id)
+        if survivor is not None:
             response = jsonify(
                 {"id": entity_id, "merged_into": survivor, "detail": f"Entity {entity_id} was merged into entity {survivor}."}
             )

@@ -16,7 +16,7 @@ from marshmallow import fields, validate
 from ecoreg_common.fastload import compile_loader
 from ecoreg_common.formats import key_pattern
 from ecoreg_common.problems import flatten_messages
-from ecoreg_common.validation import InputSchema, UTCDateTimeField, date_range, visible_text
+from ecoreg_common.validation import InputSchema, UTCDateTimeField, date_range, unstorable_text, visible_text
 from registry import uscc
 from registry.vocabulary import DISTRICTS, KINDS, STATUSES, TIERS
 
@@ -291,8 +291,33 @@ class PerItemNested(fields.Nested):
         try:
             return super().deserialize(value, attr, data, **kwargs)
         except ma.ValidationError as error:
-            messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
-            return InvalidItem(flatten_messages(messages), error.valid_data)
+            errors, valid = _flat(error), error.valid_data
+        if not valid and isinstance(value, dict):
+            valid = self._load_the_storable_fields(value, errors, attr, data, **kwargs)
+        return InvalidItem(errors, valid)
+
+    def _load_the_storable_fields(self, value: dict, errors: dict[str, list[str]], attr, data, **kwargs) -> dict:
+        """The valid fields of an item whose text the schema's pre-load walk refused (a NUL, a lone
+        surrogate, nesting too deep): that walk stops the whole item before any field is loaded, so
+        the item would be reported without its other errors and as if it had no uscc or external_id
+        (the batch's "needs a uscc or an external_id"). Its other fields are loaded without the
+        refused ones, their errors added to ``errors`` (in place); those that only the refused
+        fields' absence caused (a required field, a rule over several fields) are left out."""
+        refused = {key for key, field_value in value.items() if unstorable_text({key: field_value})}
+        if not refused or len(refused) == len(value):
+            return {}
+        rest = {key: field_value for key, field_value in value.items() if key not in refused}
+        try:
+            return super().deserialize(rest, attr, data, **kwargs)
+        except ma.ValidationError as error:
+            for path, messages in _flat(error).items():
+                if path.split(".", 1)[0] not in refused and path != "_schema":
+                    errors.setdefault(path, []).extend(message for message in messages if message not in errors.get(path, []))
+            return error.valid_data if isinstance(error.valid_data, dict) else {}
+
+
+def _flat(error: ma.ValidationError) -> dict[str, list[str]]:
+    return flatten_messages(error.messages if isinstance(error.messages, dict) else {"_schema": error.messages})
 
 
 class BatchRequestSchema(ma.Schema):

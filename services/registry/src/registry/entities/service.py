@@ -51,10 +51,30 @@ def validate(session: Session, db: Database, state: dict, *, current: dict | Non
 
 
 def get_entity(db: Database, entity_id: int) -> dict:
+    """The live entity ``entity_id`` (EntitySchema's shape); NotFound when it is not live."""
     state = db.query(lambda session: store.live_by_id(session, entity_id))
     if state is None:
         raise NotFound(f"There is no entity {entity_id}.")
     return state
+
+
+def read_entity(db: Database, entity_id: int) -> tuple[dict | None, int | None]:
+    """What ``GET /entities/{id}`` finds: ``(state, None)`` for a live entity, ``(None, survivor
+    id)`` for one merged into a live entity (following merges of merges). NotFound otherwise
+    (never existed, retired, or merged into one since retired).
+
+    One database round trip, and a second only for a merged entity (its line of merges, one
+    statement). A single statement for every case, the line of merges as a recursive CTE, would
+    cost each live read 1.7x the database time (589 against 344 us a statement, measured in
+    session 8), and a join of the merged entity's row 1.3x, for a 301 that partners rarely meet.
+    """
+    state, merged = db.query(lambda session: store.live_or_merged(session, entity_id))
+    if state is not None:
+        return state, None
+    survivor = db.query(lambda session: store.merged_into(session, entity_id)) if merged else None
+    if survivor is None:
+        raise NotFound(f"There is no entity {entity_id}.")
+    return None, survivor
 
 
 def list_entities(db: Database, filters: dict, limit: int, cursor: str | None, *, newest_first: bool = False) -> dict:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import zip_longest
 
-from sqlalchemy import ARRAY, Select, and_, any_, bindparam, false, func, or_, select, union, update
+from sqlalchemy import ARRAY, Integer, Select, and_, any_, bindparam, false, func, literal, or_, select, union, update
 from sqlalchemy.orm import Session
 
 from ecoreg_common.db import allocate_ids, bulk_insert, list_contains, one_of
@@ -63,6 +63,11 @@ def _row_values(state: dict) -> dict:
         values["established_on"] = date.fromisoformat(values["established_on"])
     values.update(names.stored_forms(state))
     return values
+
+
+def state_of(row) -> dict:
+    """The state (EntitySchema's shape) of a result row holding the ``entities`` columns."""
+    return _to_state(row)
 
 
 def states_from(session: Session, query: Select) -> list[dict]:
@@ -339,18 +344,52 @@ def _merge(session: Session, pairs: list[tuple[dict, int]], now: datetime) -> li
     return [{**s, "version": s["version"] + 1, "updated_at": stamp, "retired_at": stamp, "merged_into": into} for s, into in pairs]
 
 
+# How many merges a line is followed through. merge_entity merges only into a live entity, so a line
+# grows only when a survivor is merged in turn; one this long is treated as broken, like a loop.
+MAX_MERGE_STEPS = 64
+
+
+def _line_of_merges(entity_id: int) -> Select:
+    """One statement: the ``entities`` row of ``entity_id`` and of each entity its merges lead to,
+    in that order (a recursive CTE, the same on PostgreSQL and SQLite; at most MAX_MERGE_STEPS + 1
+    rows, none when there is no such entity)."""
+    start = select(entities.c.id, entities.c.merged_into, literal(0, Integer).label("step")).where(entities.c.id == entity_id)
+    line = start.cte("line_of_merges", recursive=True)
+    line = line.union_all(
+        select(entities.c.id, entities.c.merged_into, (line.c.step + 1).label("step")).where(
+            entities.c.id == line.c.merged_into, line.c.step < MAX_MERGE_STEPS
+        )
+    )
+    return select(entities).join(line, entities.c.id == line.c.id).order_by(line.c.step)
+
+
+def _end_of_line(rows: Sequence, entity_id: int) -> int | None:
+    """The live entity a line of merges (``_line_of_merges``' rows) ends at; None when the first
+    was not merged, or the line ends at a retired entity, loops, or runs past MAX_MERGE_STEPS."""
+    if not rows or rows[0].merged_into is None:
+        return None
+    last = rows[-1]
+    if last.merged_into is not None or last.retired_at is not None or last.id == entity_id:
+        return None
+    return last.id
+
+
 def merged_into(session: Session, entity_id: int) -> int | None:
-    """The live entity a merged entity's line of merges ends at, or None if it was not merged."""
-    current, seen = entity_id, set()
-    while current not in seen:
-        seen.add(current)
-        row = session.execute(select(entities.c.merged_into, entities.c.retired_at).where(entities.c.id == current)).first()
-        if row is None:
-            return None
-        if row.merged_into is None:
-            return current if current != entity_id and row.retired_at is None else None
-        current = row.merged_into
-    return None
+    """The live entity a merged entity's line of merges ends at, or None if it was not merged
+    (one statement)."""
+    return _end_of_line(session.execute(_line_of_merges(entity_id)).all(), entity_id)
+
+
+def live_or_merged(session: Session, entity_id: int) -> tuple[dict | None, bool]:
+    """Entity ``entity_id`` in one statement, live or not: ``(state, False)`` when it is live,
+    ``(None, True)`` when it was merged (``merged_into`` then says where it went), ``(None, False)``
+    when it was retired or never existed."""
+    row = session.execute(select(entities).where(entities.c.id == entity_id)).first()
+    if row is None:
+        return None, False
+    if row.retired_at is None:
+        return _to_state(row), False
+    return None, row.merged_into is not None
 
 
 def merged_matches(session: Session, source: str, codes: Sequence[str], external_ids: Sequence[str]) -> list[tuple[dict, int]]:
