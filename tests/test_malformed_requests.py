@@ -3,32 +3,11 @@
 from __future__ import annotations
 
 import json
-import socket
-from urllib.parse import urlsplit
 
 import pytest
+from raw_http import MALFORMED, raw_request
 
 pytestmark = pytest.mark.slow
-
-
-def raw_request(url: str, request: bytes) -> tuple[str, dict[str, str], bytes]:
-    parts = urlsplit(url)
-    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
-        sock.sendall(request)
-        answer = b""
-        while chunk := sock.recv(65536):
-            answer += chunk
-    head, _, body = answer.partition(b"\r\n\r\n")
-    status, *lines = head.decode("latin-1").split("\r\n")
-    headers = {name.lower(): value.strip() for name, _, value in (line.partition(":") for line in lines)}
-    return status, headers, body
-
-
-MALFORMED = {
-    "NUL in a header value": b"GET /api/v1/entities HTTP/1.1\r\nHost: x\r\nX-Note: a\x00b\r\n\r\n",
-    "NUL in a header name": b"GET /api/v1/entities HTTP/1.1\r\nHost: x\r\nX\x00Bad: 1\r\n\r\n",
-    "request line over gunicorn's limit": b"GET /api/v1/" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
-}
 
 
 def test_what_gunicorn_refuses_is_problem_json(make_stack):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
 
 import pytest
 import requests
+from raw_http import MALFORMED, REFUSED_BY_NGINX, raw_request
 
 pytestmark = pytest.mark.slow
 TOKEN = "test-internal-token"
@@ -85,3 +87,23 @@ def test_nginx_answers_problems_when_the_gateway_is_gone(make_stack, start_nginx
     assert gone.headers["Content-Type"] == "application/problem+json"
     assert gone.headers["Retry-After"] == "5"
     assert gone.json()["status"] == 503
+
+
+def test_what_nginx_refuses_is_problem_json(make_stack, start_nginx):
+    """Requests nginx refuses itself (not HTTP, too large for its buffers, broken framing) and those
+    it passes on for the gateway's server to refuse are all answered as RFC 9457 problems."""
+    stack = make_stack("sqlite", INTERNAL_TOKEN=TOKEN, GATEWAY_PROXY_HOPS="1")
+    stack.start("gateway")
+    nginx = start_nginx([stack.gateway_port])
+    for name, request_bytes in {**MALFORMED, **REFUSED_BY_NGINX}.items():
+        status, headers, body = raw_request(nginx.url, request_bytes)
+        code = int(status.split()[1])
+        assert 400 <= code < 600, (name, status)
+        assert code != 500, (name, status)  # nginx's answer when an error page cannot be served
+        assert headers["content-type"] == "application/problem+json", (name, status, headers, body[:200])
+        problem = json.loads(body)
+        assert problem["status"] == code, (name, problem)
+        assert problem["title"], (name, problem)
+        assert problem["type"].startswith("https://ecoreg.example/problems/"), (name, problem)
+    # A refused request answered, nginx still serves the next client.
+    assert requests.get(f"{nginx.url}/healthz", timeout=10).status_code == 200
