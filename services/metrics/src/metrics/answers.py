@@ -51,6 +51,10 @@ class Answered(Generic[T]):
     state: State
     answer: Callable[[], T]
 
+    def then(self, shape: Callable[[T], object]) -> Answered:
+        """The same read, its answer passed through ``shape`` (a route's envelope)."""
+        return Answered(self.state, lambda: shape(self.answer()))
+
 
 def with_state(query: Select | None = None, *, columns: Sequence = (), order_by: Sequence[str] = ()) -> Select:
     """One row per row of ``query`` (one row with its columns null when it has none), each with
