@@ -1,8 +1,11 @@
 """Every metrics read is one round trip to the database, counted at the driver.
 
 libpq's protocol trace on PostgreSQL, sqlite3's trace callback on SQLite: a pool
-ping, a BEGIN, a COMMIT or a second SELECT would show up here. The one exception
-(the answers computed as of a past moment) asserts its exact count and says why.
+ping, a BEGIN, a COMMIT or a second SELECT would show up here. The answer and what
+its ETag depends on come from one statement (metrics.answers), so a 304 and a 404 or
+422 are one round trip too. Not here yet: the summary and the targets as of a past
+moment (/metrics/summary?as_of, /targets?as_of, /targets/{key}?as_of), which still
+assess each target with statements of its own.
 """
 
 from __future__ import annotations
