@@ -137,6 +137,10 @@ def _indicator_public(session: Session, r) -> dict:
     }
 
 
+# The columns of an observation a list shows (with its indicator's key).
+_OBSERVED = ("period", "period_end", "scope", "value", "source", "recorded_at")
+
+
 def _latest_each():
     """Each indicator's newest observation, any scope (``latest_observation`` with no scopes):
     the latest period_end, and on the same one the first scope by key ("" first)."""
@@ -160,10 +164,6 @@ def list_indicators(db: Database, include_retired: bool = False) -> Answered[dic
         return lambda: {"indicators": [_listed(row) for row in rows if row.key is not None]}
 
     return read(db, with_state(query, order_by=["key"]), build)
-
-
-# The columns of an observation a list shows (with its indicator's key).
-_OBSERVED = ("period", "period_end", "scope", "value", "source", "recorded_at")
 
 
 def _listed(row) -> dict:
