@@ -12,6 +12,7 @@ from ecoreg_common.conditional import etag_for, evaluate
 from ecoreg_common.db import Database
 from ecoreg_common.partner import required_partner
 from metrics import clock
+from metrics.answers import Answered
 from metrics.tables import follower_state, revision
 
 DB_EXTENSION = "metrics.db"
@@ -57,6 +58,12 @@ def conditional(answer: Callable[[], object], *, today: date | None = None) -> R
     today = today or clock.today()
     version, checkpoint = answer_revision(current_db())
     return conditional_response(version, checkpoint, today, answer)
+
+
+def conditional_answer(answered: Answered, *, today: date | None = None) -> Response:
+    """``conditional`` for a read that brought its state along (metrics.answers): no read of its own."""
+    state = answered.state
+    return conditional_response(revision_token(state, state.revision), state.checkpoint, today or clock.today(), answered.answer)
 
 
 def conditional_response(version: str, checkpoint: int, today: date, answer: Callable[[], object]) -> Response:

@@ -9,7 +9,7 @@ registry's vocabulary (GET /api/v1/vocabulary, kept the same way).
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from metrics.tables import clusters, tracks, vocabulary
@@ -21,28 +21,52 @@ def _as_list(value) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
-def _terms(session: Session, family: str):
-    return lambda: set(session.scalars(select(vocabulary.c.value).where(vocabulary.c.family == family)))
+# The filter fields checked, what each is checked against, and where to look the values up.
+_CHECKED = (
+    ("cluster", lambda value: clusters.c.key == value, "see GET /api/v1/clusters"),
+    ("track", lambda value: tracks.c.key == value, "see GET /api/v1/clusters"),
+    *(
+        (family, lambda value, family=family: (vocabulary.c.family == family) & (vocabulary.c.value == value), "see GET /api/v1/vocabulary")
+        for family in ("kind", "subtype", "tier", "district", "status")
+    ),
+)
+
+
+def _named(filters: dict) -> list[tuple[str, str]]:
+    """(field, value) for each value ``filters`` names that is checked ("*": every status, counts/service.py ANY_STATUS)."""
+    return [(name, value) for name, _, _ in _CHECKED for value in dict.fromkeys(_as_list(filters.get(name))) if value != "*"]
+
+
+def known_flags(filters: dict) -> list:
+    """One labelled EXISTS column per value ``filters`` names (none for an empty filter), to select
+    with an answer's own rows; ``unknown_from`` reads them back."""
+    where = {name: condition for name, condition, _ in _CHECKED}
+    tables = {"cluster": clusters, "track": tracks}
+    return [
+        exists(select(1).select_from(tables.get(name, vocabulary)).where(where[name](value))).label(f"known_{index}")
+        for index, (name, value) in enumerate(_named(filters))
+    ]
+
+
+def unknown_from(row, filters: dict, *, prefix: str = "") -> dict[str, list[str]]:
+    """Field -> messages for each value of ``filters`` that does not exist, from a row holding
+    ``known_flags(filters)``; ``prefix`` names the field in the keys (``filter.`` for a target's filter)."""
+    unknown: dict[str, list[str]] = {}
+    for index, (name, value) in enumerate(_named(filters)):
+        if not getattr(row, f"known_{index}"):
+            unknown.setdefault(name, []).append(value)
+    hints = {name: hint for name, _, hint in _CHECKED}
+    return {
+        f"{prefix}{name}": [f"unknown {name} {', '.join(map(repr, sorted(values)))}; {hints[name]}"] for name, values in unknown.items()
+    }
 
 
 def unknown_values(session: Session, filters: dict, *, prefix: str = "") -> dict[str, list[str]]:
     """Field -> messages for each cluster, track or vocabulary term in ``filters`` that does not exist.
 
-    Only the fields a filter names are read (no statement for an empty filter).
-
-    ``prefix`` names the field in the messages' keys (``filter.`` for a target's filter).
+    One statement, and none for an empty filter. ``prefix`` names the field in the messages' keys.
     """
-    errors: dict[str, list[str]] = {}
-    checks = (
-        ("cluster", lambda: set(session.scalars(select(clusters.c.key))), "see GET /api/v1/clusters"),
-        ("track", lambda: set(session.scalars(select(tracks.c.key))), "see GET /api/v1/clusters"),
-        *((family, _terms(session, family), "see GET /api/v1/vocabulary") for family in ("kind", "subtype", "tier", "district", "status")),
-    )
-    for name, known, hint in checks:
-        values = _as_list(filters.get(name))
-        if not values:
-            continue
-        unknown = sorted(set(values) - known() - {"*"})  # "*": every status (counts/service.py ANY_STATUS)
-        if unknown:
-            errors[f"{prefix}{name}"] = [f"unknown {name} {', '.join(map(repr, unknown))}; {hint}"]
-    return errors
+    flags = known_flags(filters)
+    if not flags:
+        return {}
+    return unknown_from(session.execute(select(*flags)).one(), filters, prefix=prefix)

@@ -8,7 +8,7 @@ from ecoreg_common.api import Blueprint
 from metrics.counts import service
 from metrics.counts.as_of import parse_as_of
 from metrics.counts.schemas import CountArgsSchema, CountsSchema
-from metrics.request_context import conditional, current_db
+from metrics.request_context import conditional_answer, current_db
 
 blp = Blueprint("counts", __name__, url_prefix="/api/v1/metrics", description="Counts of registered entities")
 
@@ -21,4 +21,4 @@ class Counts(MethodView):
     def get(self, group_by, as_of=None, **filters):
         """Entities counted by any subset of dimensions (active ones unless status says otherwise), now or as of a past moment"""
         moment = parse_as_of(as_of) if as_of else None
-        return conditional(lambda: service.counts(current_db(), group_by, filters, moment))
+        return conditional_answer(service.counts(current_db(), group_by, filters, moment))

@@ -6,15 +6,19 @@ An answer sums cells, never scans entities, so it takes the same time with
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from ecoreg_common.db import Database
 from ecoreg_common.errors import ValidationFailed
+from metrics.answers import Answered, read, state_of, with_state
 from metrics.counts.as_of import LINKS_AS_OF, AsOf, group_cells
-from metrics.counts.filters import unknown_values
+from metrics.counts.filters import known_flags, unknown_from
 from metrics.counts.links import ANY_STATUS, DEFAULT_STATUSES, traced
 from metrics.readmodel import store
+from metrics.readmodel.keyframes import cells_from, cells_query
 from metrics.tables import CELL_DIMENSIONS, count_cells
 
 # A question may group by and filter on every dimension of the counter cells.
@@ -68,12 +72,19 @@ def grouped(session: Session, group_by: list[str], filters: dict, as_of: AsOf | 
     from the entity versions valid then (counts/as_of.py), with the same rules.
     """
     if as_of is not None:
-        cells = as_of.cells(session, store.track_clusters(session))
-        rows = [
-            (dict(zip(group_by, values, strict=True)), count) for values, count in group_cells(cells, group_by, filters, DEFAULT_STATUSES)
-        ]
-    else:
-        rows = [({name: getattr(row, name) for name in group_by}, row.count) for row in session.execute(cell_query(group_by, filters))]
+        return _in_memory(as_of.cells(session, store.track_clusters(session)), group_by, filters)
+    return _shaped(
+        group_by, [({name: getattr(row, name) for name in group_by}, row.count) for row in session.execute(cell_query(group_by, filters))]
+    )
+
+
+def _in_memory(cells, group_by: list[str], filters: dict) -> list[dict]:
+    found = group_cells(cells, group_by, filters, DEFAULT_STATUSES)
+    return _shaped(group_by, [(dict(zip(group_by, values, strict=True)), count) for values, count in found])
+
+
+def _shaped(group_by: list[str], rows: list[tuple[dict, int | None]]) -> list[dict]:
+    """The group dicts from (values by dimension, count): none for no subtype or district, counts as ints."""
     groups = []
     for values, count in rows:
         group = {name: (values[name] or None) if name in _OPTIONAL else values[name] for name in group_by}
@@ -82,22 +93,44 @@ def grouped(session: Session, group_by: list[str], filters: dict, as_of: AsOf | 
     return groups
 
 
-def counts(db: Database, group_by: list[str], filters: dict, as_of: AsOf | None = None) -> dict:
-    """The grouped counts, each with its filter and the registry list of its entities (counts/links.py).
+def counts(db: Database, group_by: list[str], filters: dict, as_of: AsOf | None = None) -> Answered[dict]:
+    """The grouped counts, each with its filter and the registry list of its entities (counts/links.py):
+    ``{"as_of_seq": int, "group_by": [...], "groups": [{<dimension>: str | None, ..., "count": int,
+    "filter": {...}, "entities": str}, ...]}``, read in ONE statement (metrics.answers) with the
+    checks of the filter's values: live, the summed cells; ``as_of``, the rows the cells then
+    are made of (readmodel/keyframes.py ``cells_query``).
 
-    With ``as_of`` the answer is as of that moment and says so (``as_of``); its
-    links list today's entities with those filters (the registry lists the present).
+    With ``as_of`` the answer is as of that moment and says so (``as_of``, ``links_as_of``); its
+    links list today's entities with those filters (the registry lists the present). The
+    answer raises ValidationFailed for a filter value that does not exist (counts/filters.py).
     """
-    with db.read() as session:
-        unknown = unknown_values(session, filters)
-        if unknown:
-            raise ValidationFailed(unknown)
-        seq = store.read_state(session).checkpoint
-        groups = grouped(session, group_by, filters, as_of)
+    flags = known_flags(filters)
+    if as_of is None:
+        statement = with_state(cell_query(group_by, filters), columns=flags, order_by=group_by)
+    else:
+        statement = with_state(cells_query(as_of.before, with_tracks=True), columns=flags)
+
+    def build(rows: list) -> Callable[[], dict]:
+        return lambda: _answer(rows, group_by, filters, as_of)
+
+    return read(db, statement, build)
+
+
+def _answer(rows: list, group_by: list[str], filters: dict, as_of: AsOf | None) -> dict:
+    unknown = unknown_from(rows[0], filters)
+    if unknown:
+        raise ValidationFailed(unknown)
+    if as_of is not None:
+        groups = _in_memory(cells_from(rows), group_by, filters)
+    else:
+        # Without group_by the sum is one row (null when no cell matches: 0); with it, a
+        # statement finding no group still has its one row of state, with null counts.
+        found = [row for row in rows if not group_by or row.count is not None]
+        groups = _shaped(group_by, [({name: getattr(row, name) for name in group_by}, row.count) for row in found])
     for group in groups:
         dims = {name: group[name] for name in group_by}
         group.update(traced(group["count"], filters, dims))
-    answer = {"as_of_seq": seq, "group_by": group_by, "groups": groups}
+    answer = {"as_of_seq": state_of(rows[0]).checkpoint, "group_by": group_by, "groups": groups}
     if as_of is not None:
         answer["as_of"] = as_of.text
         answer["links_as_of"] = LINKS_AS_OF

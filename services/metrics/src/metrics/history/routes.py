@@ -14,8 +14,7 @@ from ecoreg_common.validation import date_range
 from metrics import clock
 from metrics.counts.schemas import CountFiltersSchema
 from metrics.history import snapshots
-from metrics.request_context import conditional, current_db
-from metrics.targets.service import get_target
+from metrics.request_context import conditional_answer, current_db
 
 blp = Blueprint("history", __name__, url_prefix="/api/v1/metrics", description="Daily history")
 
@@ -67,11 +66,8 @@ class History(MethodView):
         end = args.pop("end", None) or clock.today()
         start = args.pop("start", None) or end - timedelta(days=90)
 
-        def answer() -> dict:
-            if metric == "count":
-                return {"metric": metric, "points": snapshots.count_series(current_db(), args, start, end)}
-            key = metric.split(":", 1)[1]
-            get_target(current_db(), key, clock.today())  # 404 for an unknown target
-            return {"metric": metric, "points": snapshots.target_series(current_db(), key, start, end)}
-
-        return conditional(answer)
+        if metric == "count":
+            found = snapshots.count_series(current_db(), args, start, end)
+        else:
+            found = snapshots.target_series(current_db(), metric.split(":", 1)[1], start, end)
+        return conditional_answer(found.then(lambda points: {"metric": metric, "points": points}))

@@ -10,17 +10,20 @@ so a series starts at the first change of the feed, not at installation.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, exists, func, insert, select
 
 from ecoreg_common.db import Database
+from ecoreg_common.errors import NotFound
 from metrics import clock
+from metrics.answers import Answered, read, with_state
 from metrics.counts.as_of import SHANGHAI, AsOf
 from metrics.counts.service import cell_query
 from metrics.readmodel import keyframes, store
 from metrics.readmodel.facts import Fact, contribution
-from metrics.tables import CELL_DIMENSIONS, cell_snapshots, count_cells, fact_versions, target_snapshots
+from metrics.tables import CELL_DIMENSIONS, cell_snapshots, count_cells, fact_versions, target_snapshots, targets
 from metrics.targets.service import all_assessed
 
 
@@ -51,23 +54,37 @@ def take(db: Database, day: date) -> int:
         return len(rows) + len(assessed)
 
 
-def count_series(db: Database, filters: dict, start: date, end: date) -> list[dict]:
+def count_series(db: Database, filters: dict, start: date, end: date) -> Answered[list[dict]]:
+    """The end-of-day counts of ``filters`` from ``start`` to ``end`` (days with a snapshot):
+    ``[{"day": "2026-01-02", "value": int}, ...]``, in ONE statement (metrics.answers)."""
     query = cell_query(["day"], filters, table=cell_snapshots).where(cell_snapshots.c.day.between(start, end))
-    with db.read() as session:
-        return [{"day": row.day.isoformat(), "value": int(row.count)} for row in session.execute(query)]
+
+    def build(rows: list) -> Callable[[], list[dict]]:
+        return lambda: [{"day": row.day.isoformat(), "value": int(row.count)} for row in rows if row.day is not None]
+
+    return read(db, with_state(query, order_by=["day"]), build)
 
 
-def target_series(db: Database, key: str, start: date, end: date) -> list[dict]:
-    query = (
-        select(target_snapshots)
-        .where(target_snapshots.c.target_key == key, target_snapshots.c.day.between(start, end))
-        .order_by(target_snapshots.c.day)
-    )
-    with db.read() as session:
-        return [
-            {"day": row.day.isoformat(), "value": row.current_value, "attainment": row.attainment, "status": row.status}
-            for row in session.execute(query)
-        ]
+def target_series(db: Database, key: str, start: date, end: date) -> Answered[list[dict]]:
+    """Target ``key``'s end-of-day value, attainment and status from ``start`` to ``end``:
+    ``[{"day", "value": float | None, "attainment": float | None, "status": str}, ...]``, in ONE
+    statement (metrics.answers) with whether the target exists: the answer raises NotFound if not."""
+    query = select(target_snapshots).where(target_snapshots.c.target_key == key, target_snapshots.c.day.between(start, end))
+    known = exists(select(1).where(targets.c.key == key)).label("target_exists")
+
+    def build(rows: list) -> Callable[[], list[dict]]:
+        def answer() -> list[dict]:
+            if not rows[0].target_exists:
+                raise NotFound(f"There is no target {key!r}.")
+            return [
+                {"day": row.day.isoformat(), "value": row.current_value, "attainment": row.attainment, "status": row.status}
+                for row in rows
+                if row.day is not None
+            ]
+
+        return answer
+
+    return read(db, with_state(query, columns=[known], order_by=["day"]), build)
 
 
 def _day_of(moment: datetime) -> date:

@@ -17,7 +17,7 @@ from metrics.indicators.schemas import (
     ObservationScopeSchema,
     ObservationWriteSchema,
 )
-from metrics.request_context import conditional, current_db, current_partner
+from metrics.request_context import conditional_answer, current_db, current_partner
 
 blp = Blueprint("indicators", __name__, url_prefix="/api/v1", description="Indicators and reported observations")
 
@@ -30,7 +30,7 @@ class Indicators(MethodView):
     @blp.response(200, IndicatorListSchema)
     def get(self, args):
         """Every indicator with its newest value"""
-        return conditional(lambda: {"indicators": service.list_indicators(current_db(), args["include_retired"])})
+        return conditional_answer(service.list_indicators(current_db(), args["include_retired"]))
 
 
 @blp.route("/indicators/<key:key>")
@@ -57,8 +57,8 @@ class Observations(MethodView):
     @blp.response(200, ObservationListSchema)
     def get(self, args, key):
         """The observations of one indicator, oldest first, a page at a time"""
-        return conditional(
-            lambda: service.list_observations(
+        return conditional_answer(
+            service.list_observations(
                 current_db(),
                 key,
                 args.get("cluster"),

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import and_, func, insert, select, true, tuple_, update
 from sqlalchemy.orm import Session
 
 from ecoreg_common import cursors
 from ecoreg_common.db import Database, upsert
 from ecoreg_common.errors import NotFound, ValidationFailed
 from ecoreg_common.formats import instant_text
+from metrics.answers import Answered, read, with_state
 from metrics.tables import clusters, indicators, observation_reports, observations, revision
 
 # ASCII digits only: \d would also match full-width digits (U+FF10-FF19) and other scripts' digits.
@@ -134,13 +137,48 @@ def _indicator_public(session: Session, r) -> dict:
     }
 
 
-def list_indicators(db: Database, include_retired: bool = False) -> list[dict]:
-    """Every indicator (retired ones only when asked) with its newest value."""
-    with db.read() as session:
-        query = select(indicators).order_by(indicators.c.key)
-        if not include_retired:
-            query = query.where(indicators.c.retired_at.is_(None))
-        return [_indicator_public(session, r) for r in session.execute(query).all()]
+# The columns of an observation a list shows (with its indicator's key).
+_OBSERVED = ("period", "period_end", "scope", "value", "source", "recorded_at")
+
+
+def _latest_each():
+    """Each indicator's newest observation, any scope (``latest_observation`` with no scopes):
+    the latest period_end, and on the same one the first scope by key ("" first)."""
+    newest_first = (observations.c.period_end.desc(), observations.c.scope)
+    rank = func.row_number().over(partition_by=observations.c.indicator_key, order_by=newest_first)
+    return select(observations, rank.label("rank")).subquery("ranked")
+
+
+def list_indicators(db: Database, include_retired: bool = False) -> Answered[dict]:
+    """Every indicator (retired ones only when asked), by key, with its newest value, in ONE statement
+    (metrics.answers): ``{"indicators": [{"key", "title_en", "title_zh", "unit", "frequency",
+    "retired_at": str | None, "latest": observation | None}, ...]}``."""
+    latest = _latest_each()
+    query = select(indicators, *(latest.c[name].label(f"latest_{name}") for name in _OBSERVED)).select_from(
+        indicators.outerjoin(latest, and_(latest.c.indicator_key == indicators.c.key, latest.c.rank == 1))
+    )
+    if not include_retired:
+        query = query.where(indicators.c.retired_at.is_(None))
+
+    def build(rows: list) -> Callable[[], dict]:
+        return lambda: {"indicators": [_listed(row) for row in rows if row.key is not None]}
+
+    return read(db, with_state(query, order_by=["key"]), build)
+
+
+def _listed(row) -> dict:
+    latest = None
+    if row.latest_period is not None:
+        latest = _public(SimpleNamespace(indicator_key=row.key, **{name: getattr(row, f"latest_{name}") for name in _OBSERVED}))
+    return {
+        "key": row.key,
+        "title_en": row.title_en,
+        "title_zh": row.title_zh,
+        "unit": row.unit,
+        "frequency": row.frequency,
+        "retired_at": instant_text(row.retired_at) if row.retired_at else None,
+        "latest": latest,
+    }
 
 
 def put_indicator(db: Database, key: str, data: dict) -> tuple[dict, bool]:
@@ -179,39 +217,81 @@ MAX_PAGE = 500
 
 def list_observations(
     db: Database, key: str, cluster: str | None, limit: int = 100, cursor: str | None = None, include_retired: bool = False
-) -> dict:
+) -> Answered[dict]:
     """A page of one indicator's observations (of ``cluster`` when given), oldest period first, each with its reports:
     ``{"indicator": str, "unit": str, "observations": [...], "next_cursor": str | None}`` (null on the last page);
     ``limit`` 1-500. Pages go by (period_end, scope, period), the primary key plus the order, a total order:
     no observation is skipped or repeated across pages (one reported meanwhile shows up only if it sorts later).
 
-    Raises NotFound for an unknown indicator, and for a retired one unless ``include_retired`` (a DELETE
+    Read in ONE statement (metrics.answers): the indicator, the page (and one observation more, to
+    know whether there is a next page), every report of each, oldest first. The answer raises
+    NotFound for an unknown indicator, and for a retired one unless ``include_retired`` (a DELETE
     retires it: gone from the API as RFC 9110 says, kept for the targets that trace to it);
-    ValidationFailed for a cursor this API did not give out (ecoreg_common.cursors).
+    ``list_observations`` itself ValidationFailed for a cursor this API did not give out (ecoreg_common.cursors).
     """
     limit = min(max(limit, 1), MAX_PAGE)
     order = (observations.c.period_end, observations.c.scope, observations.c.period)
-    query = select(observations).where(observations.c.indicator_key == key)
+    page = select(observations).where(observations.c.indicator_key == key)
     if cluster is not None:
-        query = query.where(observations.c.scope == cluster)
+        page = page.where(observations.c.scope == cluster)
     if cursor:
         after = _observation_position(cursor)
-        query = query.where(tuple_(*order) > tuple_(after["period_end"], after["scope"], after["period"]))
-    with db.read() as session:
-        indicator = _indicator(session, key)
-        if indicator.retired_at is not None and not include_retired:
-            raise NotFound(
-                f"Indicator {key!r} was retired at {instant_text(indicator.retired_at)}; its observations are kept: "
-                "ask with include_retired=true."
+        page = page.where(tuple_(*order) > tuple_(after["period_end"], after["scope"], after["period"]))
+    page = page.order_by(*order).limit(limit + 1).subquery("page")
+    reports = observation_reports
+    query = (
+        select(
+            indicators.c.key,
+            indicators.c.unit,
+            indicators.c.retired_at,
+            *(page.c[name] for name in _OBSERVED),
+            reports.c.id.label("report_id"),
+            reports.c.value.label("report_value"),
+            reports.c.source.label("report_source"),
+            reports.c.recorded_at.label("report_recorded_at"),
+        )
+        .select_from(
+            indicators.outerjoin(page, true()).outerjoin(
+                reports, and_(reports.c.indicator_key == key, reports.c.period == page.c.period, reports.c.scope == page.c.scope)
             )
-        rows = session.execute(query.order_by(*order).limit(limit + 1)).all()
-        found = [_public(row) for row in rows[:limit]]
-        for observation in found:
-            observation["reports"] = _reports(session, key, observation["period"], observation["cluster"] or "")
+        )
+        .where(indicators.c.key == key)
+    )
+    statement = with_state(query, order_by=["period_end", "scope", "period", "report_id"])
+
+    def build(rows: list) -> Callable[[], dict]:
+        return lambda: _observation_page(rows, key, limit, include_retired)
+
+    return read(db, statement, build)
+
+
+def _observation_page(rows: list, key: str, limit: int, include_retired: bool) -> dict:
+    indicator = rows[0]
+    if indicator.key is None:
+        raise NotFound(f"There is no indicator {key!r}; see GET /api/v1/indicators.")
+    if indicator.retired_at is not None and not include_retired:
+        raise NotFound(
+            f"Indicator {key!r} was retired at {instant_text(indicator.retired_at)}; its observations are kept: "
+            "ask with include_retired=true."
+        )
+    by_position: dict[tuple, dict] = {}
+    for row in rows:
+        if row.period is None:
+            continue  # the indicator has none (on this page)
+        position = (row.period_end, row.scope, row.period)
+        if position not in by_position:
+            observed = SimpleNamespace(indicator_key=key, **{name: getattr(row, name) for name in _OBSERVED})
+            by_position[position] = {**_public(observed), "reports": []}
+        if row.report_id is not None:
+            by_position[position]["reports"].append(
+                {"value": row.report_value, "source": row.report_source, "recorded_at": instant_text(row.report_recorded_at)}
+            )
+    positions = list(by_position)
+    found = [by_position[position] for position in positions[:limit]]
     next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = cursors.encode({"period_end": last.period_end.isoformat(), "scope": last.scope, "period": last.period})
+    if len(positions) > limit:
+        period_end_, scope, period = positions[limit - 1]
+        next_cursor = cursors.encode({"period_end": period_end_.isoformat(), "scope": scope, "period": period})
     return {"indicator": indicator.key, "unit": indicator.unit, "observations": found, "next_cursor": next_cursor}
 
 

@@ -27,14 +27,32 @@ Keyframes are derived data, always exact or absent:
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, time
+from collections.abc import Iterable
+from datetime import UTC, datetime, time
 
-from sqlalchemy import and_, case, delete, exists, func, insert, literal, or_, select
+from sqlalchemy import (
+    CompoundSelect,
+    String,
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
+from ecoreg_common.types import UTCDateTime
 from metrics.clock import SHANGHAI
 from metrics.readmodel.facts import CellKey, Fact, contribution
-from metrics.tables import CELL_DIMENSIONS, fact_versions, keyframe_cells, keyframes
+from metrics.tables import CELL_DIMENSIONS, fact_versions, keyframe_cells, keyframes, tracks
 
 # What a version counts as: versions alike in these count alike.
 _SHAPE = ("kind", "subtype", "tier", "status", "district", "clusters", "tracks")
@@ -93,16 +111,78 @@ def changed_between(session: Session, start: datetime | None, before: datetime, 
     return delta
 
 
+# Earlier than any commit time: with no keyframe at or before T, the versions that began or
+# ended since this are every version, and their sum is the plain rebuild.
+_BEFORE_ANYTHING = datetime(1, 1, 1, tzinfo=UTC)
+_NO_TEXT = type_coerce(null(), String)
+
+
+def cells_query(before: datetime, *, with_tracks: bool = False) -> CompoundSelect:
+    """What the counter cells just before ``before`` (aware) are made of, in ONE statement:
+    rows of ``part``, cluster, track, kind, subtype, tier, status, district, clusters,
+    tracks, count (``cells_from`` adds them up).
+
+    - ``"version"``: a shape of the versions that began or ended since the nearest keyframe
+      at or before ``before`` (kind ... district, clusters, tracks) and its summed sign
+      as ``count``, as ``changed_between`` reads them (from the start of time when
+      there is no keyframe: the plain rebuild);
+    - ``"keyframe"``: a cell of that keyframe (cluster ... district, count);
+    - ``"track"``, with ``with_tracks``: a track (``track``) and its ``cluster``, which
+      ``facts.contribution`` needs (``store.track_clusters``), for a caller with no other read.
+
+    The version rows come first, so the columns take their types (the lists) from them.
+    """
+    start = select(func.max(keyframes.c.at)).where(keyframes.c.at <= before).scalar_subquery()
+    since = func.coalesce(start, literal(_BEFORE_ANYTHING, UTCDateTime()))
+    began_or_ended = or_(
+        and_(fact_versions.c.valid_from >= since, fact_versions.c.valid_from < before),
+        and_(fact_versions.c.valid_to >= since, fact_versions.c.valid_to < before),
+    )
+    shape = [fact_versions.c[name] for name in _SHAPE]
+    total = func.sum(_alive(before) - _alive(since))
+    versions = (
+        select(literal_column("'version'").label("part"), _NO_TEXT.label("cluster"), _NO_TEXT.label("track"), *shape, total.label("count"))
+        .where(began_or_ended, fact_versions.c.retired.is_(False))
+        .group_by(*shape)
+        .having(total != 0)
+    )
+    cells = select(
+        literal_column("'keyframe'"), *(keyframe_cells.c[name] for name in CELL_DIMENSIONS), null(), null(), keyframe_cells.c["count"]
+    ).where(keyframe_cells.c.at == start)
+    parts = [versions, cells]
+    if with_tracks:
+        parts.append(select(literal_column("'track'"), tracks.c.cluster_key, tracks.c.key, *(null() for _ in range(8))))
+    return union_all(*parts)
+
+
+def cells_from(rows: Iterable, track_cluster: dict[str, str] | None = None) -> Counter[CellKey]:
+    """The counter cells (cell key -> count, only positive counts) from the rows of ``cells_query``,
+    the tracks' clusters taken from its "track" rows unless given. Rows of other parts
+    (null ``part``: a joined statement's row with none) are skipped."""
+    rows = [row for row in rows if row.part is not None]
+    if track_cluster is None:
+        track_cluster = {row.track: row.cluster for row in rows if row.part == "track"}
+    cells: Counter[CellKey] = Counter()
+    delta: Counter[CellKey] = Counter()
+    for row in rows:
+        if row.part == "keyframe":
+            cells[tuple(getattr(row, name) for name in CELL_DIMENSIONS)] = row.count
+        elif row.part == "version":
+            fact = Fact(0, row.kind, row.subtype, row.tier, row.status, row.district, tuple(row.clusters), tuple(row.tracks), 0, False, 0)
+            for key, count in contribution(fact, track_cluster).items():
+                delta[key] += int(row.count) * count
+    cells.update(delta)
+    return +cells
+
+
 def cells_before(session: Session, before: datetime, track_cluster: dict[str, str]) -> Counter[CellKey]:
-    """The counter cells just before ``before`` (aware): the nearest keyframe and the versions since.
+    """The counter cells just before ``before`` (aware): the nearest keyframe and the versions since,
+    in one statement (``cells_query``).
 
     Returns cell key -> count, only positive counts. The same answer as rebuilding
     from every version alive then (the module's docstring says why).
     """
-    start = latest_at_or_before(session, before)
-    cells = stored_cells(session, start) if start is not None else Counter()
-    cells.update(changed_between(session, start, before, track_cluster))
-    return +cells
+    return cells_from(session.execute(cells_query(before)), track_cluster)
 
 
 def write(session: Session, at: datetime, seq: int, cells: Counter[CellKey]) -> None:

@@ -1,7 +1,9 @@
 """The counts and attainment as Prometheus gauges, rendered by prometheus_client.
 
-A custom collector builds the gauge families from one read of the database per
-scrape; prometheus_client writes the text exposition format (0.0.4), so values
+A custom collector builds the gauge families from one statement per scrape: the
+live counts by cluster, kind and tier with the summary's snapshot (its coverage and
+targets; computed and stored first when the data changed since, summary/service.py)
+and the follower's state; prometheus_client writes the text exposition format (0.0.4), so values
 keep every digit (8234567 stays 8234567.0, not ``8.23457e+06``) and labels are
 escaped as the format says. Label sets are bounded by the vocabularies
 (clusters x kinds x tiers, targets), never by entities.
@@ -9,7 +11,8 @@ escaped as the format says. Label sets are bounded by the vocabularies
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 
 from prometheus_client import CollectorRegistry, generate_latest
@@ -18,10 +21,8 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.registry import Collector
 
 from ecoreg_common.db import Database
-from metrics.counts.service import grouped
-from metrics.summary.service import coverage, freshness
+from metrics.summary import service
 from metrics.targets.attainment import STATUSES
-from metrics.targets.service import all_assessed
 
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 
@@ -34,18 +35,15 @@ def _gauge(name: str, documentation: str, labels: list[str], samples) -> GaugeMe
 
 
 class MetricsCollector(Collector):
-    """Reads counts, coverage, targets and freshness from the metrics database at each collect()."""
+    """Yields the gauges of one scrape's figures: ``cells`` (``grouped`` by cluster, kind and tier),
+    ``cover`` (the Shanghai-wide coverage), ``targets`` (every target assessed) and ``fresh``
+    (the summary's freshness)."""
 
-    def __init__(self, db: Database, today: date):
-        self.db = db
-        self.today = today
+    def __init__(self, cells: list[dict], cover: list[dict], targets: list[dict], fresh: dict):
+        self.figures = cells, cover, targets, fresh
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        with self.db.read() as session:
-            cells = grouped(session, ["cluster", "kind", "tier"], {})
-            cover = coverage(session)
-            targets = all_assessed(session, self.today)
-            fresh = freshness(session, datetime.now(UTC))
+        cells, cover, targets, fresh = self.figures
         yield _gauge(
             "ecoreg_entities",
             "Active registered entities by cluster, kind and tier.",
@@ -95,8 +93,11 @@ class MetricsCollector(Collector):
             )
 
 
-def render(db: Database, today: date) -> str:
-    """The exposition text of one scrape."""
+def render(db: Database, today: date, dumps: Callable[[object], str]) -> str:
+    """The exposition text of one scrape; ``dumps`` writes JSON (the snapshot's, if it is computed)."""
+    live, cells = service.read_live_with_cells(db, today)
+    body = live.body if live.body is not None else service.compute_snapshot(db, today, live.version, dumps)
+    counted = json.loads(body)
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(MetricsCollector(db, today))
+    registry.register(MetricsCollector(cells, counted["coverage"], counted["targets"], service.freshness_of(live.state, datetime.now(UTC))))
     return generate_latest(registry).decode()

@@ -117,4 +117,4 @@ class Prometheus(MethodView):
     @blp.response(200, description="Prometheus text exposition format 0.0.4")
     def get(self):
         """Counts, coverage and attainment as Prometheus gauges"""
-        return Response(prometheus.render(current_db(), clock.today()), content_type=prometheus.CONTENT_TYPE)
+        return Response(prometheus.render(current_db(), clock.today(), current_app.json.dumps), content_type=prometheus.CONTENT_TYPE)

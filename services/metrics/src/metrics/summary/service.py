@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select, true
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -17,7 +17,7 @@ from ecoreg_common.formats import instant_text
 from metrics.clock import SHANGHAI
 from metrics.counts.as_of import LINKS_AS_OF, AsOf
 from metrics.counts.links import count_filter, entities_link, traced
-from metrics.counts.service import ANY_STATUS, count_in, grouped
+from metrics.counts.service import ANY_STATUS, cell_query, count_in, grouped
 from metrics.readmodel import store
 from metrics.tables import answer_snapshots, clusters, follower_state, official_totals, revision
 from metrics.targets.service import all_assessed
@@ -172,31 +172,54 @@ def snapshot_version(checkpoint: int, revision_value: int, today: date) -> str:
     return f"{checkpoint}:{revision_value}:{today.isoformat()}"
 
 
-def _live_statement(name: str):
-    return (
-        select(
-            *follower_state.c,
-            revision.c.value.label("revision_value"),
-            answer_snapshots.c.version.label("snapshot_version"),
-            answer_snapshots.c.body.label("snapshot_body"),
-        )
-        .select_from(follower_state.join(revision, revision.c.id == 1).outerjoin(answer_snapshots, answer_snapshots.c.name == name))
-        .where(follower_state.c.id == 1)
-    )
+def _live_statement(name: str, cells: Select | None = None):
+    """``read_live``'s statement; with ``cells`` (a cell query), a row per group of it, each with the rest."""
+    source = follower_state.join(revision, revision.c.id == 1).outerjoin(answer_snapshots, answer_snapshots.c.name == name)
+    columns = [
+        *follower_state.c,
+        revision.c.value.label("revision_value"),
+        answer_snapshots.c.version.label("snapshot_version"),
+        answer_snapshots.c.body.label("snapshot_body"),
+    ]
+    statement = select(*columns).where(follower_state.c.id == 1)
+    if cells is None:
+        return statement.select_from(source)
+    groups = cells.subquery("cells")
+    named = [column.label(f"cell_{column.key}") for column in groups.c]
+    return statement.add_columns(*named).select_from(source.outerjoin(groups, true())).order_by(*named[:-1])
 
 
+# The cells Prometheus exports (prometheus.py), by cluster, kind and tier.
+PROMETHEUS_GROUPS = ["cluster", "kind", "tier"]
 # Built once: composing the statement per request costs more than running it.
 _LIVE = {name: _live_statement(name) for name in (SNAPSHOT, TARGETS_SNAPSHOT)}
+_LIVE_WITH_CELLS = _live_statement(SNAPSHOT, cell_query(PROMETHEUS_GROUPS, {}))
+
+
+def _live_of(row, today: date) -> Live:
+    version = snapshot_version(row.checkpoint, row.revision_value, today)
+    body = row.snapshot_body if row.snapshot_version == version else None
+    return Live(state=row, revision=row.revision_value, version=version, body=body)
 
 
 def read_live(db: Database, today: date, name: str = SNAPSHOT) -> Live:
     """The follower's state, the revision and the matching snapshot ``name`` (SNAPSHOT or
     TARGETS_SNAPSHOT), in ONE statement (one round trip, one database snapshot). Raises what
     the database raises."""
-    row = db.query(lambda session: session.execute(_LIVE[name]).one())
-    version = snapshot_version(row.checkpoint, row.revision_value, today)
-    body = row.snapshot_body if row.snapshot_version == version else None
-    return Live(state=row, revision=row.revision_value, version=version, body=body)
+    return _live_of(db.query(lambda session: session.execute(_LIVE[name]).one()), today)
+
+
+def read_live_with_cells(db: Database, today: date) -> tuple[Live, list[dict]]:
+    """``read_live`` of the summary and, from the same statement, the live counts by cluster,
+    kind and tier (``grouped(session, PROMETHEUS_GROUPS, {})``: ``[{"cluster", "kind", "tier",
+    "count"}, ...]``): what a Prometheus scrape needs besides the snapshot."""
+    rows = db.query(lambda session: session.execute(_LIVE_WITH_CELLS).all())
+    cells = [
+        {**{name: getattr(row, f"cell_{name}") for name in PROMETHEUS_GROUPS}, "count": int(row.cell_count)}
+        for row in rows
+        if row.cell_cluster is not None
+    ]
+    return _live_of(rows[0], today), cells
 
 
 def compute_snapshot(db: Database, today: date, version: str, dumps: Callable[[object], str], name: str = SNAPSHOT) -> str:

@@ -75,6 +75,21 @@ def _live_targets(args: dict) -> Response:
     return response
 
 
+def _live_target(key: str) -> Response:
+    """One target from the targets snapshot (as ``_live_targets``): one statement when it is
+    current; the answer ``get_target`` gives, found in it (404 when it is not there)."""
+    db, today = current_db(), clock.today()
+    live = summary_service.read_live(db, today, summary_service.TARGETS_SNAPSHOT)
+
+    def answer() -> dict:
+        body = live.body
+        if body is None:
+            body = summary_service.compute_snapshot(db, today, live.version, current_app.json.dumps, summary_service.TARGETS_SNAPSHOT)
+        return service.target_in(json.loads(body), key)
+
+    return conditional_response(revision_token(live.state, live.revision), live.state.checkpoint, today, answer)
+
+
 @blp.route("/targets/<key:key>")
 class TargetByKey(MethodView):
     @blp.arguments(AsOfArgsSchema, location="query")
@@ -83,7 +98,7 @@ class TargetByKey(MethodView):
         """One target with its current value, attainment and status, now or as of a past moment"""
         as_of = parse_as_of(args["as_of"]) if args.get("as_of") else None
         if as_of is None:
-            return conditional(lambda: service.get_target(current_db(), key, clock.today()))
+            return _live_target(key)
         return conditional(
             lambda: {**service.get_target(current_db(), key, clock.today(), as_of), "as_of": as_of.text, "links_as_of": LINKS_AS_OF}
         )

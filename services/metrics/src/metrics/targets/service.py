@@ -169,6 +169,15 @@ def page_of(assessed_targets: list[dict], cluster: str | None = None, limit: int
     return {"targets": found, "next_cursor": cursors.encode({"key": found[-1]["key"]}) if len(chosen) > limit else None}
 
 
+def target_in(assessed_targets: list[dict], key: str) -> dict:
+    """Target ``key`` among targets already assessed (the live snapshot, summary/service.py), as
+    ``get_target`` answers it; NotFound when there is none."""
+    for target in assessed_targets:
+        if target["key"] == key:
+            return target
+    raise NotFound(f"There is no target {key!r}.")
+
+
 def get_target(db: Database, key: str, today: date, as_of: AsOf | None = None) -> dict:
     with db.read() as session:
         row = session.execute(select(targets).where(targets.c.key == key)).first()
