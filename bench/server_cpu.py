@@ -76,37 +76,43 @@ def snapshot(pids: Iterable[int]) -> dict[tuple[int, int], float]:
 
 
 class CpuMeter:
-    """CPU seconds (user + system) of named groups of processes over a ``with`` block.
+    """CPU seconds (user + system) of named groups of processes over a ``with`` block, or summed over
+    several spans between ``start`` and ``stop`` (the turns of one target in ``hammer_alternating``).
 
     ``CpuMeter(server=tree(master.pid), client=only(os.getpid()))``; after the block,
     ``meter.seconds`` is ``{"server": s, "client": s}`` and ``meter.per_request(name, answers)``
-    the ms of CPU per answer. A process found at the end but not at the start (a worker started
-    meanwhile) counts all its CPU; one gone by the end loses what it spent during the block, and
-    ``meter.lost`` counts such processes per group (0 in a normal run; gunicorn workers live on).
-    The readings cost ~50 us a process: cheap beside a turn of seconds, so the measured span is
-    the turn itself.
+    the ms of CPU per answer. A process found at the end of a span but not at its start (a worker
+    started meanwhile) counts all its CPU; one gone by the end loses what it spent during the span,
+    and ``meter.lost`` counts such processes per group (0 in a normal run; gunicorn workers live
+    on). The readings cost ~50 us a process: cheap beside a turn of a second or more, so the
+    measured span is the turn itself.
     """
 
     def __init__(self, **groups: PidSource):
         self.groups = groups
-        self.seconds: dict[str, float] = {}
-        self.lost: dict[str, int] = {}
+        self.seconds: dict[str, float] = dict.fromkeys(groups, 0.0)
+        self.lost: dict[str, int] = dict.fromkeys(groups, 0)
         self._before: dict[str, dict[tuple[int, int], float]] = {}
 
     def start(self) -> None:
-        """Take the starting readings (``with`` calls it)."""
+        """Take the readings a span starts from (``with`` calls it)."""
         self._before = {name: snapshot(source()) for name, source in self.groups.items()}
 
     def stop(self) -> dict[str, float]:
-        """Take the final readings; ``seconds`` (returned too) is each group's CPU since ``start``."""
+        """Take the readings the span ends at and add each group's CPU since ``start`` to ``seconds``
+        (returned)."""
         for name, source in self.groups.items():
             before, after = self._before[name], snapshot(source())
-            self.seconds[name] = sum(spent - before.get(key, 0.0) for key, spent in after.items())
-            self.lost[name] = len(before.keys() - after.keys())
+            self.seconds[name] += sum(spent - before.get(key, 0.0) for key, spent in after.items())
+            self.lost[name] += len(before.keys() - after.keys())
         return self.seconds
 
+    def total(self, *names: str) -> float:
+        """The CPU seconds of these groups together (all of them without names)."""
+        return sum(self.seconds[name] for name in names or self.seconds)
+
     def per_request(self, name: str, answers: int) -> float:
-        """Group ``name``'s CPU in ms per answer (``answers`` counted in the block); NaN for none."""
+        """Group ``name``'s CPU in ms per answer (``answers`` counted in the spans); NaN for none."""
         return self.seconds[name] * 1000 / answers if answers else float("nan")
 
     def __enter__(self) -> CpuMeter:
