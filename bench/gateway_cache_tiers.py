@@ -13,7 +13,7 @@ Beside each rate, the CPU (user + system, from /proc, `server_cpu.CpuMeter`)
 per answered request of that gateway's whole process tree (gunicorn master and
 workers) over its turn, of the Redis server in the same turn (when it runs on
 this machine: its pid from `INFO`), and of this client process. Why both: the
-client is one Python `requests` process that tops out around 440-590 req/s
+client is one Python `requests` process that tops out around 440-1,100 req/s
 against a hello-world app on 2 cores, so a cache hit's rate is mostly the
 client's and the rate ratio is pulled toward 1. The ratio of CPU per request,
 memory tier's / Redis tier's, is what the Redis tier costs the gateway,

@@ -18,7 +18,7 @@ of the registry, metrics, the gateway and the bare proxy together (what
 serving the case cost, wherever it ran; the follower and PostgreSQL are left
 out), and this client's. Then, per goal, direct CPU / gateway CPU per request
 beside gateway / direct rate. Why both: one Python `requests` client shares the
-2 cores and tops out around 440-590 req/s against a hello-world app, so the
+2 cores and tops out around 440-1,100 req/s against a hello-world app, so the
 rates are partly the client's and their ratio is pulled toward 1; the CPU
 ratio is what the gateway adds to a request, however fast the client asks.
 """

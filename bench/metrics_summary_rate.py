@@ -13,13 +13,15 @@ Beside each rate, the CPU (user + system, from /proc, `server_cpu.CpuMeter`)
 per answered request of the server's whole process tree (gunicorn master and
 workers) over that turn, of the PostgreSQL backends serving the metrics
 database during the summary's turn, and of this client process. Why both: the
-client is one Python `requests` process that tops out around 440-590 req/s
+client is one Python `requests` process that tops out around 440-1,100 req/s
 against hello on 2 cores, so hello's rate is the client's, not the server's,
 and the rate ratio is pulled toward 1 (a summary costing 4x hello's CPU can
 still reach 0.4x its rate). The ratio of CPU per request, hello's / the
 summary's, is what the summary costs against the floor, however fast the
 client asks; printed without and with PostgreSQL's share (the hello app has
-no database). The rate ratio is kept: it is what earlier runs recorded.
+no database). The rate ratio is kept: it is what earlier runs recorded. The
+recorded ~0.02 was a rate ratio; against it on the CPU measure, run the
+before (`--source` at 2b38dc3) in the same slot and compare the two.
 
 `--source DIR` runs the services from another checkout (its `libs/common/src`
 and `services/metrics/src` put first on PYTHONPATH), to measure the code of

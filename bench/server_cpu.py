@@ -1,6 +1,6 @@
 """CPU seconds that processes spend over a span of a benchmark, from /proc (Linux only).
 
-Why: on this machine's 2 cores one Python ``requests`` client tops out around 440-590 req/s
+Why: on this machine's 2 cores one Python ``requests`` client tops out around 440-1,100 req/s
 against a hello-world app, so a rate measured through it is bounded by the client, and a
 ratio of two rates is pulled toward 1 whatever the servers cost. The CPU a server's
 processes spend per answered request is not bounded by the client: it is what the server
