@@ -11,6 +11,16 @@ proxied entity read at least 0.7x the registry's direct rate and a proxied list
 of 100 entities at least 0.85x. Beside the entity read, in the same turns, a bare
 proxy (bare_proxy.py: Flask and libcurl, no keys, limits or breaker) under the same
 gunicorn settings: the ratio any proxy so built reaches on this machine.
+
+Beside each rate, the servers' CPU per answered request (user + system from
+/proc, `server_cpu.CpuMeter`, over that case's turns only): the process trees
+of the registry, metrics, the gateway and the bare proxy together (what
+serving the case cost, wherever it ran; the follower and PostgreSQL are left
+out), and this client's. Then, per goal, direct CPU / gateway CPU per request
+beside gateway / direct rate. Why both: one Python `requests` client shares the
+2 cores and tops out around 440-1,100 req/s against a hello-world app, so the
+rates are partly the client's and their ratio is pulled toward 1; the CPU
+ratio is what the gateway adds to a request, however fast the client asks.
 """
 
 from __future__ import annotations
@@ -22,6 +32,7 @@ import statistics
 import requests
 from load import hammer_alternating
 from processes import ADMIN, INTERNAL, ROOT, TOKEN, gunicorn, running_stack, stop, wait_until_caught_up
+from server_cpu import CpuMeter, only, tree
 
 from ecoreg_common.testing import free_port
 
@@ -79,6 +90,10 @@ def main() -> None:
             ("list of 100: registry directly", f"{urls['registry']}/api/v1/entities?limit=100", direct),
             ("list of 100: through gateway", f"{urls['gateway']}/api/v1/entities?limit=100", keyed),
         ]
+        # Every server's tree in every case's meter: a proxied case's cost is the gateway's and
+        # the service's together, and a direct case's the service's alone.
+        servers = {name: tree(stack.processes[name].pid) for name in ("registry", "metrics", "gateway")}
+        servers["bare proxy"] = tree(bare.pid)
         rounds = []
         try:
             for _ in range(args.rounds):
@@ -88,7 +103,14 @@ def main() -> None:
                     # (load.hammer_alternating): all see the same drift of the shared machine's load,
                     # so their ratio is what is left.
                     for group in (cases[0:2], cases[2:5], cases[5:7]):
-                        figures = hammer_alternating([(url, headers) for _, url, headers in group], clients, len(group) * args.seconds)
+                        meters = [CpuMeter(**servers, client=only(os.getpid())) for _ in group]
+                        figures = hammer_alternating(
+                            [(url, headers) for _, url, headers in group], clients, len(group) * args.seconds, meters=meters
+                        )
+                        for figure, meter in zip(figures, meters, strict=True):
+                            answers = int(figure["answers"])
+                            figure["cpu"] = meter.total(*servers) * 1000 / answers if answers else float("nan")
+                            figure["client_cpu"] = meter.per_request("client", answers)
                         results.update({(clients, label): figure for (label, _, _), figure in zip(group, figures, strict=True)})
                 rounds.append(results)
         finally:
@@ -113,12 +135,17 @@ def main() -> None:
                 if at == clients:
                     print(
                         f"[{number}] {label:36} {figures['rps']:8.0f} req/s   p50 {figures['p50']:6.1f} ms   "
-                        f"p99 {figures['p99']:6.1f} ms   errors {figures['errors']}"
+                        f"p99 {figures['p99']:6.1f} ms   errors {figures['errors']}   "
+                        f"CPU per request: servers {figures['cpu']:5.2f} ms, client {figures['client_cpu']:5.2f} ms"
                     )
         for title, measured, baseline, goal in goals:
             ratios = sorted(results[(clients, measured)]["rps"] / results[(clients, baseline)]["rps"] for results in rounds)
             figures = " / ".join(f"{value:.2f}" for value in (ratios[0], statistics.median(ratios), ratios[-1]))
             print(f"{title + ':':34} {figures}  (min / median / max; {goal})")
+            # The same comparison on the servers' CPU: direct CPU / gateway CPU per request.
+            ratios = sorted(results[(clients, baseline)]["cpu"] / results[(clients, measured)]["cpu"] for results in rounds)
+            figures = " / ".join(f"{value:.2f}" for value in (ratios[0], statistics.median(ratios), ratios[-1]))
+            print(f"{'  servers CPU per request, inverse:':34} {figures}  (direct CPU / this case's CPU per request)")
 
 
 if __name__ == "__main__":

@@ -21,10 +21,12 @@ def _answered(session: requests.Session, url: str, headers: dict[str, str]) -> b
 
 
 def _figures(latencies: list[float], errors: int, rps: float) -> dict[str, float]:
-    """``rps`` (good answers per second), p50 and p99 in ms of every request, and the error count."""
+    """``rps`` (good answers per second), p50 and p99 in ms of every request, the error count and
+    ``answers`` (the good answers counted: what a server's CPU over the turn is divided by)."""
     taken = sorted(latencies)
     return {
         "rps": rps,
+        "answers": len(latencies) - errors,
         "p50": statistics.median(taken) * 1000 if taken else float("nan"),
         "p99": taken[max(0, int(len(taken) * 0.99) - 1)] * 1000 if taken else float("nan"),
         "errors": errors,
@@ -65,7 +67,11 @@ def hammer(url: str, headers: dict[str, str], clients: int, seconds: float) -> d
 
 
 def hammer_alternating(
-    targets: list[tuple[str, dict[str, str]]], clients: int, seconds: float, slice_seconds: float = 1.0
+    targets: list[tuple[str, dict[str, str]]],
+    clients: int,
+    seconds: float,
+    slice_seconds: float = 1.0,
+    meters: list | None = None,
 ) -> list[dict[str, float]]:
     """``hammer`` for several ``(url, headers)``, taking turns: every client thread GETs the first
     target for a slice of ``slice_seconds``, then the next, and so on for about ``seconds`` in all
@@ -79,6 +85,11 @@ def hammer_alternating(
     gateway's next requests wait behind. Each thread keeps one connection per target, so no turn pays
     for connecting. ``rps`` is good answers (200/304) per second of a closed loop of ``clients``
     threads: clients x good answers / the sum of all latencies (Little's law).
+
+    ``meters``: one ``server_cpu.CpuMeter`` per target (or None), started when each of that
+    target's turns begins and stopped when it ends (at the barrier, when no request is in flight),
+    so each sums the CPU its processes spent over that target's turns only; divide by the target's
+    ``answers``.
     """
     count = len(targets)
     latencies: list[list[float]] = [[] for _ in targets]
@@ -88,8 +99,12 @@ def hammer_alternating(
     state = {"turn": 0, "done": -1, "until": 0.0}  # the first barrier (all threads ready) starts turn 0
 
     def next_turn() -> None:  # run by one thread, once all have finished their request
+        if meters and state["done"] >= 0:
+            meters[state["turn"]].stop()
         state["done"] += 1
         state["turn"] = state["done"] % count
+        if meters and state["done"] < turns:
+            meters[state["turn"]].start()
         state["until"] = time.perf_counter() + slice_seconds
 
     barrier = threading.Barrier(clients, action=next_turn)
