@@ -8,21 +8,12 @@ keyframe's "anything before midnight" check, a cost per page that grew with the 
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from metrics_testing import Feed
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session
 
 ENTITIES = 3000  # enough pages of versions that a scan of them is not the cheap way to a page's rows
-
-
-def _version_table_stats(db) -> tuple[int, int]:
-    """(sequential scans, rows updated) of ``fact_versions`` as the server's statistics hold them."""
-    with db.engine.connect() as connection:
-        row = connection.execute(text("SELECT seq_scan, n_tup_upd FROM pg_stat_user_tables WHERE relname = 'fact_versions'")).one()
-        connection.rollback()
-    return row.seq_scan, row.n_tup_upd
 
 
 def test_an_update_page_reads_no_version_table_sequentially(db):
@@ -36,17 +27,29 @@ def test_an_update_page_reads_no_version_table_sequentially(db):
     first_update = len(feed.changes)
     for entity_id in range(1, 501):
         feed.write(entity_id, status="building")
-    time.sleep(1.1)  # a backend reports its statistics at most once a second: let the loading's arrive
-    scans_before, updated_before = _version_table_stats(db)
+    # The server's counters of the versions table, read in the apply's own transaction as it
+    # begins and just before its commit: the difference is that transaction's scans and updates.
+    # (A backend's counters also hold its earlier transactions' until it reports them, some
+    # seconds later; within one transaction nothing is reported, so the difference is exact.)
+    seen: list[tuple[int, int]] = []
+    counters = text("SELECT seq_scan, n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = 'fact_versions'")
 
-    applied = feed.apply(feed.changes[first_update:])
+    def at_begin(_session: Session, _transaction, connection) -> None:
+        seen.append(tuple(connection.execute(counters).one()))
+
+    def before_commit(session: Session) -> None:
+        seen.append(tuple(session.execute(counters).one()))
+
+    event.listen(Session, "after_begin", at_begin)
+    event.listen(Session, "before_commit", before_commit)
+    try:
+        applied = feed.apply(feed.changes[first_update:])
+    finally:
+        event.remove(Session, "after_begin", at_begin)
+        event.remove(Session, "before_commit", before_commit)
 
     assert applied.applied == 500
-    deadline = time.monotonic() + 15
-    while True:  # until the apply's backend has reported (its UPDATE closed 500 versions)
-        scans, updated = _version_table_stats(db)
-        if updated >= updated_before + 500 or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
-    assert updated >= updated_before + 500, "the page closes its entities' earlier versions"
-    assert scans == scans_before
+    assert len(seen) == 2, "one transaction"
+    (scans_at_begin, updated_at_begin), (scans, updated) = seen
+    assert updated - updated_at_begin == 500, "the page closes its entities' earlier versions"
+    assert scans - scans_at_begin == 0
