@@ -88,8 +88,9 @@ def apply_page(
         # Derived data with its checkpoint in the same transaction: if the server
         # crashes before this commit reaches disk, the page is lost as a whole
         # and fetched again from the older checkpoint. So the commit need not
-        # wait for the WAL flush, which was most of a page's time on a busy disk.
-        state = store.lock_state(session, defer_flush=True)
+        # wait for the WAL flush, which was most of a page's time on a busy disk. Every
+        # statement here reaches the page's rows by key: no sequential scans (lock_state).
+        state = store.lock_state(session, defer_flush=True, keyed_plans=True)
         if after is not None and state.checkpoint < after:
             return Applied(checkpoint=state.checkpoint, applied=0, skipped=len(changes))
         # Another applier may have moved on while this page was fetched: skip what it covered.
@@ -109,8 +110,7 @@ def apply_page(
         # The writes are sent one after another without waiting for each (their results
         # are not read): the server applies one while the next is built.
         with pipelined(session):
-            store.save_facts(session, changed.values())
-            store.save_versions(session, versions, had_facts=facts.keys())
+            store.save_facts_and_versions(session, changed.values(), versions, had_facts=facts.keys())
             store.add_to_cells(session, delta)
             store.save_state(session, **values)
         if versions:

@@ -36,7 +36,6 @@ from sqlalchemy import (
     and_,
     case,
     delete,
-    exists,
     func,
     insert,
     literal,
@@ -215,9 +214,12 @@ def after_versions(session: Session, earliest: datetime, latest: datetime, seq: 
     their predecessors, before them) and are deleted, and the newest of them is
     written again; else the keyframe of the latest midnight these versions reached
     is written if it is missing and anything was committed before it. Usually one
-    indexed read; at a midnight, one day's versions read and one keyframe written.
+    read of two index ends (one round trip); at a midnight, one day's versions read
+    and one keyframe written.
     """
-    newest_keyframe = newest(session)
+    newest_keyframe, first_version = session.execute(
+        select(select(func.max(keyframes.c.at)).scalar_subquery(), _first_version_start())
+    ).one()
     boundary = midnight_before(latest)
     if newest_keyframe is not None and newest_keyframe > earliest:
         drop(session, after=earliest)
@@ -225,9 +227,20 @@ def after_versions(session: Session, earliest: datetime, latest: datetime, seq: 
         newest_keyframe = newest(session)
     if newest_keyframe is not None and newest_keyframe >= boundary:
         return
-    if earliest >= boundary and not session.scalar(select(exists().where(fact_versions.c.valid_from < boundary))):
+    if earliest >= boundary and not (first_version is not None and first_version < boundary):
         return  # nothing before it: the keyframe would be empty
     write(session, boundary, seq, cells_before(session, boundary, track_cluster))
+
+
+def _first_version_start():
+    """The earliest ``valid_from`` of any version (a scalar subquery; NULL when there is none).
+
+    "Was anything committed before B" as ``min(valid_from) < B``, not ``EXISTS (... valid_from
+    < B)``: PostgreSQL answers a min from the end of the ``valid_from`` index whatever its
+    statistics say, while for the EXISTS a table never analysed (autovacuum off, or not yet
+    run) got a sequential scan of every version (13 ms a page at 40,000 versions, growing
+    with the table)."""
+    return select(func.min(fact_versions.c.valid_from)).scalar_subquery()
 
 
 def newest(session: Session) -> datetime | None:
