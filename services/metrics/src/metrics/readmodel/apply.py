@@ -110,7 +110,8 @@ def apply_page(
         # The writes are sent one after another without waiting for each (their results
         # are not read): the server applies one while the next is built.
         with pipelined(session):
-            store.save_facts_and_versions(session, changed.values(), versions, had_facts=facts.keys())
+            store.save_facts(session, changed.values())
+            store.save_versions(session, versions, had_facts=facts.keys())
             store.add_to_cells(session, delta)
             store.save_state(session, **values)
         if versions:

@@ -6,8 +6,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, or_, select, text, update
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ecoreg_common.db import deferred_flush, instant_param, json_param, json_rows, one_of, upsert_many
@@ -76,11 +75,21 @@ def save_facts(session: Session, facts: Iterable[Fact]) -> None:
     )
 
 
-def _version_rows(
-    session: Session, versions: list[tuple[Fact, datetime]], had_facts: Collection[int] | None
-) -> tuple[list[dict], list[dict]]:
-    """The rows of ``fact_versions`` for ``versions`` (feed order kept) and the closing rows
-    (``entity_id``, ``valid_to``) for the entities' earlier versions: see ``save_versions``."""
+def save_versions(session: Session, versions: list[tuple[Fact, datetime]], *, had_facts: Collection[int] | None = None) -> None:
+    """Record accepted versions (feed order) with their validity: each is valid from its commit
+    time until the earliest commit time of the later versions of the same entity, so that at
+    any instant T the entity is its newest version (by seq) committed before T, and never two
+    versions at once. (The registry's times are its clock read before the commit, so a later
+    version may carry an earlier time: versions v1 at 5, v2 at 10, v3 at 8 make v1 valid until
+    8, not 10, and v2 never.) Earlier rows of these entities are closed the same way.
+
+    ``had_facts``: the entities that had a fact before these versions (``load_facts``). A
+    version row is only ever written with its fact, so only they can have an open version
+    to close; the others are new, and without any the closing statement is not sent (a page
+    of registrations costs one statement less). None: close for every entity.
+    """
+    if not versions:
+        return
     firsts: dict[int, datetime] = {}
     rows = []
     following: dict[int, datetime | None] = {}
@@ -108,25 +117,6 @@ def _version_rows(
     closing = [
         {"entity_id": entity_id, "valid_to": instant(at)} for entity_id, at in firsts.items() if had_facts is None or entity_id in had_facts
     ]
-    return rows[::-1], closing
-
-
-def save_versions(session: Session, versions: list[tuple[Fact, datetime]], *, had_facts: Collection[int] | None = None) -> None:
-    """Record accepted versions (feed order) with their validity: each is valid from its commit
-    time until the earliest commit time of the later versions of the same entity, so that at
-    any instant T the entity is its newest version (by seq) committed before T, and never two
-    versions at once. (The registry's times are its clock read before the commit, so a later
-    version may carry an earlier time: versions v1 at 5, v2 at 10, v3 at 8 make v1 valid until
-    8, not 10, and v2 never.) Earlier rows of these entities are closed the same way.
-
-    ``had_facts``: the entities that had a fact before these versions (``load_facts``). A
-    version row is only ever written with its fact, so only they can have an open version
-    to close; the others are new, and without any the closing statement is not sent (a page
-    of registrations costs one statement less). None: close for every entity.
-    """
-    if not versions:
-        return
-    rows, closing = _version_rows(session, versions, had_facts)
     if closing and session.get_bind().dialect.name == "postgresql":
         # One statement for the page (UPDATE ... FROM the rows), not one per entity. The ids
         # again as an array, so that the versions are found by the primary key's index (a
@@ -152,71 +142,7 @@ def save_versions(session: Session, versions: list[tuple[Fact, datetime]], *, ha
             .values(valid_to=bindparam("b_at"))
         )
         session.execute(close, [{"b_id": row["entity_id"], "b_at": row["valid_to"]} for row in closing])
-    upsert_many(session, fact_versions, rows, key=["entity_id", "version"], set_=None)
-
-
-def save_facts_and_versions(
-    session: Session, facts: Iterable[Fact], versions: list[tuple[Fact, datetime]], *, had_facts: Collection[int] | None = None
-) -> None:
-    """``save_facts(facts)`` and ``save_versions(versions, had_facts=...)``, where ``facts`` are
-    the newest of ``versions`` for each entity (``apply.fold`` makes them so).
-
-    On PostgreSQL one statement with one JSON document (``_PAGE_WRITE``): the entities'
-    facts are the version rows of highest version per entity (``DISTINCT ON``), so the page's
-    rows are built and encoded once, not once as facts and again as versions (the facts'
-    rows and JSON were ~5 ms of a 500-change page). Its parts see the same snapshot: the
-    closing UPDATE reaches only versions stored before this page, as ``save_versions``'
-    closing statement, sent before its insert, does. SQLite: the two calls.
-    """
-    if session.get_bind().dialect.name != "postgresql":
-        save_facts(session, facts)
-        save_versions(session, versions, had_facts=had_facts)
-        return
-    if not versions:
-        return
-    rows, closing = _version_rows(session, versions, had_facts)
-    session.execute(
-        _page_write(),
-        {"rows": json_param(rows), "closing": json_param(closing), "closing_ids": [row["entity_id"] for row in closing]},
-    )
-
-
-_PAGE_WRITE = None
-
-
-def _page_write():
-    """The statement of ``save_facts_and_versions`` on PostgreSQL, made once (``text``: no
-    construct built and no cache key made per page). Parameters: ``rows`` (JSON text of
-    ``fact_versions`` rows), ``closing`` (JSON text of ``entity_id``/``valid_to`` rows) and
-    ``closing_ids`` (their ids, for the primary key's index)."""
-    global _PAGE_WRITE
-    if _PAGE_WRITE is None:
-        dialect = postgresql.dialect()
-        record = ", ".join(f'"{c.name}" {c.type.compile(dialect=dialect)}' for c in fact_versions.c)
-        version_names = ", ".join(f'"{c.name}"' for c in fact_versions.c)
-        fact_names = [c.name for c in entity_facts.c]
-        facts = ", ".join(f'"{name}"' for name in fact_names)
-        assignments = ", ".join(f'"{name}" = excluded."{name}"' for name in fact_names if name != "entity_id")
-        _PAGE_WRITE = text(
-            f"""
-            WITH page AS (SELECT * FROM json_to_recordset(CAST(:rows AS json)) AS page({record})),
-            facts AS (
-                INSERT INTO entity_facts ({facts})
-                SELECT DISTINCT ON (entity_id) {facts} FROM page ORDER BY entity_id, version DESC
-                ON CONFLICT (entity_id) DO UPDATE SET {assignments}
-            ),
-            closed AS (
-                UPDATE fact_versions SET valid_to = closing.valid_to
-                FROM json_to_recordset(CAST(:closing AS json)) AS closing(entity_id BIGINT, valid_to TIMESTAMP WITH TIME ZONE)
-                WHERE fact_versions.entity_id = ANY(CAST(:closing_ids AS BIGINT[]))
-                  AND fact_versions.entity_id = closing.entity_id
-                  AND (fact_versions.valid_to IS NULL OR fact_versions.valid_to > closing.valid_to)
-            )
-            INSERT INTO fact_versions ({version_names}) SELECT {version_names} FROM page
-            ON CONFLICT (entity_id, version) DO NOTHING
-            """  # noqa: S608 - the tables' own names and types
-        )
-    return _PAGE_WRITE
+    upsert_many(session, fact_versions, rows[::-1], key=["entity_id", "version"], set_=None)
 
 
 def add_to_cells(session: Session, delta: Counter[CellKey]) -> None:
