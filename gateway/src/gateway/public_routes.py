@@ -165,7 +165,14 @@ _ROWS_BY_SEGMENT = _by_first_segment(PUBLIC_ROUTES)
 
 
 def route_for(path: str) -> PublicRoute | None:
-    """The row that covers ``path`` (the first that matches, in table order), or None."""
+    """The row that covers ``path`` (the first that matches, in table order), or None.
+
+    None too for a path with a dot segment ("." or "..") or an empty one ("//"): such a path names,
+    once normalised (RFC 3986 section 5.2.4), another path than the one a row would be matched
+    against (``/entities/1/../duplicates`` is ``/entities/duplicates``), so none covers it and it
+    is never forwarded (clients remove dot segments before they send a request)."""
+    if "//" in path or ("/." in path and any(segment in (".", "..") for segment in path.split("/"))):
+        return None
     for route in _ROWS_BY_SEGMENT.get(_first_segment(path), ()):
         if route.matches(path):
             return route

@@ -11,7 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from gateway.proxy.breaker import CLOSED, HALF_OPEN, OPEN, Breaker, Bulkhead
-from gateway.proxy.upstreams import Upstream, UpstreamUnavailable, _merged
+from gateway.proxy.upstreams import Upstream, UpstreamUnavailable, _merged, encode_path
+from gateway.public_routes import API
 
 
 class Clock:
@@ -354,3 +355,18 @@ def test_a_hung_upstream_opens_the_breaker_before_its_calls_time_out(hung_listen
         for connection in accepted:
             connection.close()  # the hung calls end (a cut connection)
         pool.shutdown(wait=True)
+
+
+@pytest.mark.parametrize(
+    ("path", "target"),
+    [
+        (f"{API}/indicators/a#/observations/2025", f"{API}/indicators/a%23/observations/2025"),
+        (f"{API}/indicators/a?/observations/2025", f"{API}/indicators/a%3F/observations/2025"),
+        (f"{API}/entities/%41", f"{API}/entities/%2541"),  # a "%" decoded once, never twice
+        (f"{API}/entities/a b", f"{API}/entities/a%20b"),
+        (f"{API}/entities/上海", f"{API}/entities/%E4%B8%8A%E6%B5%B7"),
+        (f"{API}/entities/a:b@c!$&'()*+,;=-._~", f"{API}/entities/a:b@c!$&'()*+,;=-._~"),
+    ],
+)
+def test_the_forwarded_target_names_exactly_the_decoded_path(path, target):
+    assert encode_path(path) == target

@@ -124,6 +124,8 @@ class CurlExchange:
         handle.setopt(pycurl.NOSIGNAL, 1)  # timeouts without SIGALRM: required with threads
         handle.setopt(pycurl.PROXY, "")  # never a proxy from the environment
         handle.setopt(pycurl.URL, self.base_url + target)
+        # The target as given, never with its dot segments removed: the gateway authorised exactly it.
+        handle.setopt(pycurl.PATH_AS_IS, 1)
         handle.setopt(pycurl.HTTPHEADER, sent)
         handle.setopt(pycurl.CONNECTTIMEOUT_MS, max(1, int(connect * 1000)))
         handle.setopt(pycurl.TIMEOUT_MS, max(1, int(read * 1000)))

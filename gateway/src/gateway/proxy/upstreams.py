@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import logging
 import math
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import requests
 from requests.adapters import HTTPAdapter
-from requests.utils import get_encoding_from_headers, requote_uri
+from requests.utils import get_encoding_from_headers
 
 from ecoreg_common.errors import DomainError
 from ecoreg_common.http import ServiceClient
@@ -55,6 +55,20 @@ def _merged(defaults, given: dict[str, str] | None, request_id: str | None = Non
     if request_id and _REQUEST_ID_LOWER not in lowered:
         sent[REQUEST_ID_HEADER] = request_id
     return sent
+
+
+# What a path segment may hold unencoded (RFC 3986 section 3.3, pchar: unreserved, sub-delims, ":"
+# and "@"), with "/" between segments. quote adds letters, digits and "_.-~".
+_PATH_SAFE = "/!$&'()*+,;=:@"
+
+
+def encode_path(path: str) -> str:
+    """``path`` (decoded, as the route table was asked about it: ``/api/v1/indicators/a#b``) as a
+    request target naming exactly that path (``/api/v1/indicators/a%23b``): every character a
+    segment may not hold is percent-encoded, "%" itself included, so that no "?" or "#" the client
+    sent encoded becomes a query or a fragment upstream, and no "%" is decoded a second time.
+    (requests' requote_uri, used before, kept "?", "#" and "%XX" as they were.)"""
+    return quote(path, safe=_PATH_SAFE)
 
 
 class UpstreamUnavailable(DomainError):
@@ -160,19 +174,20 @@ class Upstream:
         with its body read; ExchangeFailed (or a requests error, through a test transport) when no answer came."""
         client = self.client
         connect_read = client.timeout if timeout is None else (min(1.0, timeout), timeout)
-        transport = client.get_adapter(client.base_url + path)
+        encoded = encode_path(path)
+        transport = client.get_adapter(client.base_url + encoded)
         if type(transport) is not HTTPAdapter:  # a transport of the tests' own: through the Session
             return client.request(
-                method, path, params=params, data=data, headers=headers, timeout=connect_read, allow_redirects=allow_redirects
+                method, encoded, params=params, data=data, headers=headers, timeout=connect_read, allow_redirects=allow_redirects
             )
-        target = requote_uri(path)
+        target = encoded
         if params:
             target += "?" + urlencode(params, doseq=True)
         sent = _merged(client.headers, headers, current_request_id())
         answer = self.exchange.send(method, target, headers=sent, body=data, connect=connect_read[0], read=connect_read[1])
         if allow_redirects and answer.status in REDIRECTS and "Location" in answer.headers:
             # Rare (a merged entity's 301 asked without allow_redirects=False): let requests follow it.
-            return client.request(method, path, params=params, data=data, headers=headers, timeout=connect_read)
+            return client.request(method, encoded, params=params, data=data, headers=headers, timeout=connect_read)
         response = requests.Response()
         response.status_code = answer.status
         response.reason = answer.reason
