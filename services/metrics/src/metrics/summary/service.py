@@ -206,14 +206,15 @@ def read_live(db: Database, today: date, name: str = SNAPSHOT) -> Live:
     """The follower's state, the revision and the matching snapshot ``name`` (SNAPSHOT or
     TARGETS_SNAPSHOT), in ONE statement (one round trip, one database snapshot). Raises what
     the database raises."""
-    return _live_of(db.query(lambda session: session.execute(_LIVE[name]).one()), today)
+    (row,) = db.query_rows(_LIVE[name])  # the follower's one row (the joins add none)
+    return _live_of(row, today)
 
 
 def read_live_with_cells(db: Database, today: date) -> tuple[Live, list[dict]]:
     """``read_live`` of the summary and, from the same statement, the live counts by cluster,
     kind and tier (``grouped(session, PROMETHEUS_GROUPS, {})``: ``[{"cluster", "kind", "tier",
     "count"}, ...]``): what a Prometheus scrape needs besides the snapshot."""
-    rows = db.query(lambda session: session.execute(_LIVE_WITH_CELLS).all())
+    rows = db.query_rows(_LIVE_WITH_CELLS)
     cells = [
         {**{name: getattr(row, f"cell_{name}") for name in PROMETHEUS_GROUPS}, "count": int(row.cell_count)}
         for row in rows
