@@ -105,3 +105,55 @@ def test_each_problem_type_has_one_title():
         titles.setdefault(answer.json["type"], set()).add(answer.json["title"])
     assert {kind: names for kind, names in titles.items() if len(names) > 1} == {}
     assert titles["https://ecoreg.example/problems/validation-failed"] == {"Validation Failed"}
+
+
+class Paged(InputSchema):
+    limit = ma.fields.Integer(load_default=20)
+
+
+class Needed(InputSchema):
+    key = ma.fields.String(required=True)
+
+
+def parsing_app():
+    app = Flask(__name__)
+    api = create_api(app, "test")
+    blp = Blueprint("p", __name__, url_prefix="/p")
+
+    @blp.route("/optional")
+    class Optional(MethodView):
+        @blp.arguments(Args, location="query")
+        def get(self, args):
+            return {"args": args}
+
+    @blp.route("/paged")
+    class Page(MethodView):
+        @blp.arguments(Paged, location="query")
+        def get(self, args):
+            return args
+
+    @blp.route("/needed")
+    class Need(MethodView):
+        @blp.arguments(Needed, location="query")
+        def get(self, args):
+            return args
+
+    api.register_blueprint(blp)
+    return app
+
+
+def test_an_empty_query_string_is_not_walked_when_the_schema_would_load_nothing(monkeypatch):
+    client = parsing_app().test_client()
+    loads = []
+    load = ma.Schema.load
+    monkeypatch.setattr(ma.Schema, "load", lambda self, *args, **kwargs: loads.append(type(self)) or load(self, *args, **kwargs))
+    assert client.get("/p/optional").json == {"args": {}}
+    assert loads == []  # answered without loading
+    assert client.get("/p/optional?one=a").json == {"args": {"one": "a"}}
+    assert client.get("/p/optional?unknown=a").status_code == 422
+    # A default or a required field is still the schema's to apply: those are loaded.
+    assert client.get("/p/paged").json == {"limit": 20}
+    response = client.get("/p/needed")
+    assert response.status_code == 422
+    assert "key" in json.dumps(response.json)
+    assert loads == [Args, Args, Paged, Needed]

@@ -9,6 +9,7 @@ from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
+from marshmallow.decorators import POST_LOAD, PRE_LOAD, VALIDATES_SCHEMA
 from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.routing import BaseConverter
 
@@ -16,6 +17,19 @@ from ecoreg_common import gunicorn_errors, strictjson
 from ecoreg_common.formats import key_pattern, key_regex
 from ecoreg_common.problems import ProblemSchema, handle_http_exception, install_problem_handlers
 from ecoreg_common.validation import known_storable, storable_json
+
+QUERY_LOCATIONS = frozenset({"query", "querystring"})
+# InputSchema's pre_load hook: it only refuses text it finds, and an empty query string has none.
+_HOOKS_QUIET_ON_NOTHING = frozenset({"refuse_unstorable_text"})
+
+
+def _loads_nothing_when_empty(schema: ma.Schema) -> bool:
+    """Whether ``schema.load({})`` is ``{}`` whatever happens: no load field is required or has a
+    ``load_default``, and no schema hook could add to the result or refuse it (post_load,
+    validates_schema, a pre_load other than InputSchema's). Field validators only see values given."""
+    fields_quiet = all(not field.required and field.load_default is ma.missing for field in schema.load_fields.values())
+    pre_load = {name for name, *_ in schema._hooks[PRE_LOAD]}
+    return fields_quiet and pre_load <= _HOOKS_QUIET_ON_NOTHING and not schema._hooks[POST_LOAD] and not schema._hooks[VALIDATES_SCHEMA]
 
 
 class StrictParser(FlaskParser):
@@ -25,7 +39,39 @@ class StrictParser(FlaskParser):
       beyond a double and nesting too deep for Python are invalid JSON (400).
     - A query parameter given twice (``?cluster=energy&cluster=space``) is
       refused (422) unless its field is a list; webargs would silently use the first.
+    - A schema class is instantiated once, not per request, and an empty query string is
+      not walked when the schema would load nothing from it.
     """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._schemas: dict[type[ma.Schema], ma.Schema] = {}
+        self._empty_query: dict[ma.Schema, bool] = {}
+
+    def _get_schema(self, argmap, req):
+        # flask-smorest hands over the schema class; webargs would build an instance of it
+        # for every request (a third of parsing an empty query string). A marshmallow 4
+        # schema keeps no state between loads, so one instance per class serves them all.
+        if isinstance(argmap, type) and issubclass(argmap, ma.Schema):
+            schema = self._schemas.get(argmap)
+            if schema is None:
+                schema = self._schemas.setdefault(argmap, argmap())
+            return schema
+        return super()._get_schema(argmap, req)
+
+    def parse(self, argmap, req=None, *, location=None, validate=None, **kwargs):
+        # Most GETs come without a query string (a dashboard polling the summary): when the
+        # schema would load nothing from one (``_loads_nothing_when_empty``), the answer is {}
+        # without webargs' walk (about 25 us of a request's CPU).
+        req = req if req is not None else self.get_default_request()
+        if location in QUERY_LOCATIONS and validate is None and not req.query_string:
+            schema = self._get_schema(argmap, req)
+            empty = self._empty_query.get(schema)
+            if empty is None:
+                empty = self._empty_query.setdefault(schema, _loads_nothing_when_empty(schema))
+            if empty:
+                return {}
+        return super().parse(argmap, req, location=location, validate=validate, **kwargs)
 
     def _raw_load_json(self, req):
         if not is_json_request(req):

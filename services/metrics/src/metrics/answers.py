@@ -81,5 +81,5 @@ def state_of(row: Row) -> State:
 
 def read(db: Database, statement: Select, build: Callable[[list[Row]], Callable[[], T]]) -> Answered[T]:
     """Run ``statement`` (a ``with_state`` one) in one round trip; ``build(rows)`` returns the answer's maker."""
-    rows = db.query(lambda session: session.execute(statement).all())
+    rows = db.query_rows(statement)
     return Answered(state_of(rows[0]), build(rows))
