@@ -3,26 +3,40 @@
 libpq's protocol trace on PostgreSQL, sqlite3's trace callback on SQLite: a pool
 ping, a BEGIN, a COMMIT or a second SELECT would show up here. The answer and what
 its ETag depends on come from one statement (metrics.answers), so a 304 and a 404 or
-422 are one round trip too. Not here yet: the summary and the targets as of a past
-moment (/metrics/summary?as_of, /targets?as_of, /targets/{key}?as_of), which still
-assess each target with statements of its own.
+422 are one round trip too. The summary and the targets as of a past moment read every
+input of every target in that statement as well (targets/as_of.py).
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from metrics_testing import REPORTER, populate_energy
+from sqlalchemy import insert
 
 from ecoreg_common.testing import database_round_trips
+from metrics.tables import observation_reports
 
 
 @pytest.fixture
 def populated(client, db):
-    """The energy entities applied, and observations of two indicators in two scopes."""
+    """The energy entities applied, observations of two indicators in two scopes, and reports
+    recorded on 2026-01-01 (so that an as_of answer finds some)."""
     feed = populate_energy(db)
     url = "/api/v1/indicators/hydrogen_chain_scale/observations"
     for path, value in (("/2024", 60), ("/2024?cluster=energy", 58), ("/2025", 64), ("/2025", 66)):
         assert client.put(url + path, json={"value": value}, headers=REPORTER).status_code in (200, 201)
+    past = [("2022", "", 40.0, 3), ("2023", "", 50.0, 4), ("2023", "energy", 45.0, 5)]
+    with db.write() as session:
+        session.execute(
+            insert(observation_reports),
+            [
+                {"indicator_key": "hydrogen_chain_scale", "period": period, "scope": scope, "value": value, "source": "past"}
+                | {"recorded_at": datetime(2026, 1, 1, hour, tzinfo=UTC)}
+                for period, scope, value, hour in past
+            ],
+        )
     return feed
 
 
@@ -69,6 +83,13 @@ def one_round_trip(client, app, path: str, status: int = 200) -> None:
         "/api/v1/metrics/history?metric=count&kind=facility&from=2025-12-01&to=2026-12-31",
         "/api/v1/metrics/history?metric=target:hydrogen_stations",
         "/api/v1/metrics/prometheus",
+        "/api/v1/metrics/summary?as_of=2025-06-01",
+        "/api/v1/metrics/summary?as_of=2026-01-01T08:00:00%2B08:00",
+        "/api/v1/targets?as_of=2026-01-02",
+        "/api/v1/targets?as_of=2026-01-02&cluster=energy",
+        "/api/v1/targets?as_of=2026-01-01T12:00:00Z&cluster=energy&limit=2",
+        "/api/v1/targets/hydrogen_stations?as_of=2026-01-02",
+        "/api/v1/targets/hydrogen_chain_scale?as_of=2026-01-01T12:00:00Z",
     ],
 )
 def test_a_read_is_one_round_trip(client, app, populated, path):
@@ -81,6 +102,8 @@ def test_a_read_is_one_round_trip(client, app, populated, path):
         ("/api/v1/metrics/counts?kind=nope", 422),
         ("/api/v1/metrics/counts?group_by=kind&status=active,nope&cluster=energy", 422),
         ("/api/v1/targets/nothing", 404),
+        ("/api/v1/targets/nothing?as_of=2026-01-02", 404),
+        ("/api/v1/targets?as_of=2026-01-02&cursor=broken", 422),
         ("/api/v1/indicators/nothing/observations", 404),
         ("/api/v1/metrics/history?metric=target:nothing", 404),
     ],
@@ -90,19 +113,28 @@ def test_a_refusal_is_one_round_trip(client, app, populated, path, status):
 
 
 def test_a_next_page_is_one_round_trip(client, app, populated):
-    url = "/api/v1/indicators/hydrogen_chain_scale/observations?limit=1"
-    cursor = client.get(url).json["next_cursor"]
-    one_round_trip(client, app, f"{url}&cursor={cursor}")
+    for url in ("/api/v1/indicators/hydrogen_chain_scale/observations?limit=1", "/api/v1/targets?as_of=2026-01-02&limit=2"):
+        cursor = client.get(url).json["next_cursor"]
+        one_round_trip(client, app, f"{url}&cursor={cursor}")
 
 
 def test_a_retired_indicator_is_one_round_trip(client, app, populated):
     assert client.delete("/api/v1/indicators/hydrogen_chain_scale", headers=REPORTER).status_code == 204
     one_round_trip(client, app, "/api/v1/indicators/hydrogen_chain_scale/observations", 404)
     one_round_trip(client, app, "/api/v1/indicators/hydrogen_chain_scale/observations?include_retired=true")
+    one_round_trip(client, app, "/api/v1/targets/hydrogen_chain_scale?as_of=2026-01-02")
 
 
 def test_an_unchanged_answer_revalidates_in_one_round_trip(client, app, populated):
-    for path in ("/api/v1/metrics/counts?group_by=kind", "/api/v1/indicators", "/api/v1/targets/hydrogen_stations"):
+    paths = (
+        "/api/v1/metrics/counts?group_by=kind",
+        "/api/v1/indicators",
+        "/api/v1/targets/hydrogen_stations",
+        "/api/v1/metrics/summary?as_of=2026-01-02",
+        "/api/v1/targets?as_of=2026-01-02",
+        "/api/v1/targets/hydrogen_chain_scale?as_of=2026-01-02",
+    )
+    for path in paths:
         etag = client.get(path).headers["ETag"]
         with database_round_trips(app.extensions["metrics.db"].engine) as sent:
             response = client.get(path, headers={"If-None-Match": etag})

@@ -15,8 +15,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from sqlalchemy import Select, select, true
+from sqlalchemy import CompoundSelect, Select, cast, null, select, true, union_all
 from sqlalchemy.engine import Row
+from sqlalchemy.types import NullType
 
 from ecoreg_common.db import Database
 from metrics.tables import follower_state, revision
@@ -83,3 +84,39 @@ def read(db: Database, statement: Select, build: Callable[[list[Row]], Callable[
     """Run ``statement`` (a ``with_state`` one) in one round trip; ``build(rows)`` returns the answer's maker."""
     rows = db.query_rows(statement)
     return Answered(state_of(rows[0]), build(rows))
+
+
+def in_parts(*parts: Select) -> CompoundSelect:
+    """One UNION ALL of ``parts`` that differ in their columns: a statement that reads several
+    kinds of rows at once (the cells, the targets, the reports ... of one answer).
+
+    Each part is a select of named columns, the first a literal ``part`` naming it (the
+    rows then say which part they are of); a part's other columns are its own (name them
+    apart: ``target_key``, ``report_value``). The union has every part's columns, in the
+    order they first appear; in each part the columns of the others are NULLs cast to
+    their types, so every branch has the same types on PostgreSQL and each column reads
+    back as its type (lists, JSON, aware datetimes) whichever part comes first. Raises
+    ValueError for a column with no type (but ``part``): its NULLs could not be cast.
+    """
+    types: dict[str, object] = {}
+    for part in parts:
+        for column in part.selected_columns:
+            types.setdefault(column.key, column.type)
+
+    untyped = [name for name, kind in types.items() if isinstance(kind, NullType) and name != "part"]
+    if untyped:
+        # PostgreSQL types NULL UNION ALL NULL as text, which then fails against a number.
+        raise ValueError(f"give these columns a type (type_coerce, func.f(type_=...)): {untyped}")
+
+    def filler(name: str):
+        return cast(null(), types[name]).label(name)
+
+    return union_all(
+        *(
+            part.with_only_columns(
+                *(part.selected_columns[name] if name in part.selected_columns else filler(name) for name in types),
+                maintain_column_froms=True,
+            )
+            for part in parts
+        )
+    )

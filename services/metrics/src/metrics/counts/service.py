@@ -72,13 +72,14 @@ def grouped(session: Session, group_by: list[str], filters: dict, as_of: AsOf | 
     from the entity versions valid then (counts/as_of.py), with the same rules.
     """
     if as_of is not None:
-        return _in_memory(as_of.cells(session, store.track_clusters(session)), group_by, filters)
+        return grouped_in(as_of.cells(session, store.track_clusters(session)), group_by, filters)
     return _shaped(
         group_by, [({name: getattr(row, name) for name in group_by}, row.count) for row in session.execute(cell_query(group_by, filters))]
     )
 
 
-def _in_memory(cells, group_by: list[str], filters: dict) -> list[dict]:
+def grouped_in(cells, group_by: list[str], filters: dict) -> list[dict]:
+    """``grouped`` from counter cells in memory (cell key -> count: an ``as_of`` answer's cells)."""
     found = group_cells(cells, group_by, filters, DEFAULT_STATUSES)
     return _shaped(group_by, [(dict(zip(group_by, values, strict=True)), count) for values, count in found])
 
@@ -121,7 +122,7 @@ def _answer(rows: list, group_by: list[str], filters: dict, as_of: AsOf | None) 
     if unknown:
         raise ValidationFailed(unknown)
     if as_of is not None:
-        groups = _in_memory(cells_from(rows), group_by, filters)
+        groups = grouped_in(cells_from(rows), group_by, filters)
     else:
         # Without group_by the sum is one row (null when no cell matches: 0); with it, a
         # statement finding no group still has its one row of state, with null counts.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
@@ -78,8 +78,15 @@ def _reported_before(session: Session, key: str, scopes: list[str] | None, befor
     query = select(observation_reports).where(observation_reports.c.indicator_key == key, observation_reports.c.recorded_at < before)
     if scopes is not None:
         query = query.where(observation_reports.c.scope.in_(scopes))
+    return as_they_stood(key, session.execute(query.order_by(observation_reports.c.id)))
+
+
+def as_they_stood(key: str, reports: Iterable) -> list[dict]:
+    """Indicator ``key``'s observations made of ``reports`` (rows with period, scope, value, source,
+    recorded_at; oldest report first): each period and scope's latest report, as an observation
+    (``_public``'s shape), oldest period first, then by scope ("" first). Pure."""
     latest: dict[tuple[str, str], object] = {}
-    for row in session.execute(query.order_by(observation_reports.c.id)):
+    for row in reports:
         latest[(row.period, row.scope)] = row
     found = [
         {
@@ -108,7 +115,12 @@ def observations_for(session: Session, key: str, scopes: list[str] | None = None
 
 def latest_observation(session: Session, key: str, scopes: list[str] | None, before: datetime | None = None) -> dict | None:
     """The newest observation in any of ``scopes`` (any scope for None); on the same period the first scope named wins."""
-    found = observations_for(session, key, scopes, before)
+    return newest_of(observations_for(session, key, scopes, before), scopes)
+
+
+def newest_of(found: list[dict], scopes: list[str] | None) -> dict | None:
+    """``latest_observation``'s pick among observations ``found`` (oldest period first, as
+    ``observations_for`` gives them): None when there are none. Pure."""
     if not found:
         return None
     newest = max(row["period_end"] for row in found)

@@ -13,7 +13,7 @@ from ecoreg_common.api import Blueprint
 from metrics import clock
 from metrics.counts.as_of import parse_as_of
 from metrics.counts.schemas import AsOfArgsSchema
-from metrics.request_context import conditional, conditional_response, current_db, revision_token
+from metrics.request_context import conditional_answer, conditional_response, current_db, revision_token
 from metrics.summary import prometheus, service
 from metrics.targets.schemas import TargetSchema
 
@@ -89,7 +89,7 @@ class Summary(MethodView):
         """Per cluster counts by kind and tier, coverage, every target's attainment, and freshness; now or as of a past moment"""
         if args.get("as_of"):
             as_of = parse_as_of(args["as_of"])
-            return conditional(lambda: service.summary(current_db(), clock.today(), as_of=as_of))
+            return conditional_answer(service.summary_as_of(current_db(), clock.today(), as_of))
         return live_summary()
 
 

@@ -6,21 +6,24 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 
-from sqlalchemy import Select, select, true
+from sqlalchemy import Integer, Select, func, literal_column, select, true
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ecoreg_common.db import Database, upsert
 from ecoreg_common.errors import DomainError
 from ecoreg_common.formats import instant_text
+from metrics.answers import Answered, in_parts, read, with_state
 from metrics.clock import SHANGHAI
 from metrics.counts.as_of import LINKS_AS_OF, AsOf
 from metrics.counts.links import count_filter, entities_link, traced
-from metrics.counts.service import ANY_STATUS, cell_query, count_in, grouped
+from metrics.counts.service import ANY_STATUS, cell_query
 from metrics.readmodel import store
-from metrics.tables import answer_snapshots, clusters, follower_state, official_totals, revision
-from metrics.targets.service import all_assessed
+from metrics.tables import answer_snapshots, clusters, follower_state, official_totals, revision, targets
+from metrics.targets import as_of as target_as_of
+from metrics.targets.service import Inputs, SessionInputs, all_assessed, assessed_with
 
 # Every official total counts Shanghai as a whole (none is published per cluster).
 OFFICIAL_SCOPE = "shanghai"
@@ -59,19 +62,20 @@ def freshness_of(state, now: datetime) -> dict:
     }
 
 
-def coverage(session: Session, cluster: str | None = None, as_of: AsOf | None = None) -> list[dict]:
-    """Registered (live, any status) against each official total, Shanghai-wide or inside one cluster.
+def coverage(official: list, inputs: Inputs, cluster: str | None = None) -> list[dict]:
+    """Registered (live, any status) against each official total (rows of ``official_totals``, by
+    key), Shanghai-wide or inside one cluster, counted by ``inputs`` (now or as of a moment).
 
     The official totals are Shanghai-wide (``official_scope``: ``"shanghai"``), so a
     cluster's ``share`` is the part of the official total registered in that cluster
     (``ratio`` is the same number), and ``share_of`` says so in words.
     """
     out = []
-    for row in session.execute(select(official_totals).order_by(official_totals.c.key)):
+    for row in official:
         filters = {**row.filter, "status": ANY_STATUS}
         if cluster is not None:
             filters["cluster"] = cluster
-        registered = count_in(session, filters, as_of)
+        registered = inputs.count(filters)
         share = round(registered / row.value, 4) if row.value else None
         out.append(
             {
@@ -105,7 +109,8 @@ def _links_by(groups: list[dict], dimension: str, cluster: str) -> dict[str, str
 
 
 def summary(db: Database, today: date, now: datetime | None = None, as_of: AsOf | None = None) -> dict:
-    """The dashboard's answer, now or ``as_of`` a past moment (then ``as_of`` says which)."""
+    """The dashboard's answer, now or ``as_of`` a past moment (then ``as_of`` says which), read
+    with a session, statement by statement (``summary_as_of`` reads one as of a moment in one)."""
     now = now or datetime.now(UTC)
     with db.read() as session:
         return {**freshness(session, now), **_counted(session, today, as_of)}
@@ -113,12 +118,19 @@ def summary(db: Database, today: date, now: datetime | None = None, as_of: AsOf 
 
 def _counted(session: Session, today: date, as_of: AsOf | None) -> dict:
     """Everything of the summary but its freshness: what a snapshot holds."""
-    by_kind = grouped(session, ["cluster", "kind"], {}, as_of)
-    by_tier = grouped(session, ["cluster", "tier"], {}, as_of)
-    totals = {group["cluster"]: group["count"] for group in grouped(session, ["cluster"], {}, as_of)}
-    targets = all_assessed(session, today, as_of)
+    official = session.execute(select(official_totals).order_by(official_totals.c.key)).all()
+    places = session.execute(select(clusters).order_by(clusters.c.position)).all()
+    return _counted_from(SessionInputs(session, as_of), official, places, all_assessed(session, today, as_of), as_of)
+
+
+def _counted_from(inputs: Inputs, official: list, places: list, targets: list[dict], as_of: AsOf | None) -> dict:
+    """``_counted`` from what it reads: counts by ``inputs``, the rows of ``official_totals`` (by
+    key) and of ``clusters`` (by position), and the targets assessed (by key)."""
+    by_kind = inputs.grouped(["cluster", "kind"], {})
+    by_tier = inputs.grouped(["cluster", "tier"], {})
+    totals = {group["cluster"]: group["count"] for group in inputs.grouped(["cluster"], {})}
     result_clusters = []
-    for row in session.execute(select(clusters).order_by(clusters.c.position)):
+    for row in places:
         result_clusters.append(
             {
                 "key": row.key,
@@ -130,21 +142,74 @@ def _counted(session: Session, today: date, as_of: AsOf | None) -> dict:
                 "by_kind_entities": _links_by(by_kind, "kind", row.key),
                 "by_tier": {g["tier"]: g["count"] for g in by_tier if g["cluster"] == row.key},
                 "by_tier_entities": _links_by(by_tier, "tier", row.key),
-                "coverage": coverage(session, row.key, as_of),
+                "coverage": coverage(official, inputs, row.key),
                 "targets": [t["key"] for t in targets if t["cluster"] == row.key],
             }
         )
     answer = {
-        "active_entities": count_in(session, {}, as_of),
+        "active_entities": inputs.count({}),
         "active_entities_entities": entities_link(count_filter({})),
         "clusters": result_clusters,
-        "coverage": coverage(session, None, as_of),
+        "coverage": coverage(official, inputs, None),
         "targets": targets,
     }
     if as_of is not None:
         answer["as_of"] = as_of.text
         answer["links_as_of"] = LINKS_AS_OF
     return answer
+
+
+# The follower state's columns the freshness shows besides those ``with_state`` reads.
+_FRESHNESS = ("caught_up_at", "last_success_at", "checkpoint_at")
+_OFFICIAL = ("key", "title_en", "title_zh", "value", "as_of", "filter")
+_PLACE = ("key", "name_en", "name_zh", "position")
+
+
+def summary_as_of(db: Database, today: date, as_of: AsOf) -> Answered[dict]:
+    """``summary(db, today, as_of=as_of)`` read in ONE statement (metrics.answers): the parts of
+    ``targets.as_of.target_parts`` for every target, and ``official`` (``official_`` + the columns
+    of ``official_totals``, ``official_rank``: by key) and ``place`` (``place_`` + the columns of
+    ``clusters``), with the follower state the freshness shows. The answer is the same dict,
+    its freshness at the moment it is made."""
+    chosen = target_as_of.chosen_targets(select(targets))
+    official = select(
+        literal_column("'official'").label("part"),
+        *(official_totals.c[name].label(f"official_{name}") for name in _OFFICIAL),
+        func.row_number(type_=Integer).over(order_by=official_totals.c.key).label("official_rank"),
+    )
+    places = select(literal_column("'place'").label("part"), *(clusters.c[name].label(f"place_{name}") for name in _PLACE))
+    parts = in_parts(*target_as_of.target_parts(as_of.before, chosen), official, places)
+    fresh = [follower_state.c[name].label(f"state_{name}") for name in _FRESHNESS]
+
+    def build(rows: list) -> Callable[[], dict]:
+        def answer() -> dict:
+            first = rows[0]
+            state = SimpleNamespace(
+                checkpoint=first.state_checkpoint,
+                registry_latest_seq=first.state_registry_latest_seq,
+                last_error=first.state_last_error,
+                **{name: getattr(first, f"state_{name}") for name in _FRESHNESS},
+            )
+            inputs = target_as_of.RowInputs(rows)
+            assessed = [assessed_with(inputs, row, today, as_of) for row in target_as_of.targets_of(rows)]
+            by_key = sorted((row for row in rows if row.part == "official"), key=lambda row: row.official_rank)
+            by_position = sorted((row for row in rows if row.part == "place"), key=lambda row: row.place_position)
+            counted = _counted_from(
+                inputs,
+                [_unprefixed(row, "official_", _OFFICIAL) for row in by_key],
+                [_unprefixed(row, "place_", _PLACE) for row in by_position],
+                assessed,
+                as_of,
+            )
+            return {**freshness_of(state, datetime.now(UTC)), **counted}
+
+        return answer
+
+    return read(db, with_state(parts, columns=fresh), build)
+
+
+def _unprefixed(row, prefix: str, names: tuple[str, ...]) -> SimpleNamespace:
+    return SimpleNamespace(**{name: getattr(row, prefix + name) for name in names})
 
 
 SNAPSHOT = "summary"

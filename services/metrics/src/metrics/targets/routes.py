@@ -12,8 +12,9 @@ from ecoreg_common.problems import ProblemSchema
 from metrics import clock
 from metrics.counts.as_of import LINKS_AS_OF, parse_as_of
 from metrics.counts.schemas import AsOfArgsSchema
-from metrics.request_context import conditional, conditional_response, current_db, current_partner, revision_token
+from metrics.request_context import conditional_answer, conditional_response, current_db, current_partner, revision_token
 from metrics.summary import service as summary_service
+from metrics.targets import as_of as as_of_answers
 from metrics.targets import service
 from metrics.targets.attainment import STATUS_NAMES
 from metrics.targets.schemas import (
@@ -37,14 +38,10 @@ class Targets(MethodView):
         if not args.get("as_of"):
             return _live_targets(args)
         as_of = parse_as_of(args["as_of"])
-
-        def answer() -> dict:
-            found = service.list_targets(
-                current_db(), clock.today(), args.get("cluster"), as_of, limit=args["limit"], cursor=args.get("cursor")
-            )
-            return {**found, "as_of": as_of.text, "links_as_of": LINKS_AS_OF}
-
-        return conditional(answer)
+        found = as_of_answers.list_as_of(
+            current_db(), clock.today(), args.get("cluster"), as_of, limit=args["limit"], cursor=args.get("cursor")
+        )
+        return conditional_answer(found.then(lambda page: {**page, "as_of": as_of.text, "links_as_of": LINKS_AS_OF}))
 
     @blp.arguments(TargetCreateSchema)
     @blp.response(201, TargetSchema)
@@ -99,9 +96,8 @@ class TargetByKey(MethodView):
         as_of = parse_as_of(args["as_of"]) if args.get("as_of") else None
         if as_of is None:
             return _live_target(key)
-        return conditional(
-            lambda: {**service.get_target(current_db(), key, clock.today(), as_of), "as_of": as_of.text, "links_as_of": LINKS_AS_OF}
-        )
+        found = as_of_answers.target_as_of(current_db(), key, clock.today(), as_of)
+        return conditional_answer(found.then(lambda target: {**target, "as_of": as_of.text, "links_as_of": LINKS_AS_OF}))
 
     @blp.arguments(TargetWriteSchema)
     @blp.response(200, TargetSchema)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Protocol
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
@@ -14,8 +16,8 @@ from ecoreg_common.formats import instant_text
 from metrics.counts.as_of import AsOf
 from metrics.counts.filters import unknown_values
 from metrics.counts.links import count_filter, entities_link
-from metrics.counts.service import count_in
-from metrics.indicators.service import bump_revision, latest_observation, observations_for
+from metrics.counts.service import count_in, grouped
+from metrics.indicators.service import bump_revision, newest_of, observations_for
 from metrics.tables import clusters, indicators, targets
 from metrics.targets.attainment import Assessment, assess_cagr, assess_linear
 
@@ -49,36 +51,73 @@ def _public(row) -> dict:
     return target
 
 
-def current_value(
-    session: Session, target, as_of: AsOf | None = None
-) -> tuple[float | None, date | None, float | None, date | None, str | None]:
+class Inputs(Protocol):
+    """What assessing a target reads: counts, an indicator's observations, whether it is retired.
+
+    ``SessionInputs`` reads them with statements of a session, one by one;
+    ``targets.as_of.RowInputs`` from the rows of one statement read beforehand.
+    """
+
+    def count(self, filters: dict) -> int:
+        """How many entities ``filters`` selects (counts/service.py ``count_in``)."""
+
+    def grouped(self, group_by: list[str], filters: dict) -> list[dict]:
+        """The counts of ``filters`` by ``group_by`` (counts/service.py ``grouped``)."""
+
+    def observations(self, key: str, scopes: list[str]) -> list[dict]:
+        """Indicator ``key``'s observations in ``scopes``, oldest period first (``observations_for``)."""
+
+    def retired(self, key: str) -> bool:
+        """Whether indicator ``key`` is retired (False when there is none)."""
+
+
+@dataclass(frozen=True)
+class SessionInputs:
+    """``Inputs`` read with ``session``: now, or ``as_of`` a past moment (the counts then, the
+    reports recorded by then; retirement is today's, as the links are)."""
+
+    session: Session
+    as_of: AsOf | None = None
+
+    def count(self, filters: dict) -> int:
+        return count_in(self.session, filters, self.as_of)
+
+    def grouped(self, group_by: list[str], filters: dict) -> list[dict]:
+        return grouped(self.session, group_by, filters, self.as_of)
+
+    def observations(self, key: str, scopes: list[str]) -> list[dict]:
+        return observations_for(self.session, key, scopes, self.as_of.before if self.as_of else None)
+
+    def retired(self, key: str) -> bool:
+        return self.session.scalar(select(indicators.c.retired_at).where(indicators.c.key == key)) is not None
+
+
+def current_value(inputs: Inputs, target) -> tuple[float | None, date | None, float | None, date | None, str | None]:
     """(current value, its date, base value, base date, observation scope) for a target row.
 
     A count's value is today's count (its date is filled in by the caller). An
     indicator's value is the latest report of its latest period, in the target's
     cluster or else Shanghai-wide; its base is the target's baseline or, when
     the target names none, the earliest observation (when there are two or more).
-    ``as_of``: counts then, and only the reports recorded by then.
+    ``inputs`` as of a past moment: counts then, and only the reports recorded by then.
     """
-    before = as_of.before if as_of else None
     if target.measure == "count":
-        return float(count_in(session, target.filter, as_of)), None, target.baseline_value, target.baseline_date, None
+        return float(inputs.count(target.filter)), None, target.baseline_value, target.baseline_date, None
     scopes = [target.cluster, ""] if target.cluster else [""]
-    latest = latest_observation(session, target.indicator_key, scopes, before)
+    series = inputs.observations(target.indicator_key, scopes)
+    latest = newest_of(series, scopes)
     baseline, baseline_date = target.baseline_value, target.baseline_date
-    if baseline is None:
-        series = observations_for(session, target.indicator_key, scopes, before)
-        if len(series) >= 2:
-            baseline, baseline_date = series[0]["value"], date.fromisoformat(series[0]["period_end"])
+    if baseline is None and len(series) >= 2:
+        baseline, baseline_date = series[0]["value"], date.fromisoformat(series[0]["period_end"])
     if latest is None:
         return None, None, baseline, baseline_date, None
     return latest["value"], date.fromisoformat(latest["period_end"]), baseline, baseline_date, latest["cluster"]
 
 
-def assessment_of(session: Session, row, today: date, as_of: AsOf | None = None) -> tuple[Assessment, str | None]:
+def assessment_of(inputs: Inputs, row, today: date) -> tuple[Assessment, str | None]:
     """The target's assessment on ``today`` (Open SDG method 2 for indicators, the linear
     path for counts) and, for an indicator, the scope of the observation it used."""
-    current, current_date, baseline, baseline_date, scope = current_value(session, row, as_of)
+    current, current_date, baseline, baseline_date, scope = current_value(inputs, row)
     if row.measure == "indicator":
         return assess_cagr(
             current=current,
@@ -101,12 +140,12 @@ def assessment_of(session: Session, row, today: date, as_of: AsOf | None = None)
     ), None
 
 
-def _links(session: Session, row, scope: str | None) -> dict:
+def _links(inputs: Inputs, row, scope: str | None) -> dict:
     """Where the figure comes from: the registry list of a count's entities, an indicator's observations
     (of a retired indicator too: ``include_retired=true``, which its observations need once retired)."""
     if row.measure == "count":
         return {"entities": entities_link(count_filter(row.filter or {})), "observations": None}
-    retired = session.scalar(select(indicators.c.retired_at).where(indicators.c.key == row.indicator_key)) is not None
+    retired = inputs.retired(row.indicator_key)
     pairs = [*([("cluster", scope)] if scope else []), *([("include_retired", "true")] if retired else [])]
     query = "?" + "&".join(f"{name}={value}" for name, value in pairs) if pairs else ""
     return {"entities": None, "observations": f"/api/v1/indicators/{row.indicator_key}/observations{query}"}
@@ -118,14 +157,20 @@ def assessed(session: Session, row, today: date, as_of: AsOf | None = None) -> d
     ``as_of``: assessed on that moment's date, with the counts and reports of then
     (the target's definition is today's).
     """
+    return assessed_with(SessionInputs(session, as_of), row, today, as_of)
+
+
+def assessed_with(inputs: Inputs, row, today: date, as_of: AsOf | None = None) -> dict:
+    """``assessed`` with its inputs from ``inputs`` (of the moment ``as_of``, when given)."""
     if as_of is not None:
         today = as_of.day
-    assessment, scope = assessment_of(session, row, today, as_of)
-    return {**_public(row), **assessment.as_dict(), **_links(session, row, scope)}
+    assessment, scope = assessment_of(inputs, row, today)
+    return {**_public(row), **assessment.as_dict(), **_links(inputs, row, scope)}
 
 
 def all_assessed(session: Session, today: date, as_of: AsOf | None = None) -> list[dict]:
-    return [assessed(session, row, today, as_of) for row in session.execute(select(targets).order_by(targets.c.key))]
+    inputs = SessionInputs(session, as_of)
+    return [assessed_with(inputs, row, today, as_of) for row in session.execute(select(targets).order_by(targets.c.key))]
 
 
 MAX_PAGE = 500
