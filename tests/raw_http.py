@@ -25,6 +25,19 @@ REFUSED_BY_NGINX = {
     "an unsupported HTTP version": b"GET /api/v1/entities HTTP/3.0\r\nHost: x\r\n\r\n",
     "a transfer coding nginx does not implement": b"POST /api/v1/entities HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n",
     "a chunk size that is not hex": b"POST /api/v1/entities HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    "TRACE, which nginx answers itself": b"TRACE /api/v1/clusters HTTP/1.1\r\nHost: x\r\n\r\n",
+    "an outside request for nginx's internal error pages": b"GET /.problems/400 HTTP/1.1\r\nHost: x\r\n\r\n",
+}
+
+# An open write (no key needed), so that the body is read before anything else refuses the request.
+OPEN_CHUNKED_POST = (
+    b"POST /api/v1/entities/match HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+)
+# Bodies whose chunked framing gunicorn's parser refuses while the body is read (after the headers).
+BROKEN_CHUNKS = {
+    "a chunk without its CRLF": OPEN_CHUNKED_POST + b"2\r\n{}0\r\n\r\n",
+    "a chunk size that is not hex": OPEN_CHUNKED_POST + b"zz\r\n{}\r\n0\r\n\r\n",
+    "a NUL in a chunk extension": OPEN_CHUNKED_POST + b"2;\x00\r\n{}\r\n0\r\n\r\n",
 }
 
 

@@ -13,7 +13,7 @@ from marshmallow.decorators import POST_LOAD, PRE_LOAD, VALIDATES_SCHEMA
 from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.routing import BaseConverter
 
-from ecoreg_common import gunicorn_errors, strictjson
+from ecoreg_common import chunked_bodies, gunicorn_errors, strictjson
 from ecoreg_common.formats import key_pattern, key_regex
 from ecoreg_common.problems import ProblemSchema, handle_http_exception, install_problem_handlers
 from ecoreg_common.validation import known_storable, storable_json
@@ -182,4 +182,5 @@ def create_api(app: Flask, title: str, version: str = "1.0.0") -> ProblemApi:
     api.spec.to_dict = lambda: document_problems_as_problem_json(to_dict())
     install_problem_handlers(app)
     gunicorn_errors.install()  # and what gunicorn refuses before Flask sees it
+    chunked_bodies.install(app)  # a chunked body whole, or 413 / 400, before any view
     return api
