@@ -49,6 +49,23 @@ def test_a_stale_answer_is_served_marked_while_the_upstream_is_down(database_url
         assert client.get("/api/v1/targets").status_code == 503  # never cached: nothing to fall back on
 
 
+def test_a_stale_answer_still_honours_if_none_match(database_url, upstreams):
+    """A dashboard polls with If-None-Match; through an outage it gets 304, marked stale, not the
+    whole body on every poll (found by review11)."""
+    registry, metrics = upstreams
+    with gateway_with(database_url, registry, metrics, cache_seconds=0.1) as app:
+        client = app.test_client()
+        tag = client.get(SUMMARY).headers["ETag"]
+        metrics.down = True
+        time.sleep(0.15)
+        stale = client.get(SUMMARY, headers={"If-None-Match": tag})
+        assert stale.status_code == 304
+        assert stale.headers["ETag"] == tag
+        assert stale.headers["Cache-Control"].startswith("max-age=0, stale-if-error=")
+        assert int(stale.headers["Age"]) >= 0
+        assert client.get(SUMMARY, headers={"If-None-Match": '"other"'}).status_code == 200
+
+
 def test_entities_are_not_cached_and_a_write_forgets_cached_answers(database_url, upstreams):
     registry, metrics = upstreams
     with gateway_with(database_url, registry, metrics, cache_seconds=60) as app:

@@ -155,10 +155,9 @@ def _revalidate(upstream: Upstream, partner: Partner, cache: AnswerCache, key: s
             raise
         # RFC 9111: an Age past the freshness lifetime (max-age=0) marks it stale; stale-if-error
         # (RFC 5861) says how long it may be used while the upstream fails. No Warning (obsolete).
-        stale = _response(entry.status, entry.body, entry.headers)
-        stale.headers["Age"] = str(max(0, int(time.time() - entry.stored_at)))
-        stale.headers["Cache-Control"] = f"max-age=0, stale-if-error={cache.keep_seconds}"
-        return stale
+        # Its preconditions are evaluated as for any cached answer: a dashboard polling with
+        # If-None-Match gets 304 through an outage, not the whole body each time.
+        return _answer_from(entry, cache_control=f"max-age=0, stale-if-error={cache.keep_seconds}")
     if answer.status_code == 304 and entry is not None:
         entry = Entry(entry.status, entry.body, entry.headers, time.time())
     elif answer.status_code == 200:
@@ -172,10 +171,13 @@ def _revalidate(upstream: Upstream, partner: Partner, cache: AnswerCache, key: s
     return _answer_from(entry)
 
 
-def _answer_from(entry: Entry) -> Response:
-    """The cached answer, or 304 when the request's preconditions say so; with its Age."""
+def _answer_from(entry: Entry, *, cache_control: str | None = None) -> Response:
+    """The cached answer, or 304 when the request's preconditions say so; with its Age, and
+    ``cache_control`` in place of the entry's Cache-Control when given (a stale answer's)."""
     headers = request.headers
-    age = {"Age": str(max(0, int(time.time() - entry.stored_at)))}  # RFC 9111, 5.1: a cache says how old its answer is
+    added = {"Age": str(max(0, int(time.time() - entry.stored_at)))}  # RFC 9111, 5.1: a cache says how old its answer is
+    if cache_control is not None:
+        added["Cache-Control"] = cache_control
     if evaluate("GET", entry.etag, if_match=headers.get("If-Match"), if_none_match=headers.get("If-None-Match")):
-        return _response(304, b"", {**{name: entry.headers[name] for name in ("ETag", "Cache-Control") if name in entry.headers}, **age})
-    return _response(entry.status, entry.body, {**entry.headers, **age})
+        return _response(304, b"", {**{name: entry.headers[name] for name in ("ETag", "Cache-Control") if name in entry.headers}, **added})
+    return _response(entry.status, entry.body, {**entry.headers, **added})
