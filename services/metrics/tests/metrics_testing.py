@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from metrics.readmodel.apply import apply_page
 
 REPORTER = {"X-Ecoreg-Partner": "stats-bureau"}
+# An administrator, as the gateway sends one: indicators are defined and retired by admins only.
+ADMIN = {"X-Ecoreg-Partner": "ecoreg-admin", "X-Ecoreg-Scopes": "admin"}
 
 
 def change(seq: int, entity_id: int, version: int, *, op: str | None = None, at: str = "2026-01-01T00:00:00Z", **entity) -> dict:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from metrics_testing import REPORTER, populate_energy
+from metrics_testing import ADMIN, REPORTER, populate_energy
 from sqlalchemy import insert
 
 from ecoreg_common.testing import database_round_trips
@@ -119,7 +119,7 @@ def test_a_next_page_is_one_round_trip(client, app, populated):
 
 
 def test_a_retired_indicator_is_one_round_trip(client, app, populated):
-    assert client.delete("/api/v1/indicators/hydrogen_chain_scale", headers=REPORTER).status_code == 204
+    assert client.delete("/api/v1/indicators/hydrogen_chain_scale", headers=ADMIN).status_code == 204
     one_round_trip(client, app, "/api/v1/indicators/hydrogen_chain_scale/observations", 404)
     one_round_trip(client, app, "/api/v1/indicators/hydrogen_chain_scale/observations?include_retired=true")
     one_round_trip(client, app, "/api/v1/targets/hydrogen_chain_scale?as_of=2026-01-02")

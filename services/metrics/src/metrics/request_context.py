@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from ecoreg_common.conditional import etag_for, evaluate
 from ecoreg_common.db import Database
-from ecoreg_common.partner import required_partner
+from ecoreg_common.errors import Forbidden
+from ecoreg_common.partner import SCOPES_HEADER, parse_scopes, required_partner
 from metrics import clock
 from metrics.answers import Answered
 from metrics.tables import follower_state, revision
@@ -90,3 +91,14 @@ def conditional_response(version: str, checkpoint: int, today: date, answer: Cal
 def current_partner() -> str:
     """The calling partner: who reports an observation or changes a target (the gateway sets it from the API key)."""
     return required_partner(request.headers)
+
+
+def current_admin() -> str:
+    """The calling partner of an administrators' write (defining or retiring an indicator):
+    Unauthorized (401) with no partner, Forbidden (403) without the ``admin`` scope. The gateway's
+    route table requires it already; checked here too, as the registry checks its admin reports,
+    so that no path the table judges otherwise can make it a partner's write."""
+    partner = required_partner(request.headers)
+    if "admin" not in parse_scopes(request.headers.get(SCOPES_HEADER)):
+        raise Forbidden("Defining and retiring indicators is for administrators.")
+    return partner

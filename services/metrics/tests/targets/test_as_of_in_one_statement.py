@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from metrics_testing import REPORTER, Feed
+from metrics_testing import ADMIN, Feed
 from sqlalchemy import insert
 
 from metrics.counts.as_of import parse_as_of
@@ -60,7 +60,7 @@ def history(db, client):
                 for key, period, scope, value, at in past
             ],
         )
-    assert client.delete("/api/v1/indicators/fuel_cell_vehicles", headers=REPORTER).status_code == 204
+    assert client.delete("/api/v1/indicators/fuel_cell_vehicles", headers=ADMIN).status_code == 204
     return feed
 
 

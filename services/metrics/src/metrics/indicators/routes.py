@@ -17,7 +17,7 @@ from metrics.indicators.schemas import (
     ObservationScopeSchema,
     ObservationWriteSchema,
 )
-from metrics.request_context import conditional_answer, current_db, current_partner
+from metrics.request_context import conditional_answer, current_admin, current_db, current_partner
 
 blp = Blueprint("indicators", __name__, url_prefix="/api/v1", description="Indicators and reported observations")
 
@@ -40,14 +40,14 @@ class IndicatorByKey(MethodView):
     @blp.alt_response(201, schema=IndicatorSchema, description="Defined for the first time")
     def put(self, data, key):
         """Define or redefine an indicator (admins): English and Chinese title, unit, frequency"""
-        current_partner()
+        current_admin()
         indicator, created = service.put_indicator(current_db(), key, data)
         return indicator, 201 if created else 200
 
     @blp.response(204)
     def delete(self, key):
         """Retire an indicator (admins): kept with its observations, no new targets on it"""
-        current_partner()
+        current_admin()
         service.retire_indicator(current_db(), key)
 
 
