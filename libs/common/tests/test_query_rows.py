@@ -7,11 +7,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, Table, Text, create_engine, insert, select, text
-from sqlalchemy.pool import NullPool
+from sqlalchemy import Column, Integer, MetaData, Table, Text, insert, select
 
 from ecoreg_common.db import Database
-from ecoreg_common.testing import database_round_trips, fresh_postgres_database, postgres_base_url
+from ecoreg_common.testing import database_round_trips, fresh_postgres_database, kill_pooled_connection, postgres_base_url
 from ecoreg_common.types import UTCDateTime
 
 metadata = MetaData()
@@ -55,10 +54,5 @@ def test_a_dead_pooled_connection_is_replaced_and_the_read_runs_again(db):
     if db.is_sqlite:
         pytest.skip("an SQLite connection cannot be killed from outside")
     statement = select(things.c.name).where(things.c.id == 2)
-    with db.engine.connect() as connection:
-        pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
-    outside = create_engine(db.url, poolclass=NullPool)
-    with outside.begin() as connection:
-        assert connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
-    outside.dispose()
+    kill_pooled_connection(db)
     assert [row.name for row in db.query_rows(statement)] == ["space"]

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import pytest
 from registry_testing import as_partner, enterprise
-from sqlalchemy import create_engine, text
-from sqlalchemy.pool import NullPool
 
-from ecoreg_common.testing import database_round_trips
+from ecoreg_common.testing import database_round_trips, kill_pooled_connection
 
 
 @pytest.fixture
@@ -107,16 +105,6 @@ def test_the_counter_sees_pings_and_transactions(client, app, registered):
     assert response.status_code == 201, response.json
     assert len(sent) >= 3, sent
     assert any(statement.upper().startswith("BEGIN") for statement in sent), sent
-
-
-def kill_pooled_connection(db) -> None:
-    """Terminate the pooled connection's server process from outside the pool, as a restart would."""
-    with db.engine.connect() as connection:
-        pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
-    outside = create_engine(db.url, poolclass=NullPool)
-    with outside.begin() as connection:
-        assert connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
-    outside.dispose()
 
 
 def test_reads_and_writes_survive_a_dead_pooled_connection(client, app, registered):

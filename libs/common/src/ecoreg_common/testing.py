@@ -171,6 +171,24 @@ class WSGITransport(BaseAdapter):
         pass
 
 
+def kill_pooled_connection(db) -> None:
+    """Terminate the PostgreSQL server process behind ``db``'s pooled connection (an
+    ``ecoreg_common.db.Database``) from outside its pool, as a server restart would; the pool
+    keeps the dead connection, for the next read to meet."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    with db.engine.connect() as connection:
+        pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    outside = create_engine(db.url, poolclass=NullPool)
+    try:
+        with outside.begin() as connection:
+            if not connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar():
+                raise RuntimeError(f"could not terminate backend {pid}")
+    finally:
+        outside.dispose()
+
+
 # A Parse or Bind message's first two fields, as libpq's trace writes them: ``"name" "text...``.
 _NAMED = re.compile(r'\s*"([^"]*)" "(.*)')
 # Per connection, across recordings: the statements psycopg prepared while one was recorded, name -> SQL.
