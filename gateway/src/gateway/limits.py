@@ -45,9 +45,10 @@ from gateway.auth.keys import Partner
 from gateway.config import Settings
 from gateway.proxy.breaker import Breaker
 from gateway.redis_link import redis_options
-from gateway.request_context import LIMITS_EXTENSION, current_partner
+from gateway.request_context import current_partner
 
 EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
+LIMITS_EXTENSION = "gateway.limits"
 
 
 LOCAL_SCHEME = "gateway-memory"
@@ -212,31 +213,6 @@ class RateLimits:
                 self.redis_guard.success()
                 return outcome
         return self._count(self._local_hit, items, who)
-
-    def lookups_refused(self, remote_addr: str | None) -> bool:
-        """Whether ``remote_addr`` has used up, with keys that turned out unknown, as many key
-        lookups as the anonymous limit allows in its window (``unknown_key_from``): a storm of
-        made-up keys then costs no hash and database read per request. A key the gateway
-        remembers is still known at once; a valid key not seen lately waits out the window."""
-        who = f"lookup:{remote_addr or 'unknown'}"
-        return not self._on_store(lambda limiter: all(limiter.test(item, self.prefix, who) for item in self.anonymous))
-
-    def unknown_key_from(self, remote_addr: str | None) -> None:
-        """Count one key lookup from ``remote_addr`` that found no such key (see ``lookups_refused``)."""
-        who = f"lookup:{remote_addr or 'unknown'}"
-        self._on_store(lambda limiter: [limiter.hit(item, self.prefix, who) for item in self.anonymous])
-
-    def _on_store(self, use):
-        """``use(limiter)`` on the shared limiter when Redis answers (its breaker admits), else on the local one."""
-        if self.shared is not None and self.redis_guard.admit():
-            try:
-                outcome = use(self.shared)
-            except (redis.RedisError, StorageError, OSError):
-                self.redis_guard.failure()
-            else:
-                self.redis_guard.success()
-                return outcome
-        return use(self.local)
 
     def _shared_hit(self, item: RateLimitItem, who: str) -> tuple[bool, float, int]:
         allowed = self.shared.hit(item, self.prefix, who)

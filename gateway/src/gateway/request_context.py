@@ -12,7 +12,6 @@ DB_EXTENSION = "gateway.db"
 UPSTREAMS_EXTENSION = "gateway.upstreams"
 CACHE_EXTENSION = "gateway.cache"
 KEYS_EXTENSION = "gateway.recent_keys"
-LIMITS_EXTENSION = "gateway.limits"
 
 
 def current_db() -> Database:
@@ -38,20 +37,7 @@ def identify(incoming: Request) -> Partner:
     if scheme.lower() != "bearer" or not key.strip():
         raise Unauthorized("Send the API key as 'Authorization: Bearer <key>'.", headers={"WWW-Authenticate": 'Bearer realm="ecoreg"'})
     app = current_app._get_current_object()
-    extensions = app.extensions
-    limits = extensions.get(LIMITS_EXTENSION)
-    if limits is None:
-        partner = extensions[KEYS_EXTENSION].authenticate(extensions[DB_EXTENSION], key.strip())
-    else:
-        # A key not remembered costs a hash and a database read: not once the address has used up
-        # its lookups on unknown keys (a storm of made-up keys; the limiter then answers 429).
-        address = incoming.remote_addr
-        partner = extensions[KEYS_EXTENSION].authenticate(
-            extensions[DB_EXTENSION],
-            key.strip(),
-            may_look_up=lambda: not limits.lookups_refused(address),
-            found_unknown=lambda: limits.unknown_key_from(address),
-        )
+    partner = app.extensions[KEYS_EXTENSION].authenticate(app.extensions[DB_EXTENSION], key.strip())
     if partner is None:
         raise Unauthorized(
             "This API key is not valid (unknown or revoked).", headers={"WWW-Authenticate": 'Bearer realm="ecoreg", error="invalid_token"'}

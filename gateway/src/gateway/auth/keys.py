@@ -8,7 +8,6 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -132,19 +131,8 @@ class RecentKeys:
         self._token: object = None
         self._lock = threading.Lock()
 
-    def authenticate(
-        self,
-        db: Database,
-        key: str,
-        *,
-        may_look_up: Callable[[], bool] | None = None,
-        found_unknown: Callable[[], None] | None = None,
-    ) -> Partner | None:
-        """The key's partner, or None for a key that is unknown or revoked (from memory when seen lately).
-
-        For a key not remembered, before the database is read: ``may_look_up()``; when it says no,
-        the key is taken as unknown unread (and not remembered so). After a read that found no
-        such key: ``found_unknown()``. (gateway.request_context.identify counts those per address.)"""
+    def authenticate(self, db: Database, key: str) -> Partner | None:
+        """The key's partner, or None for a key that is unknown or revoked (from memory when seen lately)."""
         hashed = digest(key)
         now = time.monotonic()
         token = self.signal.current()
@@ -159,11 +147,7 @@ class RecentKeys:
             return hit[1]
         if unknown_at is not None and now - unknown_at < self.unknown_ttl_seconds:
             return None
-        if may_look_up is not None and not may_look_up():
-            return None
         partner = authenticate(db, key)
-        if partner is None and found_unknown is not None:
-            found_unknown()
         with self._lock:
             if self._token == token:
                 if partner is not None:
