@@ -7,7 +7,8 @@ cut short, and was forwarded so by the gateway; and gunicorn's chunk parser
 raises its own errors from inside the read (a size that is not hex, a chunk
 without its CRLF, a NUL in an extension), which the view then answered with 500.
 
-Here such a body is read up to one byte past the limit before the views: more is
+Here such a body is read up to one byte past the limit before the views (after the
+hooks that identify, authorise and count the request): more is
 413, broken framing 400 (problem+json through the app's handlers), and otherwise
 the request goes on with the body in memory and its Content-Length set, as nginx
 hands it on in the compose deployment. A body with a Content-Length is left to
@@ -52,5 +53,7 @@ def install(app: Flask) -> None:
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
 
-    # First of the app's hooks: no other may read the body before it is whole.
-    app.before_request_funcs.setdefault(None, []).insert(0, read_chunked_body)
+    # After the hooks an app registers before create_api installs this one (request ids, the
+    # internal token, the gateway's keys and limits): a request they refuse is answered without its
+    # body ever being read (a client with no key cannot make a worker buffer 16 MiB; review11b).
+    app.before_request(read_chunked_body)
