@@ -60,3 +60,8 @@ def test_a_chunked_body_over_the_limit_is_413_not_cut_at_the_limit_and_forwarded
     keyed = OPEN_CHUNKED_POST.replace(b"/api/v1/entities/match", b"/api/v1/entities/batch")
     status, headers, answer = raw_request(stack.gateway_url, keyed + b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
     assert_problem("a chunked body over the limit, without a key", status, headers, answer, 401)
+    # Nor one with no route (a 404 counted by no limit).
+    nowhere = OPEN_CHUNKED_POST.replace(b"/api/v1/entities/match", b"/nowhere")
+    status, headers, answer = raw_request(stack.gateway_url, nowhere + b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
+    assert int(status.split()[1]) == 404, (status, answer[:200])  # not 413: never read
+    assert headers.get("content-type") == "application/problem+json", (status, headers)

@@ -40,6 +40,8 @@ def install(app: Flask) -> None:
     framing_errors = _framing_errors()
 
     def read_chunked_body() -> None:
+        if request.routing_exception is not None:
+            return  # no route (404, 405): answered without its body, and not counted by any limit
         environ = request.environ
         if environ.get("CONTENT_LENGTH") or "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
             return
