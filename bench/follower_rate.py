@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import argparse
 import resource
-import statistics
 import time
 
 import requests
 from batches import fill
+from load import spread
 from processes import Analyzer, gunicorn, postgres_base, stop
 
 from ecoreg_common.db import Database
@@ -114,10 +114,6 @@ def main() -> None:
 
     ratios = sorted(f / s for f, s in zip(follow_rates, feed_rates, strict=True))
     with_reset = sorted(f / s for f, s in zip(with_reset_rates, feed_rates, strict=True))
-
-    def spread(values: list[float], fmt: str) -> str:
-        values = sorted(values)
-        return " / ".join(format(v, fmt) for v in (values[0], statistics.median(values), values[-1]))
 
     print(f"page {args.page} changes, PostgreSQL, registry 1 gunicorn worker, follower in this process")
     print(f"feed served     (min/median/max): {spread(feed_rates, ',.0f')} changes/s")

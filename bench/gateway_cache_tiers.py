@@ -25,13 +25,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import uuid
 from pathlib import Path
 
 import redis
 import requests
-from load import hammer
+from load import hammer, spread
 from processes import ADMIN, running_stack, wait_until_caught_up
 from server_cpu import CpuMeter, only, tree
 
@@ -112,14 +111,10 @@ def main() -> None:
         if keys:
             client.delete(*keys)  # this run's keys only
 
-    def spread(key: str) -> str:
-        values = [row[key] for row in rows]
-        return f"{min(values):.3f} / {statistics.median(values):.3f} / {max(values):.3f}"
-
     print("min / median / max (goal >= 0.8):")
-    print(f"  rate, redis / memory                              {spread('rate')}  (bounded by the client)")
-    print(f"  CPU per request, memory / redis (gateways)        {spread('cpu')}")
-    print(f"  CPU per request, memory / (redis + Redis server)  {spread('cpu_redis')}")
+    print(f"  rate, redis / memory                              {spread([row['rate'] for row in rows], '.3f')}  (bounded by the client)")
+    print(f"  CPU per request, memory / redis (gateways)        {spread([row['cpu'] for row in rows], '.3f')}")
+    print(f"  CPU per request, memory / (redis + Redis server)  {spread([row['cpu_redis'] for row in rows], '.3f')}")
 
 
 if __name__ == "__main__":

@@ -27,10 +27,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 
 import requests
-from load import hammer_alternating
+from load import hammer_alternating, spread
 from processes import ADMIN, INTERNAL, ROOT, TOKEN, gunicorn, running_stack, stop, wait_until_caught_up
 from server_cpu import CpuMeter, only, tree
 
@@ -139,12 +138,10 @@ def main() -> None:
                         f"CPU per request: servers {figures['cpu']:5.2f} ms, client {figures['client_cpu']:5.2f} ms"
                     )
         for title, measured, baseline, goal in goals:
-            ratios = sorted(results[(clients, measured)]["rps"] / results[(clients, baseline)]["rps"] for results in rounds)
-            figures = " / ".join(f"{value:.2f}" for value in (ratios[0], statistics.median(ratios), ratios[-1]))
+            figures = spread(results[(clients, measured)]["rps"] / results[(clients, baseline)]["rps"] for results in rounds)
             print(f"{title + ':':34} {figures}  (min / median / max; {goal})")
             # The same comparison on the servers' CPU: direct CPU / gateway CPU per request.
-            ratios = sorted(results[(clients, baseline)]["cpu"] / results[(clients, measured)]["cpu"] for results in rounds)
-            figures = " / ".join(f"{value:.2f}" for value in (ratios[0], statistics.median(ratios), ratios[-1]))
+            figures = spread(results[(clients, baseline)]["cpu"] / results[(clients, measured)]["cpu"] for results in rounds)
             print(f"{'  servers CPU per request, inverse:':34} {figures}  (direct CPU / this case's CPU per request)")
 
 

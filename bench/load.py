@@ -152,3 +152,9 @@ def median_ms(client, path: str, repeat: int) -> float:
         timings.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, response.get_data(as_text=True)
     return statistics.median(timings)
+
+
+def spread(values, fmt: str = ".2f") -> str:
+    """``values`` (numbers, any order) as ``"min / median / max"``, each formatted with ``fmt``."""
+    ordered = sorted(values)
+    return " / ".join(format(value, fmt) for value in (ordered[0], statistics.median(ordered), ordered[-1]))

@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 
 import requests
 from batches import PARTNER, fill
-from load import hammer, median_ms
+from load import hammer, median_ms, spread
 from processes import INTERNAL, Analyzer, memory_mb, postgres_base, running_stack, synthetic_entity, wait_until_caught_up
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
@@ -236,18 +236,13 @@ def measure_size(stack, args, size: int, loaded: int, analyzer: Analyzer, metric
     return result
 
 
-def spread(values: list[float]) -> str:
-    values = sorted(values)
-    return " / ".join(f"{v:.1f}" for v in (values[0], statistics.median(values), values[-1]))
-
-
 def report_size(r: dict) -> None:
     rate = r["loaded"] / r["load_seconds"] if r["load_seconds"] else 0.0
     print(
         f"\n{r['size']:,} entities: {r['loaded']:,} loaded through the batch endpoint in {r['load_seconds']:.1f} s ({rate:,.0f}/s); "
         f"follower caught up {r['caught_up_seconds']:.1f} s after the last batch (feed at {r['changes']:,} changes)"
     )
-    print(f"  summary after a write (computes the snapshot), ms, min / median / max: {spread(r['recomputed_ms'])}")
+    print(f"  summary after a write (computes the snapshot), ms, min / median / max: {spread(r['recomputed_ms'], '.1f')}")
     for label, a in r["answers"].items():
         print(f"  {label:22} p50 {a['p50']:7.2f} ms  p99 {a['p99']:7.2f} ms  {a['rps']:6.0f} req/s")
     print(f"  lag write -> count: {lag_line(r['lags'])}")

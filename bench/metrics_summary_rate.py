@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import time
 from datetime import UTC, datetime
@@ -57,7 +56,7 @@ def main() -> None:
         source_path = os.pathsep.join(str(root / part) for part in ("libs/common/src", "services/metrics/src", "services/registry/src"))
         sys.path[:0] = source_path.split(os.pathsep)
     # Imported after --source: the setup (migrations, apply) is then that checkout's too.
-    from load import hammer
+    from load import hammer, spread
     from metrics_scale import synthetic_changes
     from processes import gunicorn
     from server_cpu import CpuMeter, only, postgres_backends, tree
@@ -141,14 +140,10 @@ def main() -> None:
             for process in processes:
                 process.wait(timeout=30)
 
-    def spread(key: str) -> str:
-        values = [row[key] for row in rows]
-        return f"{min(values):.4f} / {statistics.median(values):.4f} / {max(values):.4f}"
-
     print("min / median / max (goal: >= 10x ~0.02 at 2b38dc3, i.e. >= 0.2):")
-    print(f"  rate, summary / hello                          {spread('rate')}  (bounded by the client)")
-    print(f"  CPU per request, hello / summary (servers)     {spread('cpu')}")
-    print(f"  CPU per request, hello / (summary + PostgreSQL) {spread('cpu_pg')}")
+    print(f"  rate, summary / hello                          {spread([row['rate'] for row in rows], '.4f')}  (bounded by the client)")
+    print(f"  CPU per request, hello / summary (servers)     {spread([row['cpu'] for row in rows], '.4f')}")
+    print(f"  CPU per request, hello / (summary + PostgreSQL) {spread([row['cpu_pg'] for row in rows], '.4f')}")
 
 
 if __name__ == "__main__":

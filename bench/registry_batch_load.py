@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import time
 from datetime import UTC, date, datetime
 
 from batches import BATCH_PATH, load, make_entities
+from load import spread
 from processes import Analyzer, gunicorn, memory_mb, postgres_base, stop
 from sqlalchemy import create_engine, insert
 
@@ -110,11 +110,6 @@ def validation_ms(items: list[dict]) -> tuple[float, float | None, float | None]
     with known_storable(True):
         as_requested = cpu(fast, lambda: storable_json(body))
     return cpu(schema.load), cpu(fast), as_requested
-
-
-def spread(values: list[float], fmt: str = ".2f") -> str:
-    values = sorted(values)
-    return " / ".join(format(v, fmt) for v in (values[0], statistics.median(values), values[-1]))
 
 
 def main() -> None:
